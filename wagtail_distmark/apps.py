@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WagtailDistmarkAppConfig(AppConfig):
+    name = "wagtail_distmark"
+    label = "wagtail_distmark"
+    verbose_name = _("Distributed marketing")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from wagtail_distmark import checks  # noqa: F401  (registers the system checks)
+        from wagtail_distmark.rules import permissions
+        from wagtail_distmark.signal_handlers import register_signal_handlers
+
+        permissions.register_rules()
+        register_signal_handlers()

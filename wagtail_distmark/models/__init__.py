@@ -1,0 +1,12 @@
+"""Public models of wagtail_distmark. Import them from here, not from the submodules."""
+
+from wagtail_distmark.models.org import Membership, OrgUnit, OrgUnitQuerySet
+from wagtail_distmark.models.scoping import UnitScopedQuerySet, UnitScopedQuerySetMixin
+
+__all__ = [
+    "Membership",
+    "OrgUnit",
+    "OrgUnitQuerySet",
+    "UnitScopedQuerySet",
+    "UnitScopedQuerySetMixin",
+]

@@ -1,0 +1,28 @@
+"""Registration of the named permissions with django-rules.
+
+A site overrides a rule with ``rules.set_perm(name, predicate)`` in its own
+``AppConfig.ready()`` (its app listed after ``wagtail_distmark``), or registers its own
+predicate under the same name before this app is ready: an existing rule is kept.
+"""
+
+import rules
+
+from wagtail_distmark.rules import predicates as p
+
+PERMISSIONS = {
+    "wagtail_distmark.view_orgunit": p.can_view_orgunit,
+    "wagtail_distmark.change_orgunit": p.can_change_orgunit,
+    "wagtail_distmark.add_orgunit": p.can_add_child_orgunit,
+    "wagtail_distmark.move_orgunit": p.can_move_orgunit,
+    "wagtail_distmark.delete_orgunit": p.can_delete_orgunit,
+    "wagtail_distmark.manage_members": p.can_manage_members,
+    "wagtail_distmark.delete_membership": p.can_remove_membership,
+    # Members reach the Wagtail admin through their membership, not through a group.
+    "wagtailadmin.access_admin": p.can_access_admin,
+}
+
+
+def register_rules() -> None:
+    for name, predicate in PERMISSIONS.items():
+        if not rules.perm_exists(name):
+            rules.add_perm(name, predicate)

@@ -1,0 +1,122 @@
+"""Predicates on (user, org unit) and (user, membership).
+
+Pure functions of the user's cached scope and the object's tree path: no query per object.
+``obj is None`` is a model-level check (Wagtail's menus and ``user_can_create``): it answers
+"could this user do this to some object?".
+"""
+
+import rules
+
+from wagtail_distmark.models import Membership
+from wagtail_distmark.rules.scope import get_scope
+
+HQ_ADMIN = Membership.Role.HQ_ADMIN
+REGIONAL_MANAGER = Membership.Role.REGIONAL_MANAGER
+UNIT_MANAGER = Membership.Role.UNIT_MANAGER
+UNIT_EDITOR = Membership.Role.UNIT_EDITOR
+
+#: Fields an HQ admin or a regional manager may change; unit managers get
+#: ``OrgUnit.LOCALLY_EDITABLE_FIELDS`` only.
+ALL = "__all__"
+
+
+@rules.predicate
+def is_distmark_superuser(user) -> bool:
+    return get_scope(user).is_superuser
+
+
+@rules.predicate
+def has_any_membership(user) -> bool:
+    return bool(get_scope(user).grants)
+
+
+def _covered(user, unit, roles, strictly=False) -> bool:
+    scope = get_scope(user)
+    if unit is None:
+        return scope.has_role(*roles)
+    test = "covers_strictly" if strictly else "covers"
+    return any(g.role in roles and getattr(g, test)(unit.path) for g in scope.grants)
+
+
+@rules.predicate
+def has_role_on_unit(user, unit) -> bool:
+    """Any role on the unit or on one of its ancestors."""
+    return _covered(user, unit, tuple(Membership.Role))
+
+
+@rules.predicate
+def is_hq_admin_of(user, unit) -> bool:
+    return _covered(user, unit, (HQ_ADMIN,))
+
+
+@rules.predicate
+def is_hq_admin_above(user, unit) -> bool:
+    """HQ admin of a strict ancestor: may restructure (move, delete) the unit."""
+    return _covered(user, unit, (HQ_ADMIN,), strictly=True)
+
+
+@rules.predicate
+def is_regional_manager_of(user, unit) -> bool:
+    return _covered(user, unit, (REGIONAL_MANAGER,))
+
+
+@rules.predicate
+def is_regional_manager_above(user, unit) -> bool:
+    """Regional manager of a strict ancestor (their region's units, not the region)."""
+    return _covered(user, unit, (REGIONAL_MANAGER,), strictly=True)
+
+
+@rules.predicate
+def is_unit_manager_of(user, unit) -> bool:
+    return _covered(user, unit, (UNIT_MANAGER,))
+
+
+@rules.predicate
+def has_grantable_roles(user, unit) -> bool:
+    """Holds a role on the unit that outranks at least one other role."""
+    if unit is None:
+        return any(g.role != UNIT_EDITOR for g in get_scope(user).grants)
+    return bool(grantable_roles(user, unit))
+
+
+@rules.predicate
+def outranks_membership(user, membership) -> bool:
+    """May remove this membership: it is in scope and below the user's own rank there."""
+    if membership is None:
+        return has_grantable_roles(user, None)
+    return Membership.RANKS[membership.role] in _ranks_below(user, membership.unit)
+
+
+def _ranks_below(user, unit) -> set:
+    best = get_scope(user).best_rank_on(unit.path)
+    return {rank for rank in Membership.RANKS.values() if rank < best}
+
+
+def grantable_roles(user, unit) -> list[str]:
+    """Roles the user may grant on ``unit``: strictly below their best role there."""
+    if get_scope(user).is_superuser:
+        return list(Membership.Role)
+    ranks = _ranks_below(user, unit)
+    return [role for role in Membership.Role if Membership.RANKS[role] in ranks]
+
+
+def editable_fields(user, unit) -> tuple[str, ...] | str:
+    """Which fields of ``unit`` the user may change: ``ALL``, a tuple of names, or ``()``."""
+    if can_change_orgunit_structure(user, unit):
+        return ALL
+    if is_unit_manager_of(user, unit):
+        return tuple(unit.LOCALLY_EDITABLE_FIELDS)
+    return ()
+
+
+can_view_orgunit = is_distmark_superuser | has_role_on_unit
+can_change_orgunit_structure = (
+    is_distmark_superuser | is_hq_admin_of | is_regional_manager_above
+)
+can_change_orgunit = can_change_orgunit_structure | is_unit_manager_of
+can_add_child_orgunit = is_distmark_superuser | is_hq_admin_of | is_regional_manager_of
+can_move_orgunit = is_distmark_superuser | is_hq_admin_above
+can_delete_orgunit = is_distmark_superuser | is_hq_admin_above
+can_manage_members = is_distmark_superuser | has_grantable_roles
+can_remove_membership = is_distmark_superuser | outranks_membership
+can_access_admin = is_distmark_superuser | has_any_membership

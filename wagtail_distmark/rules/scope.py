@@ -1,0 +1,105 @@
+"""A user's scope: the tree paths their memberships cover, read once and cached.
+
+Every per-object rule and every ``for_user()`` queryset is answered from this one
+structure, so they cannot disagree: a rule asks "does one of my paths prefix the unit's
+path?", a queryset filters ``path__startswith`` on the same prefixes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q
+
+CACHE_ATTR = "_distmark_scope"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One membership, reduced to what the rules need."""
+
+    path: str
+    role: str
+    unit_id: int
+
+    @property
+    def rank(self) -> int:
+        from wagtail_distmark.models import Membership
+
+        return Membership.RANKS[self.role]
+
+    def covers(self, path: str) -> bool:
+        """The unit at ``path`` is this grant's unit or lies below it."""
+        return path.startswith(self.path)
+
+    def covers_strictly(self, path: str) -> bool:
+        """The unit at ``path`` lies below this grant's unit."""
+        return path != self.path and path.startswith(self.path)
+
+
+@dataclass(frozen=True)
+class Scope:
+    is_superuser: bool = False
+    grants: tuple[Grant, ...] = field(default_factory=tuple)
+
+    def grants_on(self, path: str) -> list[Grant]:
+        """The grants that apply to the unit at ``path`` (on it or an ancestor)."""
+        return [grant for grant in self.grants if grant.covers(path)]
+
+    def best_rank_on(self, path: str) -> int:
+        return max((grant.rank for grant in self.grants_on(path)), default=0)
+
+    def has_role(self, *roles: str) -> bool:
+        return any(grant.role in roles for grant in self.grants)
+
+    def prefixes(self, roles: tuple[str, ...] | None = None) -> list[str]:
+        """The minimal set of paths whose subtrees make up the scope."""
+        paths = sorted({g.path for g in self.grants if roles is None or g.role in roles})
+        minimal: list[str] = []
+        for path in paths:  # sorted, so an ancestor always comes before its descendants
+            if not minimal or not path.startswith(minimal[-1]):
+                minimal.append(path)
+        return minimal
+
+    def q(self, path_lookup: str = "path", roles: tuple[str, ...] | None = None) -> Q:
+        """A filter selecting the rows whose unit path lies in the scope."""
+        if self.is_superuser:
+            return Q()
+        prefixes = self.prefixes(roles)
+        if not prefixes:
+            return Q(pk__in=[])
+        return reduce(or_, (Q(**{f"{path_lookup}__startswith": p}) for p in prefixes))
+
+
+EMPTY_SCOPE = Scope()
+
+
+def get_scope(user) -> Scope:
+    """The user's scope, from one query, cached on the user object (i.e. per request)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return EMPTY_SCOPE
+    cached = getattr(user, CACHE_ATTR, None)
+    if cached is None:
+        cached = load_scope(user)
+        setattr(user, CACHE_ATTR, cached)
+    return cached
+
+
+def load_scope(user) -> Scope:
+    from wagtail_distmark.models import Membership
+
+    rows = Membership.objects.filter(user=user).values_list("unit__path", "role", "unit_id")
+    return Scope(
+        is_superuser=user.is_superuser,
+        grants=tuple(Grant(path, role, unit_id) for path, role, unit_id in rows),
+    )
+
+
+def clear_scope_cache(user) -> None:
+    """Forget the cached scope, e.g. after the user's memberships changed."""
+    try:
+        delattr(user, CACHE_ATTR)  # works through SimpleLazyObject too
+    except AttributeError:
+        pass
