@@ -7,6 +7,7 @@ path?", a queryset filters ``path__startswith`` on the same prefixes.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -99,7 +100,5 @@ def load_scope(user) -> Scope:
 
 def clear_scope_cache(user) -> None:
     """Forget the cached scope, e.g. after the user's memberships changed."""
-    try:
+    with contextlib.suppress(AttributeError):
         delattr(user, CACHE_ATTR)  # works through SimpleLazyObject too
-    except AttributeError:
-        pass

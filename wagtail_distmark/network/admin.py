@@ -1,0 +1,157 @@
+"""The Network admin, registered with wagtail-modeladmin."""
+
+from django.contrib.admin import SimpleListFilter
+from django.contrib.admin import display as admin_display
+from django.db.models import F
+from django.urls import path
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
+from wagtail_modeladmin.options import ModelAdmin
+
+from wagtail_distmark import conf
+from wagtail_distmark.models import OrgUnit
+from wagtail_distmark.network import views
+from wagtail_distmark.rules.scope import get_scope
+
+
+class OrgUnitPermissionHelper(PermissionHelper):
+    """Every answer comes from the named rules, per object."""
+
+    def user_can_list(self, user):
+        return user.has_perm("wagtail_distmark.view_orgunit")
+
+    def user_can_create(self, user):
+        return user.has_perm("wagtail_distmark.add_orgunit")
+
+    def user_can_inspect_obj(self, user, obj):
+        return user.has_perm("wagtail_distmark.view_orgunit", obj)
+
+    def user_can_edit_obj(self, user, obj):
+        return user.has_perm("wagtail_distmark.change_orgunit", obj)
+
+    def user_can_delete_obj(self, user, obj):
+        return user.has_perm("wagtail_distmark.delete_orgunit", obj)
+
+
+class OrgUnitButtonHelper(ButtonHelper):
+    def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
+        buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
+        if self.request.user.has_perm("wagtail_distmark.add_orgunit", obj):
+            buttons.append(
+                {
+                    "url": f"{self.url_helper.create_url}?parent={obj.pk}",
+                    "label": _("Add sub-unit"),
+                    "classname": self.finalise_classname(["button-secondary"]),
+                    "title": _("Add a unit below %(unit)s") % {"unit": obj},
+                }
+            )
+        return buttons
+
+
+class KindFilter(SimpleListFilter):
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return list(conf.get_kind_labels().items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+class WithinFilter(SimpleListFilter):
+    """Show one subtree: the head office or a region and everything below it."""
+
+    title = _("within")
+    parameter_name = "within"
+
+    def lookups(self, request, model_admin):
+        units = OrgUnit.objects.for_user(request.user).exclude(kind=OrgUnit.Kind.UNIT)
+        return [(str(unit.pk), f"{'— ' * (unit.depth - 1)}{unit.name}") for unit in units]
+
+    def queryset(self, request, queryset):
+        if not (self.value() or "").isdigit():
+            return queryset
+        unit = OrgUnit.objects.for_user(request.user).filter(pk=self.value()).first()
+        if unit is None:
+            return queryset.none()
+        return queryset.filter(path__startswith=unit.path)
+
+
+class OrgUnitAdmin(ModelAdmin):
+    model = OrgUnit
+    menu_label = _("Network")
+    menu_icon = "site"
+    base_url_path = "distmark/network"
+    inspect_view_enabled = True
+    list_display = ("tree_name", "code", "kind_name", "city", "locale", "timezone")
+    list_filter = (KindFilter, WithinFilter)
+    search_fields = ("name", "code", "city", "postal_code", "country")
+    ordering = ("path",)
+    list_per_page = 50
+    permission_helper_class = OrgUnitPermissionHelper
+    button_helper_class = OrgUnitButtonHelper
+    index_view_class = views.OrgUnitIndexView
+    inspect_view_class = views.OrgUnitInspectView
+    create_view_class = views.OrgUnitCreateView
+    edit_view_class = views.OrgUnitEditView
+    delete_view_class = views.OrgUnitDeleteView
+    inspect_view_fields = [
+        "name", "kind", "code", "address_line_1", "address_line_2", "city", "postal_code",
+        "country", "phone", "email", "website", "opening_hours", "sender_name",
+        "sender_email", "reply_to", "locale", "timezone",
+    ]  # fmt: skip
+
+    def get_menu_order(self):
+        return conf.get_network_menu_order()
+
+    def get_queryset(self, request):
+        """The units the user may see, indented relative to the top of their scope."""
+        top_depth = min(
+            (len(prefix) // OrgUnit.steplen for prefix in get_scope(request.user).prefixes()),
+            default=1,
+        )
+        return OrgUnit.objects.for_user(request.user).annotate(
+            relative_depth=F("depth") - top_depth
+        )
+
+    @admin_display(description=_("name"))
+    def tree_name(self, obj):
+        return format_html(
+            '<span class="distmark-tree" style="padding-inline-start: {}rem">{}</span>',
+            1.5 * getattr(obj, "relative_depth", 0),
+            obj.name,
+        )
+
+    @admin_display(description=_("kind"))
+    def kind_name(self, obj):
+        return obj.kind_label
+
+    def get_admin_urls_for_registration(self):
+        return (
+            *super().get_admin_urls_for_registration(),
+            path(
+                f"{self.base_url_path}/move/<int:instance_pk>/",
+                self.unit_view(views.MoveUnitView),
+                name=self.url_helper.get_action_url_name("move"),
+            ),
+            path(
+                f"{self.base_url_path}/members/<int:instance_pk>/add/",
+                self.unit_view(views.AddMemberView),
+                name=self.url_helper.get_action_url_name("add_member"),
+            ),
+            path(
+                f"{self.base_url_path}/members/<int:instance_pk>/remove/<int:membership_pk>/",
+                self.unit_view(views.RemoveMemberView),
+                name=self.url_helper.get_action_url_name("remove_member"),
+            ),
+        )
+
+    def unit_view(self, view_class):
+        def view(request, instance_pk, **kwargs):
+            return view_class.as_view(model_admin=self, instance_pk=str(instance_pk), **kwargs)(
+                request
+            )
+
+        return view

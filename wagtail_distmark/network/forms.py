@@ -1,0 +1,204 @@
+"""Forms of the Network admin."""
+
+import zoneinfo
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
+
+from wagtail_distmark import conf
+from wagtail_distmark.models import Membership, OrgUnit
+from wagtail_distmark.rules import predicates
+from wagtail_distmark.rules.scope import get_scope
+
+#: The unit form's sections, in order. The edit view keeps the fields a user may change.
+PANEL_GROUPS = [
+    (_("Identity"), ["name", "kind", "code"]),
+    (_("Address"), ["address_line_1", "address_line_2", "city", "postal_code", "country"]),
+    (_("Contact"), ["phone", "email", "website", "opening_hours"]),
+    (_("Sender identity"), ["sender_name", "sender_email", "reply_to"]),
+    (_("Locale"), ["locale", "timezone"]),
+]
+ALL_PROFILE_FIELDS = [name for _heading, names in PANEL_GROUPS for name in names]
+
+
+def timezone_choices():
+    return [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
+
+
+class OrgUnitForm(WagtailAdminModelForm):
+    """The unit profile form; labels of kinds and the time zone list come from the site."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "kind" in self.fields:
+            self.fields["kind"].choices = list(conf.get_kind_labels().items())
+        if "timezone" in self.fields:
+            self.fields["timezone"] = forms.ChoiceField(
+                label=self.fields["timezone"].label,
+                choices=timezone_choices(),
+                initial=self.instance.timezone,
+            )
+
+
+def indented_label(unit: OrgUnit) -> str:
+    return f"{'— ' * (unit.depth - 1)}{unit.name} ({unit.code})"
+
+
+class ParentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return indented_label(obj)
+
+
+def add_targets(user, include: OrgUnit | None = None):
+    """Units under which ``user`` may create a unit: never stores, unless explicitly asked."""
+    scope = get_scope(user)
+    roles = (predicates.HQ_ADMIN, predicates.REGIONAL_MANAGER)
+    kinds = Q(kind__in=[OrgUnit.Kind.HEADQUARTERS, OrgUnit.Kind.REGION])
+    if include is not None:
+        kinds |= Q(pk=include.pk)
+    return OrgUnit.objects.filter(scope.q("path", roles=roles)).filter(kinds)
+
+
+class OrgUnitCreateForm(OrgUnitForm):
+    parent = ParentChoiceField(
+        queryset=OrgUnit.objects.none(),
+        label=_("Parent unit"),
+        help_text=_("The new unit is created below this one."),
+    )
+
+    def __init__(self, *args, parent=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = add_targets(self.for_user, include=parent)
+        if parent is not None:
+            self.fields["parent"].initial = parent.pk
+
+    def clean_parent(self):
+        parent = self.cleaned_data["parent"]
+        if not self.for_user.has_perm("wagtail_distmark.add_orgunit", parent):
+            raise forms.ValidationError(_("You may not add units below %(unit)s.") % {
+                "unit": parent
+            })
+        return parent
+
+
+def unit_edit_handler(fields, form_class=OrgUnitForm, extra_panels=()) -> ObjectList:
+    """The panels for the given field names (``predicates.ALL`` for every field)."""
+    keep = ALL_PROFILE_FIELDS if fields == predicates.ALL else fields
+    sections = [
+        MultiFieldPanel([FieldPanel(name) for name in names if name in keep], heading=heading)
+        for heading, names in PANEL_GROUPS
+        if any(name in keep for name in names)
+    ]
+    return ObjectList([*extra_panels, *sections], base_form_class=form_class)
+
+
+class MoveForm(forms.Form):
+    target = ParentChoiceField(queryset=OrgUnit.objects.none(), label=_("New parent"))
+
+    def __init__(self, *args, unit: OrgUnit, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit = unit
+        self.fields["target"].queryset = (
+            OrgUnit.objects.filter(get_scope(user).q("path", roles=(predicates.HQ_ADMIN,)))
+            .filter(kind__in=[OrgUnit.Kind.HEADQUARTERS, OrgUnit.Kind.REGION])
+            .exclude(path__startswith=unit.path)
+            .exclude(pk=unit.get_parent().pk)
+        )
+
+
+class AddMemberForm(forms.Form):
+    """Give a role on a unit to an existing user, or to a new user created here."""
+
+    role = forms.ChoiceField(label=_("Role"))
+    existing_user = forms.CharField(
+        label=_("Existing user"),
+        required=False,
+        help_text=_("Username or e-mail address of someone who already has an account."),
+    )
+    username = forms.CharField(label=_("Username"), required=False, max_length=150)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    first_name = forms.CharField(label=_("First name"), required=False, max_length=150)
+    last_name = forms.CharField(label=_("Last name"), required=False, max_length=150)
+    password = forms.CharField(
+        label=_("Password"), required=False, widget=forms.PasswordInput, strip=False
+    )
+
+    NEW_USER_FIELDS = ("username", "email", "first_name", "last_name", "password")
+
+    def __init__(self, *args, unit: OrgUnit, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit = unit
+        labels = dict(Membership.Role.choices)
+        self.fields["role"].choices = [
+            (role, labels[role]) for role in predicates.grantable_roles(user, unit)
+        ]
+
+    def clean(self):
+        data = super().clean()
+        wants_new = any(data.get(name) for name in self.NEW_USER_FIELDS)
+        if data.get("existing_user") and wants_new:
+            raise forms.ValidationError(
+                _("Either name an existing user or fill in a new user, not both.")
+            )
+        if data.get("existing_user"):
+            data["user"] = self.find_existing_user(data["existing_user"])
+        elif wants_new:
+            self.check_new_user(data)
+        else:
+            raise forms.ValidationError(_("Name an existing user or fill in a new user."))
+        return data
+
+    def find_existing_user(self, identifier: str):
+        User = get_user_model()
+        matches = list(
+            User.objects.filter(Q(username__iexact=identifier) | Q(email__iexact=identifier))[:2]
+        )
+        if not matches:
+            self.add_error("existing_user", _("No user has this username or e-mail address."))
+            return None
+        if len(matches) > 1:
+            self.add_error(
+                "existing_user",
+                _("Several users share this e-mail address; enter the username instead."),
+            )
+            return None
+        if Membership.objects.filter(user=matches[0], unit=self.unit).exists():
+            self.add_error(
+                "existing_user",
+                _("%(user)s already has a role on %(unit)s; remove it first to change it.")
+                % {"user": matches[0], "unit": self.unit},
+            )
+            return None
+        return matches[0]
+
+    def check_new_user(self, data):
+        User = get_user_model()
+        for name in ("username", "email", "password"):
+            if not data.get(name):
+                self.add_error(name, _("This field is required for a new user."))
+        if data.get("username") and User.objects.filter(username__iexact=data["username"]).exists():
+            self.add_error("username", _("A user with this username already exists."))
+        if data.get("password"):
+            candidate = User(username=data.get("username", ""), email=data.get("email", ""))
+            try:
+                password_validation.validate_password(data["password"], candidate)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+
+    def save(self) -> Membership:
+        user = self.cleaned_data.get("user") or self.create_user()
+        return Membership.objects.create(user=user, unit=self.unit, role=self.cleaned_data["role"])
+
+    def create_user(self):
+        data = self.cleaned_data
+        return get_user_model().objects.create_user(
+            username=data["username"],
+            email=data["email"],
+            password=data["password"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+        )

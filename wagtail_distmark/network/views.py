@@ -1,0 +1,299 @@
+"""Views of the Network admin: wagtail-modeladmin's views, scoped by the rules."""
+
+from django.contrib import messages
+from django.contrib.admin.utils import quote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic.edit import FormMixin
+from wagtail.log_actions import log
+from wagtail_modeladmin import views as modeladmin_views
+
+from wagtail_distmark.models import OrgUnit
+from wagtail_distmark.network.forms import (
+    AddMemberForm,
+    MoveForm,
+    OrgUnitCreateForm,
+    unit_edit_handler,
+)
+from wagtail_distmark.rules import predicates
+from wagtail_distmark.rules.scope import get_scope
+
+VIEW = "wagtail_distmark.view_orgunit"
+
+
+class RefuseWith403Mixin:
+    """Answer a refused action with a 403 page in the admin's look.
+
+    Wagtail's own admin turns ``PermissionDenied`` into a redirect to the dashboard; the
+    Network admin answers with a real 403 and says why, so scripts and people both see it.
+    """
+
+    denied_message = gettext_lazy("You do not have permission to do this to this unit.")
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except PermissionDenied:
+            return TemplateResponse(
+                request,
+                "wagtail_distmark/network/forbidden.html",
+                {"message": self.denied_message, "back_url": self.url_helper.index_url},
+                status=403,
+            )
+
+
+def visible_ancestors(user, unit: OrgUnit) -> list[OrgUnit]:
+    """The unit's ancestors the user may see, root first (for breadcrumbs)."""
+    return list(unit.get_ancestors().filter(get_scope(user).q("path")))
+
+
+class ScopedInstanceMixin(RefuseWith403Mixin):
+    """404 for a unit outside the user's scope, before any other permission check."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_perm(VIEW, self.instance):
+            raise Http404(_("No org unit matches the given query."))
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def breadcrumbs(self):
+        return [*visible_ancestors(self.request.user, self.instance), self.instance]
+
+    @cached_property
+    def inspect_url(self):
+        return self.inspect_url_for(self.instance)
+
+    def inspect_url_for(self, unit):
+        return self.url_helper.get_action_url("inspect", quote(unit.pk))
+
+
+class OrgUnitIndexView(RefuseWith403Mixin, modeladmin_views.IndexView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        within = self.within_unit
+        if within is not None:
+            context["breadcrumbs"] = [*visible_ancestors(self.request.user, within), within]
+        return context
+
+    @cached_property
+    def within_unit(self):
+        pk = self.request.GET.get("within")
+        if not pk or not pk.isdigit():
+            return None
+        return OrgUnit.objects.for_user(self.request.user).filter(pk=pk).first()
+
+    def get_template_names(self):
+        return ["wagtail_distmark/network/index.html"]
+
+
+class OrgUnitInspectView(ScopedInstanceMixin, modeladmin_views.InspectView):
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        unit = self.instance
+        can = {
+            "can_manage_members": user.has_perm("wagtail_distmark.manage_members", unit),
+            "can_add_child": user.has_perm("wagtail_distmark.add_orgunit", unit),
+            "can_move": user.has_perm("wagtail_distmark.move_orgunit", unit),
+        }
+        return super().get_context_data(
+            breadcrumbs=self.breadcrumbs,
+            memberships=self.memberships_with_remove_urls(),
+            children=[(child, self.inspect_url_for(child)) for child in unit.get_children()],
+            move_url=self.url_helper.get_action_url("move", unit.pk),
+            add_member_url=self.url_helper.get_action_url("add_member", unit.pk),
+            **can,
+            **kwargs,
+        )
+
+    def memberships_with_remove_urls(self):
+        memberships = self.instance.memberships.select_related("user").order_by(
+            "role", "user__username"
+        )
+        user = self.request.user
+        return [
+            (
+                membership,
+                self.url_helper.get_action_url("remove_member", self.instance.pk, membership.pk)
+                if user.has_perm("wagtail_distmark.delete_membership", membership)
+                else None,
+            )
+            for membership in memberships
+        ]
+
+    def get_template_names(self):
+        return ["wagtail_distmark/network/inspect.html"]
+
+
+class OrgUnitCreateView(RefuseWith403Mixin, modeladmin_views.CreateView):
+    @cached_property
+    def parent(self):
+        pk = self.request.GET.get("parent", "")
+        if not pk.isdigit():
+            return None
+        parent = get_object_or_404(OrgUnit.objects.for_user(self.request.user), pk=pk)
+        if not self.request.user.has_perm("wagtail_distmark.add_orgunit", parent):
+            raise PermissionDenied
+        return parent
+
+    def get_edit_handler(self):
+        from wagtail.admin.panels import FieldPanel
+
+        handler = unit_edit_handler(
+            predicates.ALL, form_class=OrgUnitCreateForm, extra_panels=[FieldPanel("parent")]
+        )
+        return handler.bind_to_model(OrgUnit)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "parent": self.parent}
+
+    def form_valid(self, form):
+        parent = form.cleaned_data["parent"]
+        with transaction.atomic():
+            parent.refresh_from_db()
+            self.instance = parent.add_child(instance=form.save(commit=False))
+            log(instance=self.instance, action="wagtail.create", content_changed=True)
+        messages.success(self.request, self.get_success_message(self.instance))
+        return redirect(self.url_helper.get_action_url("inspect", quote(self.instance.pk)))
+
+
+class OrgUnitEditView(ScopedInstanceMixin, modeladmin_views.EditView):
+    def get_edit_handler(self):
+        fields = predicates.editable_fields(self.request.user, self.instance)
+        return unit_edit_handler(fields).bind_to_model(OrgUnit)
+
+    def get_success_url(self):
+        return self.inspect_url_for(self.instance)
+
+
+class OrgUnitDeleteView(ScopedInstanceMixin, modeladmin_views.DeleteView):
+    def confirmation_message(self):
+        if self.instance.numchild:
+            return _(
+                "%(unit)s still has %(count)d sub-unit(s). Move or delete them first."
+            ) % {"unit": self.instance, "count": self.instance.numchild}
+        return _(
+            "Delete %(unit)s? Its %(count)d membership(s) will be removed with it."
+        ) % {"unit": self.instance, "count": self.instance.memberships.count()}
+
+    def post(self, request, *args, **kwargs):
+        if self.instance.numchild:
+            messages.error(request, self.confirmation_message())
+            return redirect(self.inspect_url_for(self.instance))
+        return super().post(request, *args, **kwargs)
+
+
+class UnitFormView(ScopedInstanceMixin, FormMixin, modeladmin_views.InstanceSpecificView):
+    """A form about one unit (move it, add a member), in the Wagtail admin's look."""
+
+    permission = ""
+    template_name = ""
+
+    def check_action_permitted(self, user):
+        return user.has_perm(self.permission, self.instance)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "unit": self.instance, "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", self.get_form())
+        return super().get_context_data(breadcrumbs=self.breadcrumbs, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_valid():
+            return self.form_valid(form)
+        messages.validation_error(request, _("The form could not be saved due to errors."), form)
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def get_success_url(self):
+        return self.inspect_url_for(self.instance)
+
+
+class MoveUnitView(UnitFormView):
+    permission = "wagtail_distmark.move_orgunit"
+    form_class = MoveForm
+    template_name = "wagtail_distmark/network/move.html"
+    page_title = gettext_lazy("Move")
+
+    def form_valid(self, form):
+        target = form.cleaned_data["target"]
+        old_parent = self.instance.get_parent()
+        with transaction.atomic():
+            self.instance.move(target, pos="last-child")
+            self.instance.refresh_from_db()
+            log(
+                instance=self.instance,
+                action="wagtail_distmark.move_unit",
+                data={"from": old_parent.name, "to": target.name},
+            )
+        messages.success(
+            self.request,
+            _("%(unit)s moved below %(target)s.") % {"unit": self.instance, "target": target},
+        )
+        return redirect(self.get_success_url())
+
+
+class AddMemberView(UnitFormView):
+    permission = "wagtail_distmark.manage_members"
+    form_class = AddMemberForm
+    template_name = "wagtail_distmark/network/member_add.html"
+    page_title = gettext_lazy("Add member")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            membership = form.save()
+            log(
+                instance=self.instance,
+                action="wagtail_distmark.add_member",
+                data={"user": membership.user.get_username(), "role": membership.role},
+            )
+        messages.success(
+            self.request,
+            _("%(user)s is now %(role)s of %(unit)s.")
+            % {
+                "user": membership.user.get_username(),
+                "role": membership.get_role_display(),
+                "unit": self.instance,
+            },
+        )
+        return redirect(self.get_success_url())
+
+
+class RemoveMemberView(ScopedInstanceMixin, modeladmin_views.InstanceSpecificView):
+    template_name = "wagtail_distmark/network/member_remove.html"
+    membership_pk = None
+    page_title = gettext_lazy("Remove member")
+
+    def __init__(self, model_admin, instance_pk, membership_pk):
+        super().__init__(model_admin, instance_pk)
+        self.membership = get_object_or_404(self.instance.memberships, pk=membership_pk)
+
+    def check_action_permitted(self, user):
+        return user.has_perm("wagtail_distmark.delete_membership", self.membership)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            breadcrumbs=self.breadcrumbs, membership=self.membership, **kwargs
+        )
+
+    def post(self, request, *args, **kwargs):
+        membership = self.membership
+        with transaction.atomic():
+            log(
+                instance=self.instance,
+                action="wagtail_distmark.remove_member",
+                data={"user": membership.user.get_username(), "role": membership.role},
+            )
+            membership.delete()
+        messages.success(
+            request,
+            _("%(user)s no longer has a role on %(unit)s.")
+            % {"user": membership.user.get_username(), "unit": self.instance},
+        )
+        return redirect(self.inspect_url_for(self.instance))
