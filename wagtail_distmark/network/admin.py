@@ -70,6 +70,10 @@ class WithinFilter(SimpleListFilter):
         units = OrgUnit.objects.for_user(request.user).exclude(kind=OrgUnit.Kind.UNIT)
         return [(str(unit.pk), f"{'— ' * (unit.depth - 1)}{unit.name}") for unit in units]
 
+    def has_output(self):
+        # Applied whenever asked for, even by a user with no region to choose from.
+        return bool(self.lookup_choices) or self.value() is not None
+
     def queryset(self, request, queryset):
         if not (self.value() or "").isdigit():
             return queryset

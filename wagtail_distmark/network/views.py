@@ -1,6 +1,5 @@
 """Views of the Network admin: wagtail-modeladmin's views, scoped by the rules."""
 
-from django.contrib import messages
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -11,6 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic.edit import FormMixin
+from wagtail.admin import messages
 from wagtail.log_actions import log
 from wagtail_modeladmin import views as modeladmin_views
 

@@ -1,0 +1,28 @@
+import pytest
+
+from tests.factories import NetworkBuilder
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def net(db):
+    """A small network: HQ > North (Store A, Store B), South (Store C), and one user per role.
+
+    ``net.units["a"]`` is Store A; ``net.users["manager_a"]`` its unit manager, and so on.
+    """
+    return NetworkBuilder.small()
+
+
+@pytest.fixture
+def client_for(client):
+    """Log a user in and return the test client."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

@@ -1,0 +1,112 @@
+"""Predicates on stub users and units: no database."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from wagtail_distmark.models import OrgUnit
+from wagtail_distmark.rules import predicates
+from wagtail_distmark.rules.scope import Grant, Scope, get_scope
+
+HQ, NORTH, STORE_A, SOUTH, STORE_C = "0001", "00010001", "000100010001", "00010002", "000100020001"
+
+
+def user(*grants, superuser=False):
+    scope = Scope(is_superuser=superuser, grants=tuple(Grant(p, r, 0) for p, r in grants))
+    return SimpleNamespace(is_authenticated=True, is_active=True, _distmark_scope=scope)
+
+
+def unit(path):
+    return SimpleNamespace(path=path, LOCALLY_EDITABLE_FIELDS=OrgUnit.LOCALLY_EDITABLE_FIELDS)
+
+
+def test_view_covers_the_subtree_of_a_membership_but_not_its_parent_or_siblings():
+    manager = user((NORTH, "unit_editor"))
+    assert predicates.can_view_orgunit(manager, unit(NORTH))
+    assert predicates.can_view_orgunit(manager, unit(STORE_A))
+    assert not predicates.can_view_orgunit(manager, unit(HQ))
+    assert not predicates.can_view_orgunit(manager, unit(SOUTH))
+
+
+def test_regional_manager_changes_units_below_the_region_not_the_region_itself():
+    regional = user((NORTH, "regional_manager"))
+    assert predicates.can_change_orgunit(regional, unit(STORE_A))
+    assert not predicates.can_change_orgunit(regional, unit(NORTH))
+    assert not predicates.can_change_orgunit(regional, unit(STORE_C))
+
+
+def test_unit_manager_may_edit_only_the_local_profile_fields():
+    manager = user((STORE_A, "unit_manager"))
+    assert predicates.editable_fields(manager, unit(STORE_A)) == OrgUnit.LOCALLY_EDITABLE_FIELDS
+    assert "code" not in predicates.editable_fields(manager, unit(STORE_A))
+    assert predicates.editable_fields(manager, unit(STORE_C)) == ()
+    assert predicates.editable_fields(user((HQ, "hq_admin")), unit(STORE_A)) == predicates.ALL
+
+
+@pytest.mark.parametrize(
+    ("role", "grantable"),
+    [
+        ("hq_admin", ["regional_manager", "unit_manager", "unit_editor"]),
+        ("regional_manager", ["unit_manager", "unit_editor"]),
+        ("unit_manager", ["unit_editor"]),
+        ("unit_editor", []),
+    ],
+)
+def test_nobody_grants_a_role_at_or_above_their_own(role, grantable):
+    member = user((NORTH, role))
+    assert predicates.grantable_roles(member, unit(STORE_A)) == grantable
+    assert predicates.grantable_roles(member, unit(SOUTH)) == []
+    assert predicates.can_manage_members(member, unit(STORE_A)) == bool(grantable)
+
+
+def test_removing_a_membership_needs_a_higher_rank_on_its_unit():
+    manager = user((STORE_A, "unit_manager"))
+    editor_membership = SimpleNamespace(role="unit_editor", unit=unit(STORE_A))
+    peer_membership = SimpleNamespace(role="unit_manager", unit=unit(STORE_A))
+    other_store = SimpleNamespace(role="unit_editor", unit=unit(STORE_C))
+    assert predicates.can_remove_membership(manager, editor_membership)
+    assert not predicates.can_remove_membership(manager, peer_membership)
+    assert not predicates.can_remove_membership(manager, other_store)
+
+
+def test_only_an_hq_admin_above_a_unit_moves_or_deletes_it():
+    hq = user((HQ, "hq_admin"))
+    assert predicates.can_move_orgunit(hq, unit(NORTH))
+    assert not predicates.can_move_orgunit(hq, unit(HQ))
+    assert not predicates.can_move_orgunit(user((HQ, "regional_manager")), unit(STORE_A))
+    assert predicates.can_delete_orgunit(hq, unit(STORE_A))
+
+
+def test_model_level_checks_answer_whether_any_object_could_qualify():
+    assert predicates.can_view_orgunit(user((STORE_A, "unit_editor")), None)
+    assert not predicates.can_view_orgunit(user(), None)
+    assert predicates.can_add_child_orgunit(user((NORTH, "regional_manager")), None)
+    assert not predicates.can_add_child_orgunit(user((STORE_A, "unit_manager")), None)
+    assert predicates.can_access_admin(user((STORE_A, "unit_editor")))
+    assert not predicates.can_access_admin(user())
+
+
+def test_superuser_may_do_everything_without_memberships():
+    root = user(superuser=True)
+    assert predicates.can_move_orgunit(root, unit(NORTH))
+    assert predicates.grantable_roles(root, unit(STORE_A))[0] == "hq_admin"
+
+
+def test_scope_prefixes_are_minimal_and_filter_by_role():
+    scope = Scope(
+        grants=(
+            Grant(NORTH, "regional_manager", 0),
+            Grant(STORE_A, "unit_manager", 0),
+            Grant(STORE_C, "unit_editor", 0),
+        )
+    )
+    assert scope.prefixes() == [NORTH, STORE_C]
+    assert scope.prefixes(roles=("unit_manager",)) == [STORE_A]
+
+
+def test_anonymous_and_inactive_users_have_an_empty_scope():
+    anonymous = SimpleNamespace(is_authenticated=False, is_active=True)
+    inactive = SimpleNamespace(is_authenticated=True, is_active=False)
+    assert get_scope(anonymous).grants == ()
+    assert get_scope(inactive).grants == ()
+    assert get_scope(None).q().children == [("pk__in", [])]
