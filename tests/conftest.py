@@ -26,3 +26,19 @@ def client_for(client):
         return client
 
     return login
+
+
+def pytest_sessionstart(session):
+    """Fail the run at once, and say why, if a configured Celery broker is unreachable."""
+    import os
+
+    broker = os.environ.get("CELERY_BROKER_URL")
+    if not broker:
+        return
+    from kombu import Connection
+
+    try:
+        with Connection(broker, connect_timeout=5) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception as error:  # noqa: BLE001
+        pytest.exit(f"CELERY_BROKER_URL={broker} is unreachable: {error}", returncode=3)

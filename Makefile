@@ -1,0 +1,35 @@
+# Two commands matter: `make demo` (run the example site) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+MANAGE := cd example_site && ../$(BIN)/python manage.py
+
+.PHONY: demo test test-browser lint migrations-check venv
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[testing]"
+	touch $@
+
+demo: venv
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo_network --base-url http://$(HOST)
+	$(MANAGE) runserver $(HOST)
+
+test: venv
+	$(BIN)/pytest
+
+test-browser: venv
+	$(BIN)/pytest -m browser
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+migrations-check: venv
+	$(MANAGE) makemigrations --check --dry-run --noinput wagtail_distmark
+	$(MANAGE) makemigrations --check --dry-run --noinput
