@@ -12,6 +12,8 @@ from wagtail_distmark.rules import predicates as p
 PERMISSIONS = {
     "wagtail_distmark.view_orgunit": p.can_view_orgunit,
     "wagtail_distmark.change_orgunit": p.can_change_orgunit,
+    # Which of the changes: every field, not only the locally editable ones.
+    "wagtail_distmark.change_orgunit_structure": p.can_change_orgunit_structure,
     "wagtail_distmark.add_orgunit": p.can_add_child_orgunit,
     "wagtail_distmark.move_orgunit": p.can_move_orgunit,
     "wagtail_distmark.delete_orgunit": p.can_delete_orgunit,

@@ -101,10 +101,13 @@ def grantable_roles(user, unit) -> list[str]:
 
 
 def editable_fields(user, unit) -> tuple[str, ...] | str:
-    """Which fields of ``unit`` the user may change: ``ALL``, a tuple of names, or ``()``."""
-    if can_change_orgunit_structure(user, unit):
+    """Which fields of ``unit`` the user may change: ``ALL``, a tuple of names, or ``()``.
+
+    Asks the registered rules by name, so a site's override of either rule is followed.
+    """
+    if rules.has_perm("wagtail_distmark.change_orgunit_structure", user, unit):
         return ALL
-    if is_unit_manager_of(user, unit):
+    if rules.has_perm("wagtail_distmark.change_orgunit", user, unit):
         return tuple(unit.LOCALLY_EDITABLE_FIELDS)
     return ()
 
