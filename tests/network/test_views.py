@@ -140,7 +140,8 @@ def test_edit_by_the_other_store_is_404_and_changes_nothing(net, client_for):
 def test_editor_is_refused_with_403_and_a_message(net, client_for):
     response = client_for(net.users["editor_a"]).get(url("edit", net.units["a"].pk))
     assert response.status_code == 403
-    assert "You do not have permission" in response.content.decode()
+    html = response.content.decode()
+    assert "Permission denied" in html and "You may not change this unit&#x27;s profile." in html
 
 
 def test_regional_manager_edits_stores_but_not_the_region(net, client_for):
@@ -262,7 +263,12 @@ def test_hq_deletes_an_empty_store_but_not_a_region_with_stores(net, client_for)
 @pytest.mark.parametrize(("username", "status"), [("regional_north", 403), ("manager_c", 404)])
 def test_delete_refused_below_hq(net, client_for, username, status):
     client = client_for(net.users[username])
-    assert client.post(url("delete", net.units["b"].pk)).status_code == status
+    response = client.post(url("delete", net.units["b"].pk))
+    assert response.status_code == status
+    if status == 403:
+        assert "Only an HQ admin above this unit may delete it." in response.content.decode()
+    else:
+        assert "Store B" not in response.content.decode()
     assert OrgUnit.objects.filter(pk=net.units["b"].pk).exists()
 
 

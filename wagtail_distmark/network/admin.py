@@ -42,7 +42,10 @@ class OrgUnitButtonHelper(ButtonHelper):
                 {
                     "url": f"{self.url_helper.create_url}?parent={obj.pk}",
                     "label": _("Add sub-unit"),
-                    "classname": self.finalise_classname(["button-secondary"]),
+                    "classname": self.finalise_classname(
+                        [*self.edit_button_classnames, *(classnames_add or [])],
+                        classnames_exclude,
+                    ),
                     "title": _("Add a unit below %(unit)s") % {"unit": obj},
                 }
             )

@@ -79,9 +79,9 @@ class OrgUnitCreateForm(OrgUnitForm):
     def clean_parent(self):
         parent = self.cleaned_data["parent"]
         if not self.for_user.has_perm("wagtail_distmark.add_orgunit", parent):
-            raise forms.ValidationError(_("You may not add units below %(unit)s.") % {
-                "unit": parent
-            })
+            raise forms.ValidationError(
+                _("You may not add units below %(unit)s.") % {"unit": parent}
+            )
         return parent
 
 

@@ -98,7 +98,6 @@ class OrgUnitInspectView(ScopedInstanceMixin, modeladmin_views.InspectView):
         unit = self.instance
         can = {
             "can_manage_members": user.has_perm("wagtail_distmark.manage_members", unit),
-            "can_add_child": user.has_perm("wagtail_distmark.add_orgunit", unit),
             "can_move": user.has_perm("wagtail_distmark.move_orgunit", unit),
         }
         return super().get_context_data(
@@ -131,6 +130,8 @@ class OrgUnitInspectView(ScopedInstanceMixin, modeladmin_views.InspectView):
 
 
 class OrgUnitCreateView(RefuseWith403Mixin, modeladmin_views.CreateView):
+    denied_message = gettext_lazy("You may not create units here.")
+
     @cached_property
     def parent(self):
         pk = self.request.GET.get("parent", "")
@@ -163,6 +164,8 @@ class OrgUnitCreateView(RefuseWith403Mixin, modeladmin_views.CreateView):
 
 
 class OrgUnitEditView(ScopedInstanceMixin, modeladmin_views.EditView):
+    denied_message = gettext_lazy("You may not change this unit's profile.")
+
     def get_edit_handler(self):
         fields = predicates.editable_fields(self.request.user, self.instance)
         return unit_edit_handler(fields).bind_to_model(OrgUnit)
@@ -172,14 +175,18 @@ class OrgUnitEditView(ScopedInstanceMixin, modeladmin_views.EditView):
 
 
 class OrgUnitDeleteView(ScopedInstanceMixin, modeladmin_views.DeleteView):
+    denied_message = gettext_lazy("Only an HQ admin above this unit may delete it.")
+
     def confirmation_message(self):
         if self.instance.numchild:
-            return _(
-                "%(unit)s still has %(count)d sub-unit(s). Move or delete them first."
-            ) % {"unit": self.instance, "count": self.instance.numchild}
-        return _(
-            "Delete %(unit)s? Its %(count)d membership(s) will be removed with it."
-        ) % {"unit": self.instance, "count": self.instance.memberships.count()}
+            return _("%(unit)s still has %(count)d sub-unit(s). Move or delete them first.") % {
+                "unit": self.instance,
+                "count": self.instance.numchild,
+            }
+        return _("Delete %(unit)s? Its %(count)d membership(s) will be removed with it.") % {
+            "unit": self.instance,
+            "count": self.instance.memberships.count(),
+        }
 
     def post(self, request, *args, **kwargs):
         if self.instance.numchild:
@@ -217,6 +224,7 @@ class UnitFormView(ScopedInstanceMixin, FormMixin, modeladmin_views.InstanceSpec
 
 class MoveUnitView(UnitFormView):
     permission = "wagtail_distmark.move_orgunit"
+    denied_message = gettext_lazy("Only an HQ admin above this unit may move it.")
     form_class = MoveForm
     template_name = "wagtail_distmark/network/move.html"
     page_title = gettext_lazy("Move")
@@ -241,6 +249,9 @@ class MoveUnitView(UnitFormView):
 
 class AddMemberView(UnitFormView):
     permission = "wagtail_distmark.manage_members"
+    denied_message = gettext_lazy(
+        "You may not add members here: nobody may grant a role at or above their own."
+    )
     form_class = AddMemberForm
     template_name = "wagtail_distmark/network/member_add.html"
     page_title = gettext_lazy("Add member")
@@ -268,6 +279,7 @@ class AddMemberView(UnitFormView):
 class RemoveMemberView(ScopedInstanceMixin, modeladmin_views.InstanceSpecificView):
     template_name = "wagtail_distmark/network/member_remove.html"
     membership_pk = None
+    denied_message = gettext_lazy("You may only remove roles below your own.")
     page_title = gettext_lazy("Remove member")
 
     def __init__(self, model_admin, instance_pk, membership_pk):

@@ -113,9 +113,7 @@ def editable_fields(user, unit) -> tuple[str, ...] | str:
 
 
 can_view_orgunit = is_distmark_superuser | has_role_on_unit
-can_change_orgunit_structure = (
-    is_distmark_superuser | is_hq_admin_of | is_regional_manager_above
-)
+can_change_orgunit_structure = is_distmark_superuser | is_hq_admin_of | is_regional_manager_above
 can_change_orgunit = can_change_orgunit_structure | is_unit_manager_of
 can_add_child_orgunit = is_distmark_superuser | is_hq_admin_of | is_regional_manager_of
 can_move_orgunit = is_distmark_superuser | is_hq_admin_above
