@@ -363,3 +363,26 @@ def test_removing_a_peer_or_another_store_member_is_refused(net, client_for):
     # A membership id paired with the wrong unit is not found either.
     assert client.post(url("remove_member", net.units["a"].pk, other.pk)).status_code == 404
     assert Membership.objects.filter(pk__in=[own.pk, other.pk]).count() == 2
+
+
+# --- history and malformed URLs --------------------------------------------------------
+
+
+def test_history_shows_the_units_audit_trail_to_its_members_only(net, client_for):
+    store = net.units["a"]
+    client_for(net.users["manager_a"]).post(
+        url("edit", store.pk), profile_post(store, phone="+33 4 99 99 99 99")
+    )
+    response = client_for(net.users["manager_a"]).get(url("history", store.pk))
+    assert response.status_code == 200
+    rows = response.content.decode().split("<tbody>")[1]
+    assert "Edited" in rows and "manager_a" in rows
+    other = client_for(net.users["manager_c"]).get(url("history", store.pk))
+    assert other.status_code == 404
+    assert "Store A" not in other.content.decode()
+
+
+@pytest.mark.parametrize("action", ["inspect", "edit", "delete", "history"])
+def test_malformed_unit_id_is_404_not_500(net, client_for, action):
+    client = client_for(net.users["hq"])
+    assert client.get(f"/admin/distmark/network/{action}/not-a-number/").status_code == 404

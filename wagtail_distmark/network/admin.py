@@ -3,6 +3,7 @@
 from django.contrib.admin import SimpleListFilter
 from django.contrib.admin import display as admin_display
 from django.db.models import F
+from django.http import Http404
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,13 @@ from wagtail_distmark import conf
 from wagtail_distmark.models import OrgUnit
 from wagtail_distmark.network import views
 from wagtail_distmark.rules.scope import get_scope
+
+
+def numeric_pk(instance_pk: str) -> str:
+    """modeladmin's URLs accept any word as a key; ours are numbers (else 404, not 500)."""
+    if not str(instance_pk).isdigit():
+        raise Http404(_("No org unit matches the given query."))
+    return instance_pk
 
 
 class OrgUnitPermissionHelper(PermissionHelper):
@@ -104,6 +112,7 @@ class OrgUnitAdmin(ModelAdmin):
     create_view_class = views.OrgUnitCreateView
     edit_view_class = views.OrgUnitEditView
     delete_view_class = views.OrgUnitDeleteView
+    history_view_class = views.OrgUnitHistoryView
     inspect_view_fields = [
         "name", "kind", "code", "address_line_1", "address_line_2", "city", "postal_code",
         "country", "phone", "email", "website", "opening_hours", "sender_name",
@@ -134,6 +143,18 @@ class OrgUnitAdmin(ModelAdmin):
     @admin_display(description=_("kind"))
     def kind_name(self, obj):
         return obj.kind_label
+
+    def inspect_view(self, request, instance_pk):
+        return super().inspect_view(request, numeric_pk(instance_pk))
+
+    def edit_view(self, request, instance_pk):
+        return super().edit_view(request, numeric_pk(instance_pk))
+
+    def delete_view(self, request, instance_pk):
+        return super().delete_view(request, numeric_pk(instance_pk))
+
+    def history_view(self, request, instance_pk):
+        return super().history_view(request, numeric_pk(instance_pk))
 
     def get_admin_urls_for_registration(self):
         return (

@@ -105,6 +105,7 @@ class OrgUnitInspectView(ScopedInstanceMixin, modeladmin_views.InspectView):
             memberships=self.memberships_with_remove_urls(),
             children=[(child, self.inspect_url_for(child)) for child in unit.get_children()],
             move_url=self.url_helper.get_action_url("move", unit.pk),
+            history_url=self.url_helper.get_action_url("history", unit.pk),
             add_member_url=self.url_helper.get_action_url("add_member", unit.pk),
             **can,
             **kwargs,
@@ -127,6 +128,13 @@ class OrgUnitInspectView(ScopedInstanceMixin, modeladmin_views.InspectView):
 
     def get_template_names(self):
         return ["wagtail_distmark/network/inspect.html"]
+
+
+class OrgUnitHistoryView(ScopedInstanceMixin, modeladmin_views.HistoryView):
+    """The unit's audit trail (edits, moves, members added and removed)."""
+
+    def check_action_permitted(self, user):
+        return user.has_perm(VIEW, self.instance)
 
 
 class OrgUnitCreateView(RefuseWith403Mixin, modeladmin_views.CreateView):
