@@ -5,6 +5,7 @@ Every permission test has its twin: the other store's user gets 404 and sees not
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
@@ -386,3 +387,14 @@ def test_history_shows_the_units_audit_trail_to_its_members_only(net, client_for
 def test_malformed_unit_id_is_404_not_500(net, client_for, action):
     client = client_for(net.users["hq"])
     assert client.get(f"/admin/distmark/network/{action}/not-a-number/").status_code == 404
+
+
+def test_site_history_report_does_not_leak_other_units_changes(net, client_for):
+    store_c = net.units["c"]
+    hq = Client()
+    hq.force_login(net.users["hq"])
+    hq.post(url("edit", store_c.pk), profile_post(store_c, city="Nice"))
+    assert ModelLogEntry.objects.filter(object_id=str(store_c.pk)).exists()
+    response = client_for(net.users["manager_a"]).get(reverse("wagtailadmin_reports:site_history"))
+    assert response.status_code == 200
+    assert "Store C" not in response.content.decode()
