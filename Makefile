@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 MANAGE := cd example_site && ../$(BIN)/python manage.py
 
-.PHONY: demo test test-browser lint migrations-check venv
+.PHONY: demo test test-browser test-wagtail7 lint migrations-check venv
 
 venv: $(VENV)/.installed
 
@@ -33,3 +33,10 @@ lint: venv
 migrations-check: venv
 	$(MANAGE) makemigrations --check --dry-run --noinput wagtail_distmark
 	$(MANAGE) makemigrations --check --dry-run --noinput
+
+# The lowest supported Wagtail (7.0 LTS), in a virtualenv of its own.
+test-wagtail7:
+	$(PYTHON) -m venv .venv-wagtail7
+	.venv-wagtail7/bin/python -m pip install --quiet --upgrade pip
+	.venv-wagtail7/bin/python -m pip install --quiet -e ".[testing]" "wagtail>=7.0,<7.1"
+	.venv-wagtail7/bin/pytest -p no:cacheprovider
