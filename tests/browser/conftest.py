@@ -1,0 +1,158 @@
+"""Browser harness: a real Chromium (Playwright, sync API) against the live example site.
+
+Every test here is marked ``browser``; the default ``-m 'not browser'`` deselects them.
+Run them with ``pytest -m browser tests/browser``. Full-page screenshots of each step go
+to ``test-artifacts/browser/`` at the repository root (git-ignored).
+"""
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.management import call_command
+
+# Playwright's sync API runs an asyncio event loop in this thread, and Django refuses ORM
+# calls from a thread with a running loop (loading the demo network, looking up units).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# Serve on 127.0.0.1 rather than "localhost" (which may resolve to ::1), unless
+# --liveserver or the environment already chose an address. Read when the session-scoped
+# live_server starts, i.e. after this module is imported.
+os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS_DIR = REPO_ROOT / "test-artifacts" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DEMO_PASSWORD = "distmark-demo"
+VIEWPORT = {"width": 1440, "height": 900}
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def browser(django_db_setup):
+    """One headless Chromium for the whole session, started once the test database exists.
+
+    Django keeps its database connections in an asgiref ``Local`` that is thread-local in
+    a sync thread but per-context as soon as an event loop runs, and Playwright's sync
+    API leaves its loop marked as running in this thread between calls. Once it starts,
+    this thread would get a second set of connection objects: ones that lack the test
+    database's serialized contents, so every ``serialized_rollback`` after the first
+    browser test would silently restore nothing. Hand Django the same objects in both.
+    """
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    sync_connections = {alias: connections[alias] for alias in connections}
+    with sync_playwright() as playwright:
+        for alias, connection in sync_connections.items():
+            connections[alias] = connection
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo_network(transactional_db, django_db_serialized_rollback, live_server):
+    """The live server, with the Maison Lumière demo network in the database it reads.
+
+    ``transactional_db``: the live server answers from another thread, so the data must
+    be committed. Its teardown flushes every table, Wagtail's root page (created by a
+    migration, and needed by ``load_demo_network``) included; the serialized rollback
+    restores the migrated contents before the next test.
+    """
+    with open(os.devnull, "w") as devnull:
+        call_command("load_demo_network", stdout=devnull)
+    return live_server
+
+
+@pytest.fixture
+def page(browser, demo_network):
+    """A fresh page (new context, no cookies) whose relative URLs go to the live server.
+
+    Requests to any other host are aborted, so the tests never depend on the network
+    (Wagtail's avatars point at gravatar.com). ``page.failed_static`` lists the static
+    files that did not load: the admin's CSS and JS must come from the live server.
+    """
+    context = browser.new_context(base_url=demo_network.url, viewport=VIEWPORT)
+    context.set_default_timeout(TIMEOUT_MS)
+    live_netloc = urlsplit(demo_network.url).netloc
+
+    def only_live_server(route):
+        if urlsplit(route.request.url).netloc == live_netloc:
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", only_live_server)
+    page = context.new_page()
+    page.failed_static = []
+
+    def record_static(response):
+        if "/static/" in response.url and not response.ok:
+            page.failed_static.append(f"{response.status} {response.url}")
+
+    page.on("response", record_static)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    """``test-artifacts/browser/``, emptied of the previous run's screenshots."""
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS_DIR.glob("*.png"):
+        old.unlink()
+    return ARTIFACTS_DIR
+
+
+@pytest.fixture
+def screenshot(request, page, artifacts_dir):
+    """``screenshot("step")`` saves a full-page PNG, ``<test>--<nn>-<step>.png``.
+
+    The Wagtail admin scrolls inside ``<main>``, not the document, so a plain full-page
+    screenshot stops at the viewport: grow the viewport to the content first.
+    """
+    test_name = re.sub(r"[^\w.-]+", "_", request.node.name).strip("_")
+    steps = []
+
+    def take(step: str) -> Path:
+        steps.append(step)
+        path = artifacts_dir / f"{test_name}--{len(steps):02d}-{step}.png"
+        hidden = page.evaluate(
+            """() => Math.max(0, ...Array.from(document.querySelectorAll('main'),
+                   (el) => el.scrollHeight - el.clientHeight))"""
+        )
+        if hidden:
+            page.set_viewport_size({**VIEWPORT, "height": VIEWPORT["height"] + hidden})
+        try:
+            page.screenshot(path=str(path), full_page=True)
+        finally:
+            if hidden:
+                page.set_viewport_size(VIEWPORT)
+        return path
+
+    return take
+
+
+def login(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the Wagtail admin login form and wait for the dashboard.
+
+    Signs out first (by dropping the cookies), so a test may switch users.
+    """
+    page.context.clear_cookies()
+    page.goto("/admin/login/")
+    page.fill("input[name='username']", username)
+    page.fill("input[name='password']", password)
+    page.click("button[type='submit']")
+    page.wait_for_url(re.compile(r"/admin/$"))
