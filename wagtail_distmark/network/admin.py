@@ -74,7 +74,7 @@ class KindFilter(SimpleListFilter):
 class WithinFilter(SimpleListFilter):
     """Show one subtree: the head office or a region and everything below it."""
 
-    title = _("within")
+    title = _("subtree")
     parameter_name = "within"
 
     def lookups(self, request, model_admin):

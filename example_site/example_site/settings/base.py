@@ -109,8 +109,6 @@ DEFAULT_FROM_EMAIL = "network@maison-lumiere.example"
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
-    CELERY_BROKER_URL or None
-)
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (CELERY_BROKER_URL or None)
 
 WAGTAIL_DISTMARK_KIND_LABELS = {"headquarters": "Head office", "region": "Region", "unit": "Store"}
