@@ -53,14 +53,13 @@ class ParentChoiceField(forms.ModelChoiceField):
         return indented_label(obj)
 
 
-def add_targets(user, include: OrgUnit | None = None):
-    """Units under which ``user`` may create a unit: never stores, unless explicitly asked."""
-    scope = get_scope(user)
-    roles = (predicates.HQ_ADMIN, predicates.REGIONAL_MANAGER)
+def placement_targets(user, roles: tuple[str, ...], include: OrgUnit | None = None):
+    """Units in the user's scope for ``roles`` that can take children: never stores,
+    unless explicitly included."""
     kinds = Q(kind__in=[OrgUnit.Kind.HEADQUARTERS, OrgUnit.Kind.REGION])
     if include is not None:
         kinds |= Q(pk=include.pk)
-    return OrgUnit.objects.filter(scope.q("path", roles=roles)).filter(kinds)
+    return OrgUnit.objects.filter(get_scope(user).q("path", roles=roles)).filter(kinds)
 
 
 class OrgUnitCreateForm(OrgUnitForm):
@@ -72,7 +71,9 @@ class OrgUnitCreateForm(OrgUnitForm):
 
     def __init__(self, *args, parent=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = add_targets(self.for_user, include=parent)
+        self.fields["parent"].queryset = placement_targets(
+            self.for_user, (predicates.HQ_ADMIN, predicates.REGIONAL_MANAGER), include=parent
+        )
         if parent is not None:
             self.fields["parent"].initial = parent.pk
 
@@ -103,10 +104,9 @@ class MoveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.unit = unit
         self.fields["target"].queryset = (
-            OrgUnit.objects.filter(get_scope(user).q("path", roles=(predicates.HQ_ADMIN,)))
-            .filter(kind__in=[OrgUnit.Kind.HEADQUARTERS, OrgUnit.Kind.REGION])
-            .exclude(path__startswith=unit.path)
-            .exclude(pk=unit.get_parent().pk)
+            placement_targets(user, (predicates.HQ_ADMIN,))
+            .exclude(path__startswith=unit.path)  # never into its own subtree
+            .exclude(pk=unit.get_parent().pk)  # nor where it already is
         )
 
 
