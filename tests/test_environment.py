@@ -13,4 +13,5 @@ def test_database_is_the_one_asked_for():
 
 
 def test_celery_is_eager_only_without_a_broker():
-    assert settings.CELERY_TASK_ALWAYS_EAGER == (not os.environ.get("CELERY_BROKER_URL"))
+    has_broker = bool(os.environ.get("CELERY_BROKER_URL"))
+    assert settings.CELERY_TASK_ALWAYS_EAGER is not has_broker

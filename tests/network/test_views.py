@@ -398,3 +398,18 @@ def test_site_history_report_does_not_leak_other_units_changes(net, client_for):
     response = client_for(net.users["manager_a"]).get(reverse("wagtailadmin_reports:site_history"))
     assert response.status_code == 200
     assert "Store C" not in response.content.decode()
+
+
+def test_subtree_filter_offers_two_levels_and_deeper_ones_still_work(net, client_for):
+    net.unit("district", "north", "District", kind="region")
+    net.unit("zone", "district", "Zone", kind="region")
+    net.unit("d", "zone", "Store D")
+    client = client_for(net.users["hq"])
+    page = client.get(url("index")).content.decode()
+    assert "— — District" in page  # two levels below HQ
+    assert "Zone</a>" not in page  # three levels below: reached from breadcrumbs instead
+    deep = client.get(url("index"), {"within": net.units["zone"].pk})
+    assert listed_names(deep) == []  # neither HQ nor the regions of the small network
+    assert ">Store D</span>" in deep.content.decode()
+    regional = client_for(net.fresh("regional_north")).get(url("index")).content.decode()
+    assert "— — Zone" in regional  # two levels below the regional manager's own region

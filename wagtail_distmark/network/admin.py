@@ -16,6 +16,12 @@ from wagtail_distmark.network import views
 from wagtail_distmark.rules.scope import get_scope
 
 
+def top_depth(user) -> int:
+    """Depth of the highest unit in the user's scope (1 for the whole network)."""
+    prefixes = get_scope(user).prefixes()
+    return min((len(prefix) // OrgUnit.steplen for prefix in prefixes), default=1)
+
+
 def numeric_pk(instance_pk: str) -> str:
     """modeladmin's URLs accept any word as a key; ours are numbers (else 404, not 500)."""
     if not str(instance_pk).isdigit():
@@ -72,14 +78,31 @@ class KindFilter(SimpleListFilter):
 
 
 class WithinFilter(SimpleListFilter):
-    """Show one subtree: the head office or a region and everything below it."""
+    """Show one subtree: the head office or a region and everything below it.
+
+    Offers the non-store units down to ``max_levels`` below the top of the user's scope, so
+    the list stays short in a large network; deeper regions are reached from breadcrumbs.
+    """
 
     title = _("subtree")
     parameter_name = "within"
+    #: How many levels below the top of the user's scope the filter offers.
+    max_levels = 2
 
     def lookups(self, request, model_admin):
-        units = OrgUnit.objects.for_user(request.user).exclude(kind=OrgUnit.Kind.UNIT)
-        return [(str(unit.pk), f"{'— ' * (unit.depth - 1)}{unit.name}") for unit in units]
+        # modeladmin builds its filters twice per request: compute the choices once.
+        if not hasattr(request, "_distmark_within_choices"):
+            top = top_depth(request.user)
+            units = (
+                OrgUnit.objects.for_user(request.user)
+                .exclude(kind=OrgUnit.Kind.UNIT)
+                .filter(depth__lte=top + self.max_levels)
+                .values_list("pk", "name", "depth")
+            )
+            request._distmark_within_choices = [
+                (str(pk), f"{'— ' * (depth - top)}{name}") for pk, name, depth in units
+            ]
+        return request._distmark_within_choices
 
     def has_output(self):
         # Applied whenever asked for, even by a user with no region to choose from.
@@ -124,12 +147,8 @@ class OrgUnitAdmin(ModelAdmin):
 
     def get_queryset(self, request):
         """The units the user may see, indented relative to the top of their scope."""
-        top_depth = min(
-            (len(prefix) // OrgUnit.steplen for prefix in get_scope(request.user).prefixes()),
-            default=1,
-        )
         return OrgUnit.objects.for_user(request.user).annotate(
-            relative_depth=F("depth") - top_depth
+            relative_depth=F("depth") - top_depth(request.user)
         )
 
     @admin_display(description=_("name"))
