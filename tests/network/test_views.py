@@ -5,6 +5,7 @@ Every permission test has its twin: the other store's user gets 404 and sees not
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
@@ -195,6 +196,29 @@ def test_create_under_another_region_is_refused_and_creates_nothing(net, client_
     response = client.post(url("create"), new_unit_post(south))
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
+    assert not OrgUnit.objects.filter(code="C-NEW").exists()
+
+
+def test_create_racing_another_request_keeps_the_input_and_explains(net, client_for, monkeypatch):
+    def collide(self, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(OrgUnit, "add_child", collide)
+    north = net.units["north"]
+    response = client_for(net.users["hq"]).post(url("create"), new_unit_post(north))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The network changed while you were saving this unit." in html
+    assert 'value="Store New"' in html
+    assert not OrgUnit.objects.filter(code="C-NEW").exists()
+
+
+def test_bad_locale_is_refused_with_a_clear_error(net, client_for):
+    north = net.units["north"]
+    response = client_for(net.users["hq"]).post(
+        url("create"), new_unit_post(north, locale="French!")
+    )
+    assert "Enter a language tag such as" in response.content.decode()
     assert not OrgUnit.objects.filter(code="C-NEW").exists()
 
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
@@ -74,6 +75,12 @@ class OrgUnit(MP_Node):
         _("locale"),
         max_length=20,
         default="en",
+        validators=[
+            RegexValidator(
+                r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                _("Enter a language tag such as 'en', 'fr' or 'fr-CA'."),
+            )
+        ],
         help_text=_("Language of this unit's messages, e.g. 'en' or 'fr-CA'."),
     )
     timezone = models.CharField(

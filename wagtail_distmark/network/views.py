@@ -2,7 +2,7 @@
 
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic.edit import FormMixin
 from wagtail.admin import messages
+from wagtail.admin.panels import FieldPanel
 from wagtail.log_actions import log
 from wagtail_modeladmin import views as modeladmin_views
 
@@ -151,8 +152,6 @@ class OrgUnitCreateView(RefuseWith403Mixin, modeladmin_views.CreateView):
         return parent
 
     def get_edit_handler(self):
-        from wagtail.admin.panels import FieldPanel
-
         handler = unit_edit_handler(
             predicates.ALL, form_class=OrgUnitCreateForm, extra_panels=[FieldPanel("parent")]
         )
@@ -163,10 +162,18 @@ class OrgUnitCreateView(RefuseWith403Mixin, modeladmin_views.CreateView):
 
     def form_valid(self, form):
         parent = form.cleaned_data["parent"]
-        with transaction.atomic():
-            parent.refresh_from_db()
-            self.instance = parent.add_child(instance=form.save(commit=False))
-            log(instance=self.instance, action="wagtail.create", content_changed=True)
+        try:
+            with transaction.atomic():
+                parent.refresh_from_db()
+                self.instance = parent.add_child(instance=form.save(commit=False))
+                log(instance=self.instance, action="wagtail.create", content_changed=True)
+        except IntegrityError:
+            # Another request took the same code or tree position meanwhile: keep the input.
+            form.add_error(
+                None,
+                _("The network changed while you were saving this unit. Check it and save again."),
+            )
+            return self.form_invalid(form)
         messages.success(self.request, self.get_success_message(self.instance))
         return redirect(self.url_helper.get_action_url("inspect", quote(self.instance.pk)))
 
