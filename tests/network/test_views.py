@@ -189,6 +189,12 @@ def test_regional_manager_creates_a_store_in_their_region(net, client_for):
     assert ModelLogEntry.objects.filter(object_id=str(created.pk), action="wagtail.create")
 
 
+def test_create_form_preselects_the_only_possible_parent(net, client_for):
+    html = client_for(net.users["regional_north"]).get(url("create")).content.decode()
+    assert f'<option value="{net.units["north"].pk}" selected>' in html
+    assert "(C-SOUTH)" not in html and "(C-NORTH)" in html
+
+
 def test_create_under_another_region_is_refused_and_creates_nothing(net, client_for):
     south = net.units["south"]
     client = client_for(net.users["regional_north"])

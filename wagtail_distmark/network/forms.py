@@ -71,9 +71,12 @@ class OrgUnitCreateForm(OrgUnitForm):
 
     def __init__(self, *args, parent=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = placement_targets(
+        targets = placement_targets(
             self.for_user, (predicates.HQ_ADMIN, predicates.REGIONAL_MANAGER), include=parent
         )
+        self.fields["parent"].queryset = targets
+        if parent is None and len(choices := targets[:2]) == 1:
+            parent = choices[0]  # the only place this user may create a unit
         if parent is not None:
             self.fields["parent"].initial = parent.pk
 
