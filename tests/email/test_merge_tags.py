@@ -1,0 +1,79 @@
+"""Merge tags: the whitelist, validation errors, escaping. No database."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from wagtail_distmark.email.merge_tags import (
+    MergeTemplate,
+    contact_values,
+    unit_values,
+    validate_merge_tags,
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hello {{ contact.first_name }}, see you at {{ unit.name }}!",
+        "{{unit.phone}} — {{ unsubscribe_url }}",
+        "No tags at all.",
+        "",
+    ],
+)
+def test_known_tags_are_accepted(text):
+    validate_merge_tags(text)
+
+
+def test_unknown_tag_is_a_clear_error_listing_what_is_allowed():
+    with pytest.raises(ValidationError) as caught:
+        validate_merge_tags("Hi {{ contact.birth_date }} and {{ user.password }}")
+    message = caught.value.messages[0]
+    assert "{{ contact.birth_date }}, {{ user.password }}" in message
+    assert "{{ contact.first_name }}" in message  # the allowed ones are listed
+
+
+@pytest.mark.parametrize(
+    "text", ["{% load static %}", "{% if 1 %}x{% endif %}", "{# comment #}", "a %} b"]
+)
+def test_template_code_is_refused(text):
+    with pytest.raises(ValidationError, match="Template code"):
+        validate_merge_tags(text)
+
+
+@pytest.mark.parametrize("text", ["Hi {{ contact.first_name", "Hi contact.first_name }}"])
+def test_unclosed_tag_is_refused(text):
+    with pytest.raises(ValidationError, match="not closed"):
+        validate_merge_tags(text)
+
+
+def test_html_values_are_escaped_and_text_values_are_not():
+    values = {"contact.first_name": '<script>alert("x")</script> & Co'}
+    html = MergeTemplate("<p>Hi {{ contact.first_name }}</p>").render(values)
+    assert html == "<p>Hi &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co</p>"
+    text = MergeTemplate("Hi {{contact.first_name}}", escape=str).render(values)
+    assert text == 'Hi <script>alert("x")</script> & Co'
+
+
+def test_missing_values_render_empty_and_the_template_is_reusable():
+    template = MergeTemplate("{{ contact.first_name }}|{{ unit.name }}|end")
+    assert template.render({"unit.name": "Lyon"}) == "|Lyon|end"
+    assert template.render({"contact.first_name": "Ana"}) == "Ana||end"
+    assert template.tags == {"contact.first_name", "unit.name"}
+
+
+def test_unit_and_contact_values():
+    unit = SimpleNamespace(
+        name="Lyon", code="ML-001", city="Lyon", phone="+33 4", email="", website="",
+        opening_hours="10–19", sender_name="Claire", address_line_1="24 rue de la République",
+        address_line_2="", postal_code="69002", country="France",
+    )  # fmt: skip
+    values = unit_values(unit)
+    assert values["unit.address"] == "24 rue de la République, 69002 Lyon, France"
+    assert values["unit.sender_name"] == "Claire"
+    assert contact_values({"first_name": "Ana"})["contact.first_name"] == "Ana"
+    assert (
+        contact_values(SimpleNamespace(first_name="Bo", last_name=None))["contact.last_name"] == ""
+    )
+    assert contact_values(None)["contact.email"] == ""

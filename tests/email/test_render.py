@@ -1,0 +1,167 @@
+"""Every e-mail block rendered through MJML to HTML and text, checked by parsing the HTML."""
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.exceptions import ValidationError
+from wagtail import blocks
+from wagtail_factories import ImageFactory
+
+from wagtail_distmark.blocks import EMAIL_BLOCKS, EmailContext
+from wagtail_distmark.email.render import compile_email
+
+pytestmark = pytest.mark.django_db
+
+BASE_URL = "https://brand.example"
+RAW_SECTION = "<mj-section><mj-column><mj-text>HQ raw section</mj-text></mj-column></mj-section>"
+LINKS = {
+    "unsubscribe_url": "https://brand.example/u/abc?x=1&y=2",
+    "view_online_url": "https://brand.example/v/abc",
+}
+
+
+@pytest.fixture
+def stream_block():
+    return blocks.StreamBlock(EMAIL_BLOCKS)
+
+
+@pytest.fixture
+def image():
+    return ImageFactory(title="Candles")
+
+
+def every_block(image):
+    return [
+        ("logo_header", {"logo": image.pk, "alt": "Maison Lumière", "link": "https://brand.example"}),
+        ("hero", {"image": image.pk, "alt": "Autumn candles",
+                  "heading": "<b>Autumn</b> sale & {{ contact.first_name }}",
+                  "text": "Line one\nLine two at {{ unit.name }}"}),
+        ("rich_text", "<p>Rich <b>bold</b> text</p>"),
+        ("image", {"image": image.pk, "alt": "A shelf", "link": ""}),
+        ("button", {"label": "Shop now", "url": "https://brand.example/shop?a=1&b=2"}),
+        ("two_columns", {"left": {"image": None, "alt": "", "heading": "Left", "text": "L text"},
+                         "right": {"image": image.pk, "alt": "Right image", "heading": "Right",
+                                   "text": "R text"}}),
+        ("offer", {"title": "Members' offer", "discount": 15, "text": "In store only",
+                   "valid_until": "2026-12-31"}),
+        ("product_grid", {"heading": "Our picks", "products": [
+            {"name": "Figue", "price": "29 €", "image": None, "url": ""},
+            {"name": "Ambre", "price": "32 €", "image": image.pk, "url": "https://brand.example/p/2"},
+        ]}),
+        ("local_footer", {"intro": "Your store"}),
+        ("legal_footer", {"text": "Maison Lumière SAS", "unsubscribe_label": "Unsubscribe"}),
+        ("social_links", {"links": [{"network": "instagram", "url": "https://instagram.com/ml"}]}),
+        ("spacer", {"height": 24, "divider": True}),
+        ("raw_mjml", RAW_SECTION),
+    ]  # fmt: skip
+
+
+def build(stream_block, data):
+    return stream_block.to_python([{"type": name, "value": value} for name, value in data])
+
+
+@pytest.fixture
+def compiled(net, stream_block, image):
+    stream = build(stream_block, every_block(image))
+    store = net.units["a"]
+    store.address_line_1, store.city, store.postal_code = "24 rue de la République", "Lyon", "69002"
+    store.sender_name, store.opening_hours = "Claire Dubois", "Mon–Sat 10–19"
+    context = EmailContext(unit=store, base_url=BASE_URL)
+    return compile_email(
+        stream, subject="Hello {{ contact.first_name }}", preheader="Autumn", context=context
+    )
+
+
+@pytest.fixture
+def personal(compiled):
+    return compiled.personalise({"first_name": "Ana <3", "email": "ana@example.com"}, LINKS)
+
+
+@pytest.fixture
+def soup(personal):
+    return BeautifulSoup(personal.html, "html.parser")
+
+
+def test_subject_and_recipient_name_are_personalised(personal, soup):
+    assert personal.subject == "Hello Ana <3"
+    assert "&lt;b&gt;Autumn&lt;/b&gt; sale &amp; Ana &lt;3" in personal.html
+    assert soup.find("b", string="Autumn") is None  # typed markup stays text
+    assert "{{" not in personal.html and "{{" not in personal.text
+
+
+def test_images_have_absolute_urls_and_alt_texts(soup):
+    images = soup.find_all("img")
+    alts = {img.get("alt", "") for img in images}
+    assert {"Maison Lumière", "Autumn candles", "A shelf", "Right image", "Ambre"} <= alts
+    for img in images:
+        if img.get("alt"):
+            assert img["src"].startswith(f"{BASE_URL}/"), img["src"]
+
+
+def test_links_buttons_and_unsubscribe(soup):
+    hrefs = {
+        a.get_text(strip=True): a["href"] for a in soup.find_all("a") if a.get_text(strip=True)
+    }
+    assert hrefs["Shop now"] == "https://brand.example/shop?a=1&b=2"
+    assert hrefs["Unsubscribe"] == LINKS["unsubscribe_url"]
+    assert any(a["href"] == "https://instagram.com/ml" for a in soup.find_all("a"))
+
+
+def test_every_block_shows_its_content(soup):
+    text = soup.get_text(" ", strip=True)
+    for expected in [
+        "Line one", "Line two at Store A", "Rich bold text", "Left", "R text", "Members' offer",
+        "−15 %", "Valid until 2026-12-31", "Our picks", "Figue", "29 €", "Your store",
+        "Claire Dubois", "24 rue de la République, 69002 Lyon", "Mon–Sat 10–19",
+        "Maison Lumière SAS", "HQ raw section",
+    ]:  # fmt: skip
+        assert expected in text, expected
+    assert soup.find("title").get_text() == "Hello {{ contact.first_name }}".replace(
+        "{{ contact.first_name }}", "Ana <3"
+    )
+
+
+def test_plain_text_alternative(personal):
+    text = personal.text
+    assert "<b>Autumn</b> sale & Ana <3" in text  # plain text: nothing escaped
+    assert "Shop now: https://brand.example/shop?a=1&b=2" in text
+    assert f"Unsubscribe: {LINKS['unsubscribe_url']}" in text
+    assert "Claire Dubois" in text and "HQ raw section" in text
+    assert "<p>" not in text
+
+
+def test_compiled_email_is_reused_for_many_recipients(compiled):
+    first = compiled.personalise({"first_name": "Ana"}, LINKS)
+    second = compiled.personalise({"first_name": "Bo"}, LINKS)
+    assert "Ana" in first.html and "Ana" not in second.html and "Bo" in second.html
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("hero", {"heading": "Hi {{ contact.birthday }}"}, "Unknown merge tag"),
+        ("button", {"label": "Go", "url": "javascript:alert(1)"}, "starting with https://"),
+        ("button", {"label": "{% load x %}", "url": "https://brand.example"}, "Template code"),
+        ("raw_mjml", "<mj-section><mj-column>", "does not compile"),
+    ],
+)
+def test_bad_input_is_a_validation_error(stream_block, image, name, value, message):
+    if name == "hero":
+        value = {"image": image.pk, "alt": "x", "text": "", **value}
+    stream = build(stream_block, [(name, value)])
+    with pytest.raises(ValidationError) as caught:
+        stream_block.clean(stream)
+    assert message in str(
+        caught.value.as_json_data() if hasattr(caught.value, "as_json_data") else caught.value
+    )
+
+
+def test_links_are_limited_to_allowed_domains(settings, stream_block):
+    settings.WAGTAIL_DISTMARK_ALLOWED_LINK_DOMAINS = ["brand.example"]
+    ok = build(stream_block, [("button", {"label": "Go", "url": "https://shop.brand.example/x"})])
+    stream_block.clean(ok)
+    tagged = build(stream_block, [("button", {"label": "Go", "url": "{{ view_online_url }}"})])
+    stream_block.clean(tagged)
+    bad = build(stream_block, [("button", {"label": "Go", "url": "https://evil.example/x"})])
+    with pytest.raises(ValidationError) as caught:
+        stream_block.clean(bad)
+    assert "Links may only point to brand.example." in str(caught.value.as_json_data())

@@ -1,0 +1,500 @@
+"""The e-mail block library: each block renders itself to MJML and to plain text.
+
+User-typed text is HTML-escaped before it reaches MJML, so nothing a franchisee types is
+ever interpreted; merge tags (``{{ unit.phone }}``) pass through untouched and are
+substituted, escaped, per recipient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.html import escape, strip_tags
+from django.utils.text import normalize_newlines
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.rich_text import expand_db_html
+
+from wagtail_distmark.email.merge_tags import TAGS, validate_merge_tags
+from wagtail_distmark.email.mjml import validate_mjml_fragment
+
+RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
+IMAGE_RENDITION = "width-1200"
+
+
+@dataclass(frozen=True)
+class EmailContext:
+    """What a block needs to render: the sending unit and the site's absolute base URL."""
+
+    unit: object | None = None
+    base_url: str = ""
+
+    def absolute(self, url: str) -> str:
+        return url if urlsplit(url).scheme else f"{self.base_url.rstrip('/')}{url}"
+
+    def image_url(self, image) -> str:
+        return self.absolute(image.get_rendition(IMAGE_RENDITION).url)
+
+
+def text_html(value: str) -> str:
+    """Escaped text with its line breaks kept."""
+    return escape(normalize_newlines(value or "")).replace("\n", "<br>")
+
+
+def mj_text(content: str, **attrs) -> str:
+    """``<mj-text>`` with attributes given as keywords (``font_size="13px"``)."""
+    attributes = "".join(f' {name.replace("_", "-")}="{value}"' for name, value in attrs.items())
+    return f"<mj-text{attributes}>{content}</mj-text>"
+
+
+def section(*columns: str, padding: str = "12px 24px") -> str:
+    cols = "".join(f"<mj-column>{column}</mj-column>" for column in columns)
+    return f'<mj-section padding="{padding}">{cols}</mj-section>'
+
+
+class EmailBlockMixin:
+    """Rendering contract shared by every e-mail block."""
+
+    def render_mjml(self, value, context: EmailContext) -> str:
+        raise NotImplementedError
+
+    def render_text(self, value, context: EmailContext) -> str:
+        raise NotImplementedError
+
+
+class MergeTagTextMixin:
+    """Text blocks accept merge tags, and only the whitelisted ones."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            validate_merge_tags(value if isinstance(value, str) else value.source)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
+        return value
+
+
+class MergeTagCharBlock(MergeTagTextMixin, blocks.CharBlock):
+    pass
+
+
+class MergeTagTextBlock(MergeTagTextMixin, blocks.TextBlock):
+    pass
+
+
+class EmailRichTextBlock(MergeTagTextMixin, EmailBlockMixin, blocks.RichTextBlock):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("features", RICH_TEXT_FEATURES)
+        super().__init__(**kwargs)
+
+    def render_mjml(self, value, context):
+        return section(mj_text(expand_db_html(value.source)))
+
+    def render_text(self, value, context):
+        return html_to_text(expand_db_html(value.source))
+
+    class Meta:
+        icon = "pilcrow"
+        label = _("Rich text")
+
+
+def html_to_text(html: str) -> str:
+    from html import unescape
+
+    spaced = html.replace("</p>", "</p>\n\n").replace("<br>", "\n").replace("</li>", "</li>\n")
+    return unescape(strip_tags(spaced)).strip()
+
+
+def image_tag(context, image, alt, href="", width=""):
+    attrs = f'src="{escape(context.image_url(image))}" alt="{escape(alt)}"'
+    if href:
+        attrs += f' href="{escape(href)}"'
+    if width:
+        attrs += f' width="{width}"'
+    return f"<mj-image {attrs} />"
+
+
+class LogoHeaderBlock(EmailBlockMixin, blocks.StructBlock):
+    logo = ImageChooserBlock(label=_("Logo"))
+    alt = blocks.CharBlock(label=_("Alternative text"), max_length=125)
+    link = blocks.URLBlock(label=_("Link"), required=False)
+
+    def render_mjml(self, value, context):
+        return section(image_tag(context, value["logo"], value["alt"], value["link"], "180px"))
+
+    def render_text(self, value, context):
+        return value["alt"]
+
+    class Meta:
+        icon = "image"
+        label = _("Logo header")
+
+
+class HeroBlock(EmailBlockMixin, blocks.StructBlock):
+    image = ImageChooserBlock(label=_("Image"))
+    alt = blocks.CharBlock(label=_("Alternative text"), max_length=125)
+    heading = MergeTagCharBlock(label=_("Heading"), max_length=120)
+    text = MergeTagTextBlock(label=_("Text"), required=False)
+
+    def render_mjml(self, value, context):
+        return section(
+            image_tag(context, value["image"], value["alt"]),
+            padding="0",
+        ) + section(
+            mj_text(text_html(value["heading"]), font_size="28px", font_weight="700")
+            + (mj_text(text_html(value["text"])) if value["text"] else "")
+        )
+
+    def render_text(self, value, context):
+        return "\n\n".join(part for part in (value["heading"], value["text"]) if part)
+
+    class Meta:
+        icon = "title"
+        label = _("Hero")
+
+
+class ImageBlock(EmailBlockMixin, blocks.StructBlock):
+    image = ImageChooserBlock(label=_("Image"))
+    alt = blocks.CharBlock(label=_("Alternative text"), max_length=125)
+    link = blocks.URLBlock(label=_("Link"), required=False)
+
+    def render_mjml(self, value, context):
+        return section(image_tag(context, value["image"], value["alt"], value["link"]))
+
+    def render_text(self, value, context):
+        return f"[{value['alt']}]" + (f" {value['link']}" if value["link"] else "")
+
+    class Meta:
+        icon = "image"
+        label = _("Image")
+
+
+def allowed_link_domains() -> list[str]:
+    return getattr(settings, "WAGTAIL_DISTMARK_ALLOWED_LINK_DOMAINS", [])
+
+
+class EmailLinkBlock(blocks.CharBlock):
+    """An http(s) URL on an allowed domain, or a link tag such as ``{{ view_online_url }}``."""
+
+    LINK_TAGS = {"{{ unsubscribe_url }}", "{{ view_online_url }}"}
+
+    def clean(self, value):
+        value = super().clean(value).strip()
+        if value in self.LINK_TAGS:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValidationError(_("Enter a full web address starting with https://."))
+        domains = allowed_link_domains()
+        host = parts.hostname.lower()
+        if domains and not any(host == d or host.endswith(f".{d}") for d in domains):
+            raise ValidationError(
+                _("Links may only point to %(domains)s."), params={"domains": ", ".join(domains)}
+            )
+        return value
+
+
+class ButtonBlock(EmailBlockMixin, blocks.StructBlock):
+    label = MergeTagCharBlock(label=_("Label"), max_length=40)
+    url = EmailLinkBlock(label=_("Link"), max_length=500)
+
+    def render_mjml(self, value, context):
+        return section(
+            f'<mj-button href="{escape(value["url"])}">{escape(value["label"])}</mj-button>'
+        )
+
+    def render_text(self, value, context):
+        return f"{value['label']}: {value['url']}"
+
+    class Meta:
+        icon = "link"
+        label = _("Button")
+
+
+class ColumnBlock(blocks.StructBlock):
+    image = ImageChooserBlock(label=_("Image"), required=False)
+    alt = blocks.CharBlock(label=_("Alternative text"), max_length=125, required=False)
+    heading = MergeTagCharBlock(label=_("Heading"), max_length=80, required=False)
+    text = MergeTagTextBlock(label=_("Text"), required=False)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value["image"] and not value["alt"]:
+            raise blocks.StructBlockValidationError(
+                block_errors={"alt": ValidationError(_("Describe the image for screen readers."))}
+            )
+        return value
+
+    def column_mjml(self, value, context):
+        parts = [image_tag(context, value["image"], value["alt"])] if value["image"] else []
+        if value["heading"]:
+            parts.append(mj_text(text_html(value["heading"]), font_weight="700"))
+        if value["text"]:
+            parts.append(mj_text(text_html(value["text"])))
+        return "".join(parts)
+
+    def column_text(self, value):
+        return "\n".join(part for part in (value["heading"], value["text"]) if part)
+
+
+class TwoColumnsBlock(EmailBlockMixin, blocks.StructBlock):
+    left = ColumnBlock(label=_("Left"))
+    right = ColumnBlock(label=_("Right"))
+
+    def render_mjml(self, value, context):
+        left, right = self.child_blocks["left"], self.child_blocks["right"]
+        return section(
+            left.column_mjml(value["left"], context), right.column_mjml(value["right"], context)
+        )
+
+    def render_text(self, value, context):
+        left, right = self.child_blocks["left"], self.child_blocks["right"]
+        return f"{left.column_text(value['left'])}\n\n{right.column_text(value['right'])}".strip()
+
+    class Meta:
+        icon = "doc-full"
+        label = _("Two columns")
+
+
+class OfferBlock(EmailBlockMixin, blocks.StructBlock):
+    title = MergeTagCharBlock(label=_("Title"), max_length=80)
+    discount = blocks.IntegerBlock(label=_("Discount (%)"), min_value=1, max_value=90)
+    text = MergeTagTextBlock(label=_("Conditions"), required=False)
+    valid_until = blocks.DateBlock(label=_("Valid until"), required=False)
+
+    def render_mjml(self, value, context):
+        parts = [
+            mj_text(text_html(value["title"]), font_size="22px", font_weight="700", align="center"),
+            mj_text(f"−{value['discount']} %", font_size="40px", font_weight="700", align="center"),
+        ]
+        if value["text"]:
+            parts.append(mj_text(text_html(value["text"]), align="center"))
+        if value["valid_until"]:
+            parts.append(
+                mj_text(escape(self.valid_until_label(value)), font_size="13px", align="center")
+            )
+        return section("".join(parts))
+
+    def valid_until_label(self, value) -> str:
+        return str(_("Valid until %(date)s") % {"date": value["valid_until"].isoformat()})
+
+    def render_text(self, value, context):
+        lines = [value["title"], f"-{value['discount']} %", value["text"]]
+        if value["valid_until"]:
+            lines.append(
+                str(_("Valid until %(date)s") % {"date": value["valid_until"].isoformat()})
+            )
+        return "\n".join(line for line in lines if line)
+
+    class Meta:
+        icon = "tag"
+        label = _("Offer")
+
+
+class ProductBlock(blocks.StructBlock):
+    name = blocks.CharBlock(label=_("Name"), max_length=80)
+    price = blocks.CharBlock(label=_("Price"), max_length=30, required=False)
+    image = ImageChooserBlock(label=_("Image"), required=False)
+    url = EmailLinkBlock(label=_("Link"), max_length=500, required=False)
+
+
+class ProductGridBlock(EmailBlockMixin, blocks.StructBlock):
+    """Products typed in by hand until the product catalogue exists (issue 4)."""
+
+    heading = MergeTagCharBlock(label=_("Heading"), max_length=80, required=False)
+    products = blocks.ListBlock(ProductBlock(), label=_("Products"), min_num=1, max_num=6)
+
+    def render_mjml(self, value, context):
+        heading = (
+            section(mj_text(text_html(value["heading"]), font_size="20px", font_weight="700"))
+            if value["heading"]
+            else ""
+        )
+        products = list(value["products"])
+        rows = [products[i : i + 3] for i in range(0, len(products), 3)]
+        return heading + "".join(
+            section(*(self.product_mjml(p, context) for p in row)) for row in rows
+        )
+
+    def product_mjml(self, product, context):
+        parts = (
+            [image_tag(context, product["image"], product["name"], product["url"])]
+            if product["image"]
+            else []
+        )
+        parts.append(
+            mj_text(
+                f"<strong>{escape(product['name'])}</strong><br>{escape(product['price'])}",
+                align="center",
+            )
+        )
+        return "".join(parts)
+
+    def render_text(self, value, context):
+        lines = [value["heading"]] if value["heading"] else []
+        lines += [f"- {p['name']} {p['price']}".rstrip() for p in value["products"]]
+        return "\n".join(lines)
+
+    class Meta:
+        icon = "list-ul"
+        label = _("Product grid")
+
+
+class LocalFooterBlock(EmailBlockMixin, blocks.StructBlock):
+    """The sending unit's identity, filled from its profile: never typed by hand."""
+
+    intro = MergeTagCharBlock(label=_("Introduction"), max_length=120, required=False)
+
+    def lines(self, unit) -> list[str]:
+        from wagtail_distmark.email.merge_tags import unit_values
+
+        if unit is None:
+            return []
+        values = unit_values(unit)
+        keys = (
+            "unit.sender_name",
+            "unit.name",
+            "unit.address",
+            "unit.phone",
+            "unit.opening_hours",
+            "unit.website",
+        )
+        return [values[key] for key in keys if values[key]]
+
+    def render_mjml(self, value, context):
+        intro = mj_text(text_html(value["intro"])) if value["intro"] else ""
+        details = "<br>".join(text_html(line) for line in self.lines(context.unit))
+        return section(intro + mj_text(details, font_size="14px", color="#555555"))
+
+    def render_text(self, value, context):
+        return "\n".join([value["intro"], *self.lines(context.unit)]).strip()
+
+    class Meta:
+        icon = "home"
+        label = _("Local store footer")
+
+
+class LegalFooterBlock(EmailBlockMixin, blocks.StructBlock):
+    text = MergeTagTextBlock(label=_("Legal text"))
+    unsubscribe_label = blocks.CharBlock(
+        label=_("Unsubscribe link text"), max_length=60, default=_("Unsubscribe")
+    )
+
+    def render_mjml(self, value, context):
+        link = f'<a href="{{{{ unsubscribe_url }}}}">{escape(value["unsubscribe_label"])}</a>'
+        return section(
+            mj_text(f"{text_html(value['text'])}<br>{link}", font_size="12px", color="#777777")
+        )
+
+    def render_text(self, value, context):
+        return f"{value['text']}\n{value['unsubscribe_label']}: {{{{ unsubscribe_url }}}}"
+
+    class Meta:
+        icon = "doc-full-inverse"
+        label = _("Legal footer")
+
+
+SOCIAL_NETWORKS = [
+    ("facebook", "Facebook"),
+    ("instagram", "Instagram"),
+    ("linkedin", "LinkedIn"),
+    ("x", "X"),
+    ("youtube", "YouTube"),
+    ("pinterest", "Pinterest"),
+]
+
+
+class SocialLinkBlock(blocks.StructBlock):
+    network = blocks.ChoiceBlock(choices=SOCIAL_NETWORKS, label=_("Network"))
+    url = EmailLinkBlock(label=_("Link"), max_length=500)
+
+
+class SocialLinksBlock(EmailBlockMixin, blocks.StructBlock):
+    links = blocks.ListBlock(SocialLinkBlock(), label=_("Links"), min_num=1, max_num=6)
+
+    def render_mjml(self, value, context):
+        names = dict(SOCIAL_NETWORKS)
+        elements = "".join(
+            f'<mj-social-element name="{link["network"]}" href="{escape(link["url"])}">'
+            f"{escape(names[link['network']])}</mj-social-element>"
+            for link in value["links"]
+        )
+        return section(f'<mj-social mode="horizontal">{elements}</mj-social>')
+
+    def render_text(self, value, context):
+        names = dict(SOCIAL_NETWORKS)
+        return "\n".join(f"{names[link['network']]}: {link['url']}" for link in value["links"])
+
+    class Meta:
+        icon = "site"
+        label = _("Social links")
+
+
+class SpacerBlock(EmailBlockMixin, blocks.StructBlock):
+    height = blocks.IntegerBlock(label=_("Height (px)"), min_value=4, max_value=96, default=24)
+    divider = blocks.BooleanBlock(label=_("Draw a line"), required=False)
+
+    def render_mjml(self, value, context):
+        inner = (
+            '<mj-divider border-width="1px" border-color="#dddddd" />' if value["divider"] else ""
+        )
+        return section(f'<mj-spacer height="{int(value["height"])}px" />{inner}', padding="0 24px")
+
+    def render_text(self, value, context):
+        return "----" if value["divider"] else ""
+
+    class Meta:
+        icon = "horizontalrule"
+        label = _("Spacer")
+
+
+class RawMJMLBlock(EmailBlockMixin, blocks.TextBlock):
+    """HQ's own MJML sections (``<mj-section>`` …); always locked in local campaigns."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        validate_mjml_fragment(value)
+        return value
+
+    def render_mjml(self, value, context):
+        return value
+
+    def render_text(self, value, context):
+        from wagtail_distmark.email.mjml import compile_mjml, document
+
+        return html_to_text(compile_mjml(document(value)).split("<body", 1)[-1].split(">", 1)[-1])
+
+    class Meta:
+        icon = "code"
+        label = _("Raw MJML (HQ only)")
+
+
+#: The e-mail blocks, in the order HQ's template editor offers them.
+EMAIL_BLOCKS = [
+    ("logo_header", LogoHeaderBlock()),
+    ("hero", HeroBlock()),
+    ("rich_text", EmailRichTextBlock()),
+    ("image", ImageBlock()),
+    ("button", ButtonBlock()),
+    ("two_columns", TwoColumnsBlock()),
+    ("offer", OfferBlock()),
+    ("product_grid", ProductGridBlock()),
+    ("local_footer", LocalFooterBlock()),
+    ("legal_footer", LegalFooterBlock()),
+    ("social_links", SocialLinksBlock()),
+    ("spacer", SpacerBlock()),
+    ("raw_mjml", RawMJMLBlock()),
+]
+
+block_classes = [
+    EmailRichTextBlock, LogoHeaderBlock, HeroBlock, ImageBlock, EmailLinkBlock, ButtonBlock,
+    ColumnBlock, TwoColumnsBlock, OfferBlock, ProductBlock, ProductGridBlock, LocalFooterBlock,
+    LegalFooterBlock, SocialLinkBlock, SocialLinksBlock, SpacerBlock, RawMJMLBlock,
+    MergeTagCharBlock, MergeTagTextBlock,
+]  # fmt: skip
+DECONSTRUCT_ALIASES = {cls: f"wagtail_distmark.blocks.{cls.__name__}" for cls in block_classes}
+__all__ = [cls.__name__ for cls in block_classes] + ["EMAIL_BLOCKS", "EmailContext", "TAGS"]

@@ -1,0 +1,1 @@
+"""E-mail rendering: merge tags, MJML compilation, the plain-text alternative."""

@@ -1,0 +1,126 @@
+"""Merge tags: the small, whitelisted language local users may type.
+
+``{{ contact.first_name }}`` or ``{{ unit.phone }}`` in an editable zone is replaced by an
+escaped value; nothing else is ever interpreted. Unknown tags and Django template syntax are
+validation errors at save time, never a crash at send time.
+
+A :class:`MergeTemplate` splits a text (or a compiled e-mail) once; rendering it for each
+recipient is a join over the precomputed parts.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+TAG = re.compile(r"{{\s*([^{}]*?)\s*}}")
+TEMPLATE_CODE = re.compile(r"{%|%}|{#|#}")
+
+#: Every tag a user may type, with what it shows. Documented in docs/merge-tags.md.
+TAGS: dict[str, str] = {
+    "contact.first_name": _("The recipient's first name"),
+    "contact.last_name": _("The recipient's last name"),
+    "contact.email": _("The recipient's e-mail address"),
+    "unit.name": _("Your unit's name"),
+    "unit.code": _("Your unit's code (store number)"),
+    "unit.address": _("Your unit's postal address, on one line"),
+    "unit.city": _("Your unit's city"),
+    "unit.phone": _("Your unit's phone number"),
+    "unit.email": _("Your unit's e-mail address"),
+    "unit.website": _("Your unit's website"),
+    "unit.opening_hours": _("Your unit's opening hours"),
+    "unit.sender_name": _("The sender name of your unit"),
+    "unsubscribe_url": _("The recipient's one-click unsubscribe link"),
+    "view_online_url": _("The link to this e-mail in a browser"),
+}
+
+UNIT_FIELDS = ("name", "code", "city", "phone", "email", "website", "opening_hours", "sender_name")
+
+
+def find_tags(text: str) -> list[str]:
+    return TAG.findall(text or "")
+
+
+def validate_merge_tags(text: str) -> None:
+    """Raise ``ValidationError`` for unknown tags or template code in ``text``."""
+    if not text:
+        return
+    if TEMPLATE_CODE.search(text):
+        raise ValidationError(
+            _("Template code ({% … %} or {# … #}) is not allowed here."), code="template_code"
+        )
+    unknown = sorted({tag for tag in find_tags(text) if tag not in TAGS})
+    if unknown:
+        raise ValidationError(
+            _("Unknown merge tag(s): %(tags)s. Allowed: %(allowed)s."),
+            code="unknown_merge_tag",
+            params={
+                "tags": ", ".join(f"{{{{ {tag} }}}}" for tag in unknown),
+                "allowed": ", ".join(f"{{{{ {tag} }}}}" for tag in TAGS),
+            },
+        )
+    rest = TAG.sub("", text)
+    if "{{" in rest or "}}" in rest:
+        raise ValidationError(
+            _("A merge tag is not closed: write it as {{ unit.name }}."), code="broken_merge_tag"
+        )
+
+
+def unit_values(unit) -> dict[str, str]:
+    """The ``unit.*`` values of an org unit's profile."""
+    values = {f"unit.{name}": str(getattr(unit, name, "") or "") for name in UNIT_FIELDS}
+    street = ", ".join(
+        part
+        for part in (
+            unit.address_line_1,
+            unit.address_line_2,
+            f"{unit.postal_code} {unit.city}".strip(),
+            unit.country,
+        )
+        if part
+    )
+    values["unit.address"] = street
+    return values
+
+
+def contact_values(contact: Mapping | object | None) -> dict[str, str]:
+    """The ``contact.*`` values of a contact (a model instance or a mapping)."""
+
+    def read(name):
+        if contact is None:
+            return ""
+        if isinstance(contact, Mapping):
+            return contact.get(name, "")
+        return getattr(contact, name, "")
+
+    return {
+        f"contact.{name}": str(read(name) or "") for name in ("first_name", "last_name", "email")
+    }
+
+
+class MergeTemplate:
+    """A text split once around its merge tags, rendered many times.
+
+    Args:
+        text: the text or compiled HTML, with ``{{ tag }}`` placeholders.
+        escape: a function applied to every substituted value (``html.escape`` for HTML,
+            ``str`` for plain text and subjects).
+    """
+
+    def __init__(self, text: str, escape: Callable[[str], str] = html.escape):
+        self.parts = TAG.split(text)
+        self.escape = escape
+        self.tags = set(self.parts[1::2])
+
+    def render(self, values: Mapping[str, str]) -> str:
+        """Substitute the values; a tag with no value renders empty."""
+        parts = self.parts
+        escape = self.escape
+        out = parts[:]
+        for i in range(1, len(parts), 2):
+            out[i] = escape(values.get(parts[i], ""))
+        return "".join(out)

@@ -1,0 +1,69 @@
+"""Render a stream of e-mail blocks: MJML → HTML once, then personalise per recipient.
+
+``compile_email()`` is the expensive step (blocks → MJML → HTML, about once per campaign
+revision and unit); ``CompiledEmail.personalise()`` is a join over precomputed parts.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from wagtail_distmark.blocks.email import EmailContext
+from wagtail_distmark.email.merge_tags import MergeTemplate, contact_values, unit_values
+from wagtail_distmark.email.mjml import compile_mjml, document
+
+
+@dataclass(frozen=True)
+class PersonalEmail:
+    subject: str
+    html: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CompiledEmail:
+    """An e-mail compiled for one unit, still holding the recipients' merge tags."""
+
+    subject: MergeTemplate
+    html: MergeTemplate
+    text: MergeTemplate
+    base_values: Mapping[str, str]
+
+    def personalise(self, contact=None, links: Mapping[str, str] | None = None) -> PersonalEmail:
+        values = {**self.base_values, **contact_values(contact), **(links or {})}
+        return PersonalEmail(
+            subject=self.subject.render(values),
+            html=self.html.render(values),
+            text=self.text.render(values),
+        )
+
+
+def render_mjml(stream: Iterable, context: EmailContext) -> str:
+    """The MJML of every block of ``stream`` (a StreamValue), in order."""
+    return "".join(child.block.render_mjml(child.value, context) for child in stream)
+
+
+def render_text(stream: Iterable, context: EmailContext) -> str:
+    parts = (child.block.render_text(child.value, context) for child in stream)
+    return "\n\n".join(part for part in parts if part)
+
+
+def compile_email(
+    stream, *, subject: str, preheader: str = "", context: EmailContext
+) -> CompiledEmail:
+    """Compile ``stream`` for the unit of ``context``.
+
+    Raises:
+        MJMLError: if the blocks produce MJML that does not compile (HQ's raw MJML is
+            validated when the template is saved, so this means a bug, not user input).
+    """
+    body = render_mjml(stream, context)
+    compiled = compile_mjml(document(body, title=subject, preheader=preheader))
+    return CompiledEmail(
+        subject=MergeTemplate(subject, escape=str),
+        html=MergeTemplate(compiled, escape=html.escape),
+        text=MergeTemplate(render_text(stream, context), escape=str),
+        base_values=unit_values(context.unit) if context.unit is not None else {},
+    )
