@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from wagtail import blocks
 from wagtail_factories import ImageFactory
 
-from wagtail_distmark.blocks import EMAIL_BLOCKS, EmailContext
+from wagtail_distmark.blocks import EmailContext, email_blocks
 from wagtail_distmark.email.render import compile_email
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ LINKS = {
 
 @pytest.fixture
 def stream_block():
-    return blocks.StreamBlock(EMAIL_BLOCKS)
+    return blocks.StreamBlock(email_blocks())
 
 
 @pytest.fixture

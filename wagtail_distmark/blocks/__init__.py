@@ -2,5 +2,7 @@
 
 from wagtail_distmark.blocks.email import *  # noqa: F403
 from wagtail_distmark.blocks.email import __all__ as _email_all
+from wagtail_distmark.blocks.zones import *  # noqa: F403
+from wagtail_distmark.blocks.zones import __all__ as _zones_all
 
-__all__ = list(_email_all)
+__all__ = [*_email_all, *_zones_all]

@@ -19,7 +19,7 @@ from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.rich_text import expand_db_html
 
-from wagtail_distmark.email.merge_tags import TAGS, validate_merge_tags
+from wagtail_distmark.email.merge_tags import validate_merge_tags
 from wagtail_distmark.email.mjml import validate_mjml_fragment
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
@@ -135,6 +135,8 @@ class LogoHeaderBlock(EmailBlockMixin, blocks.StructBlock):
 
 
 class HeroBlock(EmailBlockMixin, blocks.StructBlock):
+    #: The text a zone's "choices" constraint applies to.
+    primary_text_field = "heading"
     image = ImageChooserBlock(label=_("Image"))
     alt = blocks.CharBlock(label=_("Alternative text"), max_length=125)
     heading = MergeTagCharBlock(label=_("Heading"), max_length=120)
@@ -199,6 +201,8 @@ class EmailLinkBlock(blocks.CharBlock):
 
 
 class ButtonBlock(EmailBlockMixin, blocks.StructBlock):
+    #: The text a zone's "choices" constraint applies to.
+    primary_text_field = "label"
     label = MergeTagCharBlock(label=_("Label"), max_length=40)
     url = EmailLinkBlock(label=_("Link"), max_length=500)
 
@@ -261,6 +265,8 @@ class TwoColumnsBlock(EmailBlockMixin, blocks.StructBlock):
 
 
 class OfferBlock(EmailBlockMixin, blocks.StructBlock):
+    #: The text a zone's "choices" constraint applies to.
+    primary_text_field = "title"
     title = MergeTagCharBlock(label=_("Title"), max_length=80)
     discount = blocks.IntegerBlock(label=_("Discount (%)"), min_value=1, max_value=90)
     text = MergeTagTextBlock(label=_("Conditions"), required=False)
@@ -305,6 +311,9 @@ class ProductBlock(blocks.StructBlock):
 class ProductGridBlock(EmailBlockMixin, blocks.StructBlock):
     """Products typed in by hand until the product catalogue exists (issue 4)."""
 
+    #: The text a zone's "choices" constraint applies to.
+    primary_text_field = "heading"
+
     heading = MergeTagCharBlock(label=_("Heading"), max_length=80, required=False)
     products = blocks.ListBlock(ProductBlock(), label=_("Products"), min_num=1, max_num=6)
 
@@ -347,6 +356,9 @@ class ProductGridBlock(EmailBlockMixin, blocks.StructBlock):
 class LocalFooterBlock(EmailBlockMixin, blocks.StructBlock):
     """The sending unit's identity, filled from its profile: never typed by hand."""
 
+    #: The text a zone's "choices" constraint applies to.
+    primary_text_field = "intro"
+
     intro = MergeTagCharBlock(label=_("Introduction"), max_length=120, required=False)
 
     def lines(self, unit) -> list[str]:
@@ -379,6 +391,8 @@ class LocalFooterBlock(EmailBlockMixin, blocks.StructBlock):
 
 
 class LegalFooterBlock(EmailBlockMixin, blocks.StructBlock):
+    #: The text a zone's "choices" constraint applies to.
+    primary_text_field = "text"
     text = MergeTagTextBlock(label=_("Legal text"))
     unsubscribe_label = blocks.CharBlock(
         label=_("Unsubscribe link text"), max_length=60, default=_("Unsubscribe")
@@ -473,22 +487,24 @@ class RawMJMLBlock(EmailBlockMixin, blocks.TextBlock):
         label = _("Raw MJML (HQ only)")
 
 
-#: The e-mail blocks, in the order HQ's template editor offers them.
-EMAIL_BLOCKS = [
-    ("logo_header", LogoHeaderBlock()),
-    ("hero", HeroBlock()),
-    ("rich_text", EmailRichTextBlock()),
-    ("image", ImageBlock()),
-    ("button", ButtonBlock()),
-    ("two_columns", TwoColumnsBlock()),
-    ("offer", OfferBlock()),
-    ("product_grid", ProductGridBlock()),
-    ("local_footer", LocalFooterBlock()),
-    ("legal_footer", LegalFooterBlock()),
-    ("social_links", SocialLinksBlock()),
-    ("spacer", SpacerBlock()),
-    ("raw_mjml", RawMJMLBlock()),
-]
+def email_blocks() -> list[tuple[str, blocks.Block]]:
+    """The e-mail blocks, in the order HQ's template editor offers them (new instances)."""
+    return [
+        ("logo_header", LogoHeaderBlock()),
+        ("hero", HeroBlock()),
+        ("rich_text", EmailRichTextBlock()),
+        ("image", ImageBlock()),
+        ("button", ButtonBlock()),
+        ("two_columns", TwoColumnsBlock()),
+        ("offer", OfferBlock()),
+        ("product_grid", ProductGridBlock()),
+        ("local_footer", LocalFooterBlock()),
+        ("legal_footer", LegalFooterBlock()),
+        ("social_links", SocialLinksBlock()),
+        ("spacer", SpacerBlock()),
+        ("raw_mjml", RawMJMLBlock()),
+    ]
+
 
 block_classes = [
     EmailRichTextBlock, LogoHeaderBlock, HeroBlock, ImageBlock, EmailLinkBlock, ButtonBlock,
@@ -497,4 +513,4 @@ block_classes = [
     MergeTagCharBlock, MergeTagTextBlock,
 ]  # fmt: skip
 DECONSTRUCT_ALIASES = {cls: f"wagtail_distmark.blocks.{cls.__name__}" for cls in block_classes}
-__all__ = [cls.__name__ for cls in block_classes] + ["EMAIL_BLOCKS", "EmailContext", "TAGS"]
+__all__ = [cls.__name__ for cls in block_classes] + ["email_blocks", "EmailContext"]

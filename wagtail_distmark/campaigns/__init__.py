@@ -1,0 +1,1 @@
+"""Local campaigns built from HQ brand templates: zone enforcement and rendering."""
