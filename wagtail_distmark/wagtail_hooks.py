@@ -1,12 +1,29 @@
 """Wagtail hooks: a thin registry handing off to the network admin and the rules."""
 
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import modeladmin_register
 
+from wagtail_distmark.campaigns import urls as campaign_urls
+from wagtail_distmark.campaigns.admin import CampaignsGroup
+from wagtail_distmark.models import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.network.admin import OrgUnitAdmin
+from wagtail_distmark.rules.policies import register_policies
 
+register_policies([BrandTemplate, LocalCampaign, BannedWord])  # before the viewsets
 modeladmin_register(OrgUnitAdmin)
+register_snippet(CampaignsGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_distmark_urls():
+    return [
+        path(
+            "distmark/", include((campaign_urls, "wagtail_distmark"), namespace="wagtail_distmark")
+        )
+    ]
 
 
 @hooks.register("register_log_actions")

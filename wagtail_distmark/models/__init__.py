@@ -1,9 +1,13 @@
 """Public models of wagtail_distmark. Import them from here, not from the submodules."""
 
+from wagtail_distmark.models.campaigns import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.models.org import Membership, OrgUnit, OrgUnitQuerySet
 from wagtail_distmark.models.scoping import UnitScopedQuerySet, UnitScopedQuerySetMixin
 
 __all__ = [
+    "BannedWord",
+    "BrandTemplate",
+    "LocalCampaign",
     "Membership",
     "OrgUnit",
     "OrgUnitQuerySet",

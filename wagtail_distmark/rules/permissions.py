@@ -19,6 +19,22 @@ PERMISSIONS = {
     "wagtail_distmark.delete_orgunit": p.can_delete_orgunit,
     "wagtail_distmark.manage_members": p.can_manage_members,
     "wagtail_distmark.delete_membership": p.can_remove_membership,
+    # Local campaigns: the object is a campaign, or the unit to create one for.
+    "wagtail_distmark.view_localcampaign": p.can_view_campaign,
+    "wagtail_distmark.add_localcampaign": p.can_add_campaign,
+    "wagtail_distmark.change_localcampaign": p.can_change_campaign,
+    "wagtail_distmark.delete_localcampaign": p.can_delete_campaign,
+    # Brand templates and banned words: HQ's.
+    "wagtail_distmark.add_brandtemplate": p.can_manage_templates,
+    "wagtail_distmark.change_brandtemplate": p.can_manage_templates,
+    "wagtail_distmark.delete_brandtemplate": p.can_manage_templates,
+    "wagtail_distmark.publish_brandtemplate": p.can_manage_templates,
+    "wagtail_distmark.lock_brandtemplate": p.can_manage_templates,
+    "wagtail_distmark.unlock_brandtemplate": p.can_manage_templates,
+    "wagtail_distmark.use_brandtemplate": p.can_use_template,
+    "wagtail_distmark.add_bannedword": p.can_manage_templates,
+    "wagtail_distmark.change_bannedword": p.can_manage_templates,
+    "wagtail_distmark.delete_bannedword": p.can_manage_templates,
     # Members reach the Wagtail admin through their membership, not through a group.
     "wagtailadmin.access_admin": p.can_access_admin,
 }

@@ -112,6 +112,46 @@ def editable_fields(user, unit) -> tuple[str, ...] | str:
     return ()
 
 
+def unit_of(obj):
+    """The org unit an object belongs to (the object itself for a unit)."""
+    return obj if obj is None or hasattr(obj, "steplen") else obj.unit
+
+
+@rules.predicate
+def has_role_on_its_unit(user, obj) -> bool:
+    """Any role on the object's unit or an ancestor (e.g. a campaign's unit)."""
+    return _covered(user, unit_of(obj), tuple(Membership.Role))
+
+
+@rules.predicate
+def manages_its_unit(user, obj) -> bool:
+    """Unit manager or above on the object's unit (or an ancestor)."""
+    roles = (HQ_ADMIN, REGIONAL_MANAGER, UNIT_MANAGER)
+    return _covered(user, unit_of(obj), roles)
+
+
+@rules.predicate
+def is_hq_admin_anywhere(user) -> bool:
+    return get_scope(user).has_role(HQ_ADMIN)
+
+
+@rules.predicate
+def may_use_template(user, template) -> bool:
+    """The template is live, valid and available to one of the user's units."""
+    if template is None:
+        return has_any_membership(user)
+    if not (template.live and template.is_valid_at()):
+        return False
+    if template.available_to_all:
+        return has_any_membership(user)
+    subtrees = [unit.path for unit in template.available_units.all()]
+    return any(
+        grant.path.startswith(p) or p.startswith(grant.path)
+        for grant in get_scope(user).grants
+        for p in subtrees
+    )
+
+
 can_view_orgunit = is_distmark_superuser | has_role_on_unit
 can_change_orgunit_structure = is_distmark_superuser | is_hq_admin_of | is_regional_manager_above
 can_change_orgunit = can_change_orgunit_structure | is_unit_manager_of
@@ -121,3 +161,10 @@ can_delete_orgunit = is_distmark_superuser | is_hq_admin_above
 can_manage_members = is_distmark_superuser | has_grantable_roles
 can_remove_membership = is_distmark_superuser | outranks_membership
 can_access_admin = is_distmark_superuser | has_any_membership
+
+can_view_campaign = is_distmark_superuser | has_role_on_its_unit
+can_add_campaign = is_distmark_superuser | has_role_on_its_unit
+can_change_campaign = is_distmark_superuser | has_role_on_its_unit
+can_delete_campaign = is_distmark_superuser | manages_its_unit
+can_manage_templates = is_distmark_superuser | is_hq_admin_anywhere
+can_use_template = is_distmark_superuser | may_use_template

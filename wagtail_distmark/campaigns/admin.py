@@ -1,0 +1,114 @@
+"""Admin screens for brand templates (HQ) and local campaigns (units), as snippets."""
+
+from functools import cached_property, wraps
+
+from django.contrib.admin.utils import unquote
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import URLPattern, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from wagtail_distmark.models import BannedWord, BrandTemplate, LocalCampaign
+from wagtail_distmark.rules.policies import policy_for
+
+
+class RulesPolicyMixin:
+    """The viewset asks the named rules (see ``wagtail_distmark.rules.policies``)."""
+
+    @cached_property
+    def permission_policy(self):
+        return policy_for(self.model)
+
+
+class BrandTemplateViewSet(RulesPolicyMixin, SnippetViewSet):
+    model = BrandTemplate
+    icon = "doc-full"
+    menu_label = _("Brand templates")
+    list_display = ["name", "channel", "valid_until", "live"]
+    search_fields = ["name", "description"]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(
+                [
+                    FieldPanel("name"),
+                    FieldPanel("description"),
+                    FieldPanel("thumbnail"),
+                    MultiFieldPanel(
+                        [
+                            FieldPanel("subject"),
+                            FieldPanel("subject_editable"),
+                            FieldPanel("subject_max_length"),
+                            FieldPanel("preheader"),
+                            FieldPanel("preheader_editable"),
+                            FieldPanel("preheader_max_length"),
+                        ],
+                        heading=_("Subject and preheader"),
+                    ),
+                    FieldPanel("body"),
+                ],
+                heading=_("Content"),
+            ),
+            ObjectList(
+                [
+                    FieldPanel("sender_policy"),
+                    FieldPanel("available_to_all"),
+                    FieldPanel("available_units"),
+                    FieldPanel("valid_from"),
+                    FieldPanel("valid_until"),
+                ],
+                heading=_("Availability"),
+            ),
+        ]
+    )
+
+
+class BannedWordViewSet(RulesPolicyMixin, SnippetViewSet):
+    model = BannedWord
+    icon = "warning"
+    menu_label = _("Banned words")
+
+
+class LocalCampaignViewSet(RulesPolicyMixin, SnippetViewSet):
+    """Every URL with a campaign id answers 404 outside the user's scope."""
+
+    model = LocalCampaign
+    icon = "mail"
+    menu_label = _("Local campaigns")
+    list_display = ["name", "unit", "template", "updated_at"]
+    search_fields = ["name", "subject"]
+    panels = [FieldPanel(name) for name in ("name", "subject", "preheader", "body")]
+
+    def get_queryset(self, request):
+        return LocalCampaign.objects.for_user(request.user).select_related("unit", "template")
+
+    def get_urlpatterns(self):
+        return [self.scoped(pattern) for pattern in super().get_urlpatterns()]
+
+    def scoped(self, pattern):
+        if not isinstance(pattern, URLPattern) or "pk" not in str(pattern.pattern):
+            return pattern
+        callback = pattern.callback
+
+        @wraps(callback)
+        def view(request, *args, pk, **kwargs):
+            get_object_or_404(LocalCampaign.objects.for_user(request.user), pk=unquote(pk))
+            return callback(request, *args, pk=pk, **kwargs)
+
+        return URLPattern(pattern.pattern, view, pattern.default_args, pattern.name)
+
+    @property
+    def add_view(self):
+        """Campaigns start from a brand template: the gallery."""
+
+        def view(request):
+            return redirect(reverse("wagtail_distmark:campaign_gallery"))
+
+        return view
+
+
+class CampaignsGroup(SnippetViewSetGroup):
+    items = (LocalCampaignViewSet, BrandTemplateViewSet, BannedWordViewSet)
+    menu_icon = "mail"
+    menu_label = _("Campaigns")
+    menu_name = "distmark_campaigns"

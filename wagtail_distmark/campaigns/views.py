@@ -1,0 +1,118 @@
+"""The template gallery: how a unit starts a campaign, and its previews of templates."""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.admin import messages
+from wagtail.log_actions import log
+
+from wagtail_distmark.blocks import EmailContext
+from wagtail_distmark.campaigns.zones import effective_body
+from wagtail_distmark.email.render import compile_email
+from wagtail_distmark.models import BrandTemplate, LocalCampaign, OrgUnit
+from wagtail_distmark.models.campaigns import SAMPLE_CONTACT, preview_links
+from wagtail_distmark.rules.scope import get_scope
+
+
+def own_units(user):
+    """The units the user holds a role on, where they may create campaigns."""
+    unit_ids = [grant.unit_id for grant in get_scope(user).grants]
+    units = OrgUnit.objects.filter(pk__in=unit_ids)
+    return [unit for unit in units if user.has_perm("wagtail_distmark.add_localcampaign", unit)]
+
+
+def gallery_templates(user, units):
+    templates = BrandTemplate.objects.none()
+    for unit in units:
+        templates = templates | BrandTemplate.objects.available_to(unit)
+    return templates.distinct().order_by("name")
+
+
+class StartCampaignForm(forms.Form):
+    template = forms.ModelChoiceField(
+        queryset=BrandTemplate.objects.none(), label=gettext_lazy("Template")
+    )
+    unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label=gettext_lazy("For"))
+    name = forms.CharField(label=gettext_lazy("Campaign name"), max_length=255)
+
+    def __init__(self, *args, user, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["unit"].queryset = OrgUnit.objects.filter(pk__in=[u.pk for u in units])
+        self.fields["template"].queryset = gallery_templates(user, units)
+        if len(units) == 1:
+            self.fields["unit"].initial = units[0].pk
+
+    def clean(self):
+        data = super().clean()
+        template, unit = data.get("template"), data.get("unit")
+        if (
+            template
+            and unit
+            and not BrandTemplate.objects.available_to(unit).filter(pk=template.pk).exists()
+        ):
+            raise forms.ValidationError(
+                _("%(template)s is not available to %(unit)s.")
+                % {"template": template, "unit": unit}
+            )
+        return data
+
+    @transaction.atomic
+    def save(self) -> LocalCampaign:
+        template = self.cleaned_data["template"]
+        campaign = LocalCampaign(
+            unit=self.cleaned_data["unit"],
+            template=template,
+            name=self.cleaned_data["name"],
+            subject=template.subject,
+            preheader=template.preheader,
+            body=template.campaign_body_data(),
+            created_by=self.user,
+            live=False,
+        )
+        campaign.save()
+        campaign.save_revision(user=self.user, log_action=True)
+        log(instance=campaign, action="wagtail.create", user=self.user, content_changed=True)
+        return campaign
+
+
+def gallery(request):
+    units = own_units(request.user)
+    if not units:
+        raise PermissionDenied
+    form = StartCampaignForm(request.POST or None, user=request.user, units=units)
+    if request.method == "POST":
+        if form.is_valid():
+            campaign = form.save()
+            messages.success(
+                request, _("Campaign “%(name)s” created as a draft.") % {"name": campaign}
+            )
+            return redirect(
+                reverse("wagtailsnippets_wagtail_distmark_localcampaign:edit", args=[campaign.pk])
+            )
+        messages.validation_error(request, _("The campaign could not be created."), form)
+    return TemplateResponse(
+        request,
+        "wagtail_distmark/campaigns/gallery.html",
+        {"form": form, "templates": form.fields["template"].queryset, "units": units},
+    )
+
+
+def template_preview(request, pk):
+    """A brand template as the user's own unit would send it, to a sample contact."""
+    units = own_units(request.user)
+    template = get_object_or_404(gallery_templates(request.user, units), pk=pk)
+    unit = next(u for u in units if BrandTemplate.objects.available_to(u).filter(pk=pk).exists())
+    compiled = compile_email(
+        effective_body(template.body, []),
+        subject=template.subject,
+        preheader=template.preheader,
+        context=EmailContext(unit=unit, base_url=request.build_absolute_uri("/")),
+    )
+    return HttpResponse(compiled.personalise(SAMPLE_CONTACT, preview_links()).html)

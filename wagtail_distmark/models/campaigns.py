@@ -1,0 +1,265 @@
+"""HQ brand templates and the local campaigns units build from them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.fields import StreamField
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    PreviewableMixin,
+    RevisionMixin,
+    WorkflowMixin,
+)
+
+from wagtail_distmark.blocks import EmailContext, email_blocks, zone_blocks
+from wagtail_distmark.email.merge_tags import validate_merge_tags
+from wagtail_distmark.models.org import OrgUnit
+from wagtail_distmark.models.scoping import UnitScopedQuerySet
+
+SAMPLE_CONTACT = {"first_name": "Camille", "last_name": "Martin", "email": "camille@example.com"}
+
+
+class BannedWord(models.Model):
+    """A word (or ``re:`` pattern) HQ never wants in a local campaign's editable text."""
+
+    text = models.CharField(
+        _("word or pattern"),
+        max_length=200,
+        unique=True,
+        help_text=_("A whole word, any case; or 're:' followed by a regular expression."),
+    )
+
+    class Meta:
+        verbose_name = _("banned word")
+        verbose_name_plural = _("banned words")
+        ordering = ["text"]
+
+    def __str__(self):
+        return self.text
+
+    def clean(self):
+        import re
+
+        if self.text.startswith("re:"):
+            try:
+                re.compile(self.text[3:].strip())
+            except re.error as error:
+                raise ValidationError({"text": _("Not a valid pattern: %s") % error}) from error
+
+
+class BrandTemplateQuerySet(models.QuerySet):
+    def available_to(self, unit: OrgUnit, at=None):
+        """Live, valid templates a unit may start a campaign from."""
+        at = at or timezone.now()
+        ancestors = [
+            unit.path[:i] for i in range(OrgUnit.steplen, len(unit.path) + 1, OrgUnit.steplen)
+        ]
+        return (
+            self.filter(live=True)
+            .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=at))
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+            .filter(Q(available_to_all=True) | Q(available_units__path__in=ancestors))
+            .distinct()
+        )
+
+
+class BrandTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMixin, models.Model):
+    """An HQ e-mail template made of zones: locked, editable or constrained."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+
+    class SenderPolicy(models.TextChoices):
+        UNIT = "unit", _("The local unit's sender name and e-mail")
+        HQ = "hq", _("The head office's sender name and e-mail")
+
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    thumbnail = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("thumbnail"),
+    )  # fmt: skip
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, default="email"
+    )
+    subject = models.CharField(_("subject"), max_length=255)
+    subject_editable = models.BooleanField(_("units may edit the subject"), default=True)
+    subject_max_length = models.PositiveSmallIntegerField(_("subject length limit"), default=90)
+    preheader = models.CharField(_("preheader"), max_length=255, blank=True)
+    preheader_editable = models.BooleanField(_("units may edit the preheader"), default=True)
+    preheader_max_length = models.PositiveSmallIntegerField(
+        _("preheader length limit"), default=120
+    )
+    sender_policy = models.CharField(
+        _("sender"), max_length=10, choices=SenderPolicy.choices, default=SenderPolicy.UNIT
+    )
+    available_to_all = models.BooleanField(_("available to every unit"), default=True)
+    available_units = models.ManyToManyField(
+        OrgUnit, blank=True, related_name="+", verbose_name=_("available to these subtrees"),
+    )  # fmt: skip
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    body = StreamField(zone_blocks(), verbose_name=_("zones"))
+
+    objects = BrandTemplateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("brand template")
+        verbose_name_plural = _("brand templates")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        for field in ("subject", "preheader"):
+            try:
+                validate_merge_tags(getattr(self, field))
+            except ValidationError as error:
+                errors[field] = error.messages
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            errors["valid_until"] = [_("The end of validity must come after its start.")]
+        if errors:
+            raise ValidationError(errors)
+
+    def is_valid_at(self, at=None) -> bool:
+        at = at or timezone.now()
+        return (self.valid_from is None or self.valid_from <= at) and (
+            self.valid_until is None or at < self.valid_until
+        )
+
+    def campaign_body_data(self) -> list[dict]:
+        """A new campaign's body: the template's zones, same ids, their current content."""
+        return [
+            {
+                "type": zone.block_type,
+                "id": zone.id,
+                "value": zone.block.content_block.get_prep_value(zone.value["content"]),
+            }
+            for zone in self.body
+        ]
+
+    def serve_preview(self, request, mode_name):
+        from wagtail_distmark.campaigns.zones import effective_body
+        from wagtail_distmark.email.render import compile_email
+
+        sample_unit = OrgUnit.objects.order_by("-depth", "path").first()
+        compiled = compile_email(
+            effective_body(self.body, []),  # every zone with HQ's content
+            subject=self.subject,
+            preheader=self.preheader,
+            context=EmailContext(unit=sample_unit, base_url=request.build_absolute_uri("/")),
+        )
+        return HttpResponse(compiled.personalise(SAMPLE_CONTACT, preview_links()).html)
+
+
+def preview_links() -> dict[str, str]:
+    return {"unsubscribe_url": "#unsubscribe", "view_online_url": "#view-online"}
+
+
+class LocalCampaign(
+    WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMixin, models.Model
+):
+    """A unit's e-mail campaign, built from an HQ brand template."""
+
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("unit")
+    )
+    template = models.ForeignKey(
+        BrandTemplate, on_delete=models.PROTECT, related_name="campaigns",
+        verbose_name=_("brand template"),
+    )  # fmt: skip
+    name = models.CharField(_("name"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=255)
+    preheader = models.CharField(_("preheader"), max_length=255, blank=True)
+    body = StreamField(email_blocks(), verbose_name=_("content"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("created by"),
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = UnitScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("local campaign")
+        verbose_name_plural = _("local campaigns")
+        ordering = ["-updated_at"]
+
+    def __str__(self):
+        return self.name
+
+    @cached_property
+    def banned_patterns(self):
+        from wagtail_distmark.campaigns.zones import compile_banned
+
+        return compile_banned(BannedWord.objects.values_list("text", flat=True))
+
+    def clean(self):
+        super().clean()
+        errors = self.header_errors()
+        if self.template_id:
+            from wagtail_distmark.campaigns.zones import check_campaign_body
+
+            try:
+                check_campaign_body(self.template.body, self.body, self.banned_patterns)
+            except ValidationError as error:
+                errors["body"] = error
+        if errors:
+            raise ValidationError(errors)
+
+    def header_errors(self) -> dict:
+        errors = {}
+        if not self.template_id:
+            return errors
+        template = self.template
+        for field in ("subject", "preheader"):
+            value = getattr(self, field)
+            if not getattr(template, f"{field}_editable") and value != getattr(template, field):
+                errors[field] = [_("HQ has locked this field.")]
+                continue
+            limit = getattr(template, f"{field}_max_length")
+            if len(value) > limit:
+                errors[field] = [_("At most %(limit)d characters.") % {"limit": limit}]
+                continue
+            try:
+                validate_merge_tags(value)
+            except ValidationError as error:
+                errors[field] = error.messages
+        return errors
+
+    def effective_body(self):
+        from wagtail_distmark.campaigns.zones import effective_body
+
+        return effective_body(self.template.body, self.body)
+
+    def effective_subject(self) -> str:
+        return self.subject if self.template.subject_editable else self.template.subject
+
+    def effective_preheader(self) -> str:
+        return self.preheader if self.template.preheader_editable else self.template.preheader
+
+    def compile(self, base_url: str = ""):
+        from wagtail_distmark.email.render import compile_email
+
+        return compile_email(
+            self.effective_body(),
+            subject=self.effective_subject(),
+            preheader=self.effective_preheader(),
+            context=EmailContext(unit=self.unit, base_url=base_url),
+        )
+
+    def serve_preview(self, request, mode_name):
+        compiled = self.compile(base_url=request.build_absolute_uri("/"))
+        return HttpResponse(compiled.personalise(SAMPLE_CONTACT, preview_links()).html)
