@@ -92,7 +92,7 @@ class LocalCampaignViewSet(RulesPolicyMixin, SnippetViewSet):
 
         @wraps(callback)
         def view(request, *args, pk, **kwargs):
-            get_object_or_404(LocalCampaign.objects.for_user(request.user), pk=unquote(pk))
+            get_object_or_404(LocalCampaign.objects.for_user(request.user), pk=unquote(str(pk)))
             return callback(request, *args, pk=pk, **kwargs)
 
         return URLPattern(pattern.pattern, view, pattern.default_args, pattern.name)

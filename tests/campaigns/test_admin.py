@@ -1,0 +1,219 @@
+"""Starting, listing and editing local campaigns in the admin; crafted POSTs are refused."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from wagtail_distmark.models import LocalCampaign
+
+pytestmark = pytest.mark.django_db
+
+GALLERY = "wagtail_distmark:campaign_gallery"
+
+
+def snippet_url(action, *args):
+    return reverse(f"wagtailsnippets_wagtail_distmark_localcampaign:{action}", args=args)
+
+
+def start(client, template, unit, name="Autumn in Lyon"):
+    return client.post(reverse(GALLERY), {"template": template.pk, "unit": unit.pk, "name": name})
+
+
+@pytest.fixture
+def campaign(net, client_for, brand_template):
+    start(client_for(net.users["manager_a"]), brand_template, net.units["a"])
+    return LocalCampaign.objects.get()
+
+
+def test_gallery_starts_a_draft_campaign_with_the_templates_zones(net, client_for, brand_template):
+    client = client_for(net.users["editor_a"])
+    page = client.get(reverse(GALLERY))
+    assert page.status_code == 200
+    assert "Autumn promotion" in page.content.decode()
+    response = start(client, brand_template, net.units["a"])
+    campaign = LocalCampaign.objects.get()
+    assert response.status_code == 302 and response.url == snippet_url("edit", campaign.pk)
+    assert (campaign.unit, campaign.created_by, campaign.live) == (
+        net.units["a"],
+        net.users["editor_a"],
+        False,
+    )
+    assert [c.id for c in campaign.body] == ["hero", "offer", "legal"]
+    assert campaign.subject == "Autumn at {{ unit.name }}"
+    assert campaign.revisions.count() == 1
+
+
+def test_campaign_for_another_store_is_refused(net, client_for, brand_template):
+    response = start(client_for(net.users["manager_c"]), brand_template, net.units["a"])
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not LocalCampaign.objects.exists()
+
+
+def test_templates_outside_availability_or_validity_are_not_offered(
+    net, client_for, brand_template
+):
+    brand_template.available_to_all = False
+    brand_template.save()
+    brand_template.available_units.set([net.units["south"]])
+    client = client_for(net.users["manager_a"])
+    assert "Autumn promotion" not in client.get(reverse(GALLERY)).content.decode()
+    assert start(client, brand_template, net.units["a"]).status_code == 200
+    assert (
+        "Autumn promotion"
+        in client_for(net.fresh("manager_c")).get(reverse(GALLERY)).content.decode()
+    )
+    brand_template.valid_until = timezone.now()
+    brand_template.save()
+    assert (
+        "Autumn promotion"
+        not in client_for(net.fresh("manager_c")).get(reverse(GALLERY)).content.decode()
+    )
+    assert not LocalCampaign.objects.exists()
+
+
+def test_users_without_a_unit_cannot_open_the_gallery(net, client_for, brand_template):
+    hq_only_superuser_free = client_for(net.users["outsider"]).get(reverse(GALLERY))
+    assert hq_only_superuser_free.status_code == 302  # no admin access at all
+
+
+def test_listing_shows_only_campaigns_in_scope(net, client_for, campaign):
+    own = client_for(net.users["editor_a"]).get(snippet_url("list"))
+    assert own.status_code == 200 and "Autumn in Lyon" in own.content.decode()
+    regional = client_for(net.fresh("regional_north")).get(snippet_url("list"))
+    assert "Autumn in Lyon" in regional.content.decode()
+    other = client_for(net.fresh("manager_c")).get(snippet_url("list"))
+    assert other.status_code == 200 and "Autumn in Lyon" not in other.content.decode()
+
+
+@pytest.mark.parametrize("action", ["edit", "history", "delete", "usage", "preview_on_edit"])
+def test_every_campaign_url_is_404_for_another_store(net, client_for, campaign, action):
+    response = client_for(net.users["manager_c"]).get(snippet_url(action, campaign.pk))
+    assert response.status_code == 404
+    assert "Autumn in Lyon" not in response.content.decode()
+
+
+def flatten(prefix, value):
+    """A block value as the admin's StreamField widgets post it."""
+    if isinstance(value, dict):
+        return {
+            k: v
+            for name, item in value.items()
+            for k, v in flatten(f"{prefix}-{name}", item).items()
+        }
+    if value is None or value is False:
+        return {prefix: ""} if value is None else {}
+    return {prefix: "on" if value is True else str(value)}
+
+
+def edit_form_data(campaign, body=None, **fields):
+    """What the campaign editor posts; ``body`` defaults to the stored body."""
+    children = body if body is not None else [dict(c) for c in campaign.body.raw_data]
+    data = {"name": campaign.name, "subject": campaign.subject, "preheader": campaign.preheader,
+            "body-count": str(len(children)), **fields}  # fmt: skip
+    for i, child in enumerate(children):
+        prefix = f"body-{i}"
+        data.update({f"{prefix}-type": child["type"], f"{prefix}-id": child["id"],
+                     f"{prefix}-deleted": "", f"{prefix}-order": str(i)})  # fmt: skip
+        data.update(flatten(f"{prefix}-value", child["value"]))
+    return data
+
+
+def test_campaign_edit_and_preview_for_its_own_unit(net, client_for, campaign):
+    client = client_for(net.users["editor_a"])
+    data = edit_form_data(campaign)
+    assert client.post(snippet_url("preview_on_edit", campaign.pk), data).status_code == 200
+    preview = client.get(snippet_url("preview_on_edit", campaign.pk))
+    assert preview.status_code == 200
+    html = preview.content.decode()
+    assert "Maison Lumière SAS, Paris" in html and "Autumn is here" in html
+
+
+def body_with(campaign, index, **changes):
+    body = [dict(c, value=dict(c["value"])) for c in campaign.body.raw_data]
+    body[index]["value"].update(changes)
+    return body
+
+
+def latest_body(campaign):
+    campaign.refresh_from_db()
+    return campaign.get_latest_revision_as_object().body
+
+
+def test_editable_and_constrained_zones_save_within_limits(net, client_for, campaign):
+    client = client_for(net.users["editor_a"])
+    body = body_with(campaign, 0, heading="Autumn at {{ unit.name }}")
+    body[1]["value"]["discount"] = 20
+    response = client.post(snippet_url("edit", campaign.pk), edit_form_data(campaign, body))
+    assert response.status_code == 302
+    saved = latest_body(campaign)
+    assert saved[0].value["heading"] == "Autumn at {{ unit.name }}"
+    assert saved[1].value["discount"] == 20
+
+
+@pytest.mark.parametrize(
+    ("body_change", "message"),
+    [
+        (lambda c: body_with(c, 2, text="Our own legal text"),
+         "This zone is locked by HQ and cannot be changed."),
+        (lambda c: body_with(c, 1, discount=30), "between 5 and 20 (it is 30)"),
+        (lambda c: body_with(c, 0, heading="Hi {{ contact.password }}"), "Unknown merge tag"),
+        (lambda c: body_with(c, 0)[:2], "Zones were removed"),
+        (lambda c: [*body_with(c, 0), {**body_with(c, 0)[0], "id": "extra"}], "Zones were added"),
+        (lambda c: list(reversed(body_with(c, 0))), "Zones were reordered"),
+    ],
+)  # fmt: skip
+def test_crafted_posts_are_refused_and_nothing_is_saved(
+    net, client_for, campaign, body_change, message
+):
+    client = client_for(net.users["manager_a"])
+    revisions = campaign.revisions.count()
+    response = client.post(
+        snippet_url("edit", campaign.pk), edit_form_data(campaign, body_change(campaign))
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "could not be saved due to errors" in html
+    assert message.replace("'", "&#x27;") in html or message in html
+    assert campaign.revisions.count() == revisions
+    assert latest_body(campaign)[2].value["text"] == "Maison Lumière SAS, Paris"
+
+
+def test_locked_subject_and_banned_words(net, client_for, campaign, brand_template):
+    from wagtail_distmark.models import BannedWord
+
+    brand_template.subject_editable = False
+    brand_template.save()
+    BannedWord.objects.create(text="free")
+    client = client_for(net.users["manager_a"])
+    body = body_with(campaign, 0, heading="Free candles for all")
+    response = client.post(
+        snippet_url("edit", campaign.pk), edit_form_data(campaign, body, subject="My subject")
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "HQ has locked this field." in html
+    assert "These words are not allowed by the brand: Free." in html
+    assert campaign.revisions.count() == 1
+
+
+def test_post_to_another_stores_campaign_is_404_and_changes_nothing(net, client_for, campaign):
+    client = client_for(net.users["manager_c"])
+    body = body_with(campaign, 0, heading="Hijacked")
+    assert (
+        client.post(snippet_url("edit", campaign.pk), edit_form_data(campaign, body)).status_code
+        == 404
+    )
+    assert client.post(snippet_url("delete", campaign.pk)).status_code == 404
+    assert campaign.revisions.count() == 1
+    assert LocalCampaign.objects.filter(pk=campaign.pk).exists()
+
+
+def test_hq_fix_to_a_locked_zone_reaches_unsent_campaigns(net, campaign, brand_template):
+    body = brand_template.body.raw_data
+    body[2]["value"]["content"]["text"] = "Maison Lumière SAS, 12 rue des Lanternes, Paris"
+    brand_template.save()
+    campaign.refresh_from_db()
+    email = campaign.compile(base_url="https://brand.example").personalise({"first_name": "Ana"})
+    assert "12 rue des Lanternes" in email.html
+    assert email.subject == "Autumn at Store A"
