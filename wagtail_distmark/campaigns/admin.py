@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from wagtail_distmark.campaigns.forms import LocalCampaignForm
+from wagtail_distmark.campaigns.panels import ZonesPanel
 from wagtail_distmark.models import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.rules.policies import policy_for
 
@@ -77,7 +79,10 @@ class LocalCampaignViewSet(RulesPolicyMixin, SnippetViewSet):
     menu_label = _("Local campaigns")
     list_display = ["name", "unit", "template", "updated_at"]
     search_fields = ["name", "subject"]
-    panels = [FieldPanel(name) for name in ("name", "subject", "preheader", "body")]
+    edit_handler = ObjectList(
+        [FieldPanel("name"), FieldPanel("subject"), FieldPanel("preheader"), ZonesPanel()],
+        base_form_class=LocalCampaignForm,
+    )
 
     def get_queryset(self, request):
         return LocalCampaign.objects.for_user(request.user).select_related("unit", "template")

@@ -1,0 +1,174 @@
+"""The campaign editor form: one input per editable zone, locked zones only shown.
+
+The form has no input for a locked zone, so nothing a browser sends can reach one; the
+body it saves is assembled from the template's zones and re-checked by the model's
+``clean()`` (the same check an API or an import goes through). Errors from that check are
+put back on the zone they concern.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from wagtail import blocks
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from wagtail_distmark.blocks import ZonePolicy
+
+
+@dataclass
+class ZoneView:
+    """What the editor shows for one zone of the template."""
+
+    zone: object
+    field_name: str | None
+
+    @property
+    def locked(self) -> bool:
+        return self.field_name is None
+
+    @property
+    def policy(self) -> str:
+        return self.zone.value["policy"]
+
+    @property
+    def label(self) -> str:
+        return str(self.zone.block.label)
+
+    @property
+    def limits(self) -> list[str]:
+        return (
+            describe_constraints(self.zone.value) if self.policy == ZonePolicy.CONSTRAINED else []
+        )
+
+
+def describe_constraints(zone_value) -> list[str]:
+    c = zone_value["constraints"]
+    limits = []
+    if c["required"]:
+        limits.append(_("every text required"))
+    if c["max_chars"]:
+        limits.append(_("at most %(n)d characters per text") % {"n": c["max_chars"]})
+    if c["choices"]:
+        choices = [line.strip() for line in c["choices"].splitlines() if line.strip()]
+        limits.append(_("one of: %(choices)s") % {"choices": ", ".join(choices)})
+    if c["min_value"] is not None or c["max_value"] is not None:
+        low = c["min_value"] if c["min_value"] is not None else "…"
+        high = c["max_value"] if c["max_value"] is not None else "…"
+        limits.append(_("numbers from %(low)s to %(high)s") % {"low": low, "high": high})
+    if c["min_items"] is not None or c["max_items"] is not None:
+        limits.append(
+            _("%(low)s to %(high)s items")
+            % {"low": c["min_items"] or 0, "high": c["max_items"] if c["max_items"] else "…"}
+        )
+    if c["collection"]:
+        limits.append(_("images from a chosen collection"))
+    return limits
+
+
+class LocalCampaignForm(WagtailAdminModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The stored body is never read from the request: it is rebuilt from the zones.
+        self.fields["body"] = forms.CharField(required=False, widget=forms.HiddenInput)
+        self.zone_views = self.build_zone_fields()
+
+    @property
+    def template(self):
+        return self.instance.template if self.instance.template_id else None
+
+    def build_zone_fields(self) -> list[ZoneView]:
+        if self.template is None:
+            return []
+        current = {child.id: child.value for child in self.instance.body}
+        views = []
+        for zone in self.template.body:
+            if zone.value["policy"] == ZonePolicy.LOCKED:
+                views.append(ZoneView(zone, None))
+                continue
+            name = f"zone_{zone.id}"
+            block = copy.deepcopy(zone.block.content_block)
+            block.set_name(zone.block_type)
+            self.fields[name] = blocks.BlockField(
+                block=block,
+                label=zone.block.label,
+                required=False,
+                initial=current.get(zone.id, zone.value["content"]),
+            )
+            views.append(ZoneView(zone, name))
+        return views
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.template is not None:
+            self.refuse_locked_input()
+            cleaned["body"] = self.assembled_body(cleaned)
+        return cleaned
+
+    def refuse_locked_input(self):
+        """A request that tries to set a locked zone (or the raw body) is refused, loudly."""
+        keys = list(self.data.keys())
+        for view in self.zone_views:
+            name = f"zone_{view.zone.id}"
+            if view.locked and any(key == name or key.startswith(f"{name}-") for key in keys):
+                self.add_error(None, _("%(zone)s: this zone is locked by HQ and cannot be changed.")
+                               % {"zone": view.label})  # fmt: skip
+        if any(key == "body" and self.data[key] or key.startswith("body-") for key in keys):
+            self.add_error(None, _("The content is saved zone by zone; it cannot be sent whole."))
+
+    def assembled_body(self, cleaned) -> list[dict]:
+        body = []
+        for view in self.zone_views:
+            zone = view.zone
+            content_block = zone.block.content_block
+            if view.locked:
+                value = zone.value["content"]
+            elif view.field_name in cleaned:
+                value = cleaned[view.field_name]
+            else:  # the zone's own validation failed: keep what was there, the error shows
+                value = zone.value["content"]
+            body.append(
+                {
+                    "type": zone.block_type,
+                    "id": zone.id,
+                    "value": content_block.get_prep_value(value),
+                }
+            )
+        return body
+
+    def _update_errors(self, errors):
+        """Put the model's per-zone body errors on the zone inputs they concern."""
+        body_errors = getattr(errors, "error_dict", {}).pop("body", [])
+        for error in body_errors:
+            self.add_zone_errors(error)
+        if getattr(errors, "error_dict", None):
+            super()._update_errors(errors)
+
+    def add_zone_errors(self, error):
+        for message in getattr(error, "non_block_errors", []) or []:
+            self.add_error(None, message)
+        for index, zone_error in (getattr(error, "block_errors", None) or {}).items():
+            view = self.zone_views[int(index)]
+            messages = zone_error.messages
+            if view.locked:
+                self.add_error(
+                    None,
+                    _("%(zone)s: %(errors)s") % {"zone": view.label, "errors": " ".join(messages)},
+                )
+            else:
+                self.add_error(
+                    view.field_name, zone_field_error(self.fields[view.field_name], messages)
+                )
+        if not hasattr(error, "block_errors") and not hasattr(error, "non_block_errors"):
+            self.add_error(None, error)
+
+
+def zone_field_error(field, messages) -> ValidationError:
+    """An error the zone's block widget can show (struct blocks want their own type)."""
+    if isinstance(field.block, blocks.StructBlock):
+        return blocks.StructBlockValidationError(non_block_errors=ValidationError(messages))
+    return ValidationError(messages)
