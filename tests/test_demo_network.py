@@ -45,3 +45,17 @@ def test_demo_users_have_the_documented_roles_and_password(capsys):
     assert not other_store.is_within(regional.unit)
     assert [u.pk for u in OrgUnit.objects.for_user(manager)] == [store.pk]
     assert not manager.has_perm("wagtail_distmark.view_orgunit", other_store)
+
+
+def test_demo_templates_show_every_zone_policy_and_pass_validation(capsys):
+    from wagtail_distmark.models import BrandTemplate, LocalCampaign
+
+    load(capsys)
+    load(capsys)  # twice: nothing duplicated
+    assert BrandTemplate.objects.filter(live=True).count() == 3
+    policies = {z.value["policy"] for t in BrandTemplate.objects.all() for z in t.body}
+    assert policies == {"locked", "editable", "constrained"}
+    campaigns = LocalCampaign.objects.all()
+    assert campaigns.count() == 2
+    for obj in [*BrandTemplate.objects.all(), *campaigns]:
+        obj.full_clean()

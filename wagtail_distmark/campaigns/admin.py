@@ -10,7 +10,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, Tabbed
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from wagtail_distmark.campaigns.forms import LocalCampaignForm
-from wagtail_distmark.campaigns.panels import ZonesPanel
+from wagtail_distmark.campaigns.panels import CampaignEditHandler, ZonesPanel
 from wagtail_distmark.models import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.rules.policies import policy_for
 
@@ -79,7 +79,7 @@ class LocalCampaignViewSet(RulesPolicyMixin, SnippetViewSet):
     menu_label = _("Local campaigns")
     list_display = ["name", "unit", "template", "updated_at"]
     search_fields = ["name", "subject"]
-    edit_handler = ObjectList(
+    edit_handler = CampaignEditHandler(
         [FieldPanel("name"), FieldPanel("subject"), FieldPanel("preheader"), ZonesPanel()],
         base_form_class=LocalCampaignForm,
     )

@@ -1,10 +1,18 @@
 """The zones panel of the campaign editor: the whole e-mail in the template's order."""
 
 from django.utils.functional import cached_property
-from wagtail.admin.panels import Panel
+from django.utils.safestring import mark_safe
+from wagtail.admin.panels import ObjectList, Panel
 
 from wagtail_distmark.blocks import EmailContext
 from wagtail_distmark.email.mjml import compile_mjml, document
+
+#: Height (rem) of a locked zone's preview: the sandboxed frame cannot size itself.
+PREVIEW_HEIGHTS = {
+    "logo_header": 8, "hero": 26, "image": 22, "two_columns": 24, "offer": 14,
+    "product_grid": 20, "local_footer": 10, "legal_footer": 8, "social_links": 6,
+    "spacer": 4, "raw_mjml": 20,
+}  # fmt: skip
 
 
 class ZonesPanel(Panel):
@@ -17,6 +25,9 @@ class ZonesPanel(Panel):
     class BoundPanel(Panel.BoundPanel):
         template_name = "wagtail_distmark/campaigns/zones_panel.html"
 
+        class Media:
+            css = {"all": ["wagtail_distmark/css/network.css"]}
+
         @cached_property
         def zones(self):
             context = EmailContext(
@@ -27,6 +38,7 @@ class ZonesPanel(Panel):
                     "view": view,
                     "field": self.form[view.field_name] if view.field_name else None,
                     "html": self.zone_html(view.zone, context) if view.locked else "",
+                    "height": PREVIEW_HEIGHTS.get(view.zone.block_type, 12),
                 }
                 for view in self.form.zone_views
             ]
@@ -37,3 +49,14 @@ class ZonesPanel(Panel):
 
         def get_context_data(self, parent_context=None):
             return {**super().get_context_data(parent_context), "zones": self.zones}
+
+
+class CampaignEditHandler(ObjectList):
+    """The campaign form's top panel: the zone inputs are rendered by :class:`ZonesPanel`."""
+
+    class BoundPanel(ObjectList.BoundPanel):
+        def render_missing_fields(self):
+            claimed = set(self.panel.get_form_options().get("fields", []))
+            claimed |= {view.field_name for view in self.form.zone_views if view.field_name}
+            missing = (str(self.form[name]) for name in self.form.fields if name not in claimed)
+            return mark_safe("".join(missing))  # noqa: S308 - rendered form fields
