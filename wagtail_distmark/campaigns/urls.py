@@ -1,9 +1,10 @@
 from django.urls import path
 
-from wagtail_distmark.campaigns import views
+from wagtail_distmark.campaigns import test_email, views
 
 urlpatterns = [
     path("campaigns/new/", views.gallery, name="campaign_gallery"),
+    path("campaigns/<int:pk>/test-email/", test_email.test_email_view, name="campaign_test_email"),
     path(
         "campaigns/templates/<int:pk>/preview/",
         views.template_preview,

@@ -263,3 +263,13 @@ class LocalCampaign(
     def serve_preview(self, request, mode_name):
         compiled = self.compile(base_url=request.build_absolute_uri("/"))
         return HttpResponse(compiled.personalise(SAMPLE_CONTACT, preview_links()).html)
+
+
+def sender_address(template: BrandTemplate, unit: OrgUnit) -> str:
+    """The From: header, per the template's sender policy (the unit's identity or HQ's)."""
+    from email.headerregistry import Address
+
+    if template.sender_policy == BrandTemplate.SenderPolicy.UNIT and unit.sender_email:
+        # Quoted as needed but not encoded: Django encodes headers when it sends.
+        return str(Address(display_name=unit.sender_name or unit.name, addr_spec=unit.sender_email))
+    return settings.DEFAULT_FROM_EMAIL

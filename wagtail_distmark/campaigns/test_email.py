@@ -1,0 +1,49 @@
+""" "Send me a test e-mail": the campaign as its unit would send it, to the current user only."""
+
+from django.core.mail import EmailMultiAlternatives
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from wagtail.admin import messages
+
+from wagtail_distmark.models import LocalCampaign
+from wagtail_distmark.models.campaigns import preview_links, sender_address
+
+
+def send_test_email(campaign: LocalCampaign, user, base_url: str) -> None:
+    revision = campaign.get_latest_revision_as_object()
+    compiled = revision.compile(base_url=base_url)
+    email = compiled.personalise(
+        {"first_name": user.first_name, "last_name": user.last_name, "email": user.email},
+        preview_links(),
+    )
+    message = EmailMultiAlternatives(
+        subject=_("[Test] %(subject)s") % {"subject": email.subject},
+        body=email.text,
+        from_email=sender_address(campaign.template, campaign.unit),
+        to=[user.email],
+        reply_to=[campaign.unit.reply_to] if campaign.unit.reply_to else None,
+    )
+    message.attach_alternative(email.html, "text/html")
+    message.send()
+
+
+def test_email_view(request, pk):
+    campaign = get_object_or_404(LocalCampaign.objects.for_user(request.user), pk=pk)
+    edit_url = reverse("wagtailsnippets_wagtail_distmark_localcampaign:edit", args=[pk])
+    if not request.user.email:
+        messages.error(request, _("Your account has no e-mail address to send the test to."))
+        return redirect(edit_url)
+    if request.method == "POST":
+        send_test_email(campaign, request.user, request.build_absolute_uri("/"))
+        messages.success(
+            request, _("A test of “%(name)s” was sent to %(email)s.")
+            % {"name": campaign, "email": request.user.email},
+        )  # fmt: skip
+        return redirect(edit_url)
+    return TemplateResponse(
+        request,
+        "wagtail_distmark/campaigns/test_email.html",
+        {"campaign": campaign, "edit_url": edit_url},
+    )
