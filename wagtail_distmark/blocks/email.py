@@ -7,7 +7,7 @@ substituted, escaped, per recipient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -28,16 +28,23 @@ IMAGE_RENDITION = "width-1200"
 
 @dataclass(frozen=True)
 class EmailContext:
-    """What a block needs to render: the sending unit and the site's absolute base URL."""
+    """What a block needs to render: the sending unit and the site's absolute base URL.
+
+    ``image_urls`` caches rendition URLs; pass the same dict to the contexts of every unit a
+    campaign is compiled for, and each image is looked up once (half of a compile otherwise).
+    """
 
     unit: object | None = None
     base_url: str = ""
+    image_urls: dict = field(default_factory=dict, compare=False, repr=False)
 
     def absolute(self, url: str) -> str:
         return url if urlsplit(url).scheme else f"{self.base_url.rstrip('/')}{url}"
 
     def image_url(self, image) -> str:
-        return self.absolute(image.get_rendition(IMAGE_RENDITION).url)
+        if image.pk not in self.image_urls:
+            self.image_urls[image.pk] = self.absolute(image.get_rendition(IMAGE_RENDITION).url)
+        return self.image_urls[image.pk]
 
 
 def text_html(value: str) -> str:
