@@ -232,3 +232,16 @@ def test_hq_fix_to_a_locked_zone_reaches_unsent_campaigns(net, campaign, brand_t
     email = campaign.compile(base_url="https://brand.example").personalise({"first_name": "Ana"})
     assert "12 rue des Lanternes" in email.html
     assert email.subject == "Autumn at Store A"
+
+
+def test_campaigns_of_an_expired_template_are_flagged(net, client_for, campaign, brand_template):
+    assert (
+        "Expired" not in client_for(net.users["editor_a"]).get(snippet_url("list")).content.decode()
+    )
+    brand_template.valid_until = timezone.now()
+    brand_template.save()
+    client = client_for(net.users["editor_a"])
+    listing = client.get(snippet_url("list")).content.decode()
+    assert "Expired" in listing
+    editor = client.get(snippet_url("edit", campaign.pk)).content.decode()
+    assert "The template of this campaign has expired" in editor

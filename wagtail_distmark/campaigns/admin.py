@@ -77,7 +77,7 @@ class LocalCampaignViewSet(RulesPolicyMixin, SnippetViewSet):
     model = LocalCampaign
     icon = "mail"
     menu_label = _("Local campaigns")
-    list_display = ["name", "unit", "template", "updated_at"]
+    list_display = ["name", "unit", "template", "template_state", "updated_at"]
     search_fields = ["name", "subject"]
     edit_handler = CampaignEditHandler(
         [FieldPanel("name"), FieldPanel("subject"), FieldPanel("preheader"), ZonesPanel()],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.admin import display as admin_display
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -238,6 +239,15 @@ class LocalCampaign(
             except ValidationError as error:
                 errors[field] = error.messages
         return errors
+
+    @property
+    def template_expired(self) -> bool:
+        """The template is no longer valid: this unsent campaign needs attention."""
+        return not self.template.is_valid_at()
+
+    @admin_display(description=_("template state"))
+    def template_state(self) -> str:
+        return _("Expired") if self.template_expired else _("Valid")
 
     def effective_body(self):
         from wagtail_distmark.campaigns.zones import effective_body
