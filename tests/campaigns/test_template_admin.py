@@ -77,3 +77,16 @@ def test_menus_show_units_their_campaigns_and_hq_the_templates(net, client_for):
     assert url("list") not in unit_menu
     hq_menu = client_for(net.fresh("hq")).get(reverse("wagtailadmin_home")).content.decode()
     assert url("list") in hq_menu and campaigns in hq_menu
+
+
+def test_hq_previews_a_template_as_a_chosen_unit(net, brand_template, rf):
+    brand_template.body = [
+        {"type": "local_footer", "id": "f",
+         "value": {"policy": "locked", "constraints": NO_LIMITS, "content": {"intro": "Visit"}}}
+    ]  # fmt: skip
+    modes = dict(brand_template.preview_modes)
+    store_c = net.units["c"]
+    assert modes[f"unit-{store_c.pk}"] == "As Store C"
+    request = rf.get("/")
+    html = brand_template.serve_preview(request, f"unit-{store_c.pk}").content.decode()
+    assert "Store C" in html and "Store A" not in html

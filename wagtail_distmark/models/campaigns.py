@@ -150,16 +150,34 @@ class BrandTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
             for zone in self.body
         ]
 
+    #: How many units HQ may pick from in the preview panel's mode menu.
+    PREVIEW_UNITS = 50
+
+    @property
+    def preview_modes(self):
+        units = OrgUnit.objects.filter(kind=OrgUnit.Kind.UNIT).order_by("path")
+        return [("", _("As a sample store"))] + [
+            (f"unit-{unit.pk}", _("As %(unit)s") % {"unit": unit.name})
+            for unit in units[: self.PREVIEW_UNITS]
+        ]
+
+    def preview_unit(self, mode_name: str) -> OrgUnit | None:
+        units = OrgUnit.objects.order_by("-depth", "path")
+        if mode_name.startswith("unit-") and mode_name[5:].isdigit():
+            return units.filter(pk=mode_name[5:]).first() or units.first()
+        return units.first()
+
     def serve_preview(self, request, mode_name):
         from wagtail_distmark.campaigns.zones import effective_body
         from wagtail_distmark.email.render import compile_email
 
-        sample_unit = OrgUnit.objects.order_by("-depth", "path").first()
         compiled = compile_email(
             effective_body(self.body, []),  # every zone with HQ's content
             subject=self.subject,
             preheader=self.preheader,
-            context=EmailContext(unit=sample_unit, base_url=request.build_absolute_uri("/")),
+            context=EmailContext(
+                unit=self.preview_unit(mode_name), base_url=request.build_absolute_uri("/")
+            ),
         )
         return HttpResponse(compiled.personalise(SAMPLE_CONTACT, preview_links()).html)
 
