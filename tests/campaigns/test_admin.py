@@ -245,3 +245,12 @@ def test_campaigns_of_an_expired_template_are_flagged(net, client_for, campaign,
     assert "Expired" in listing
     editor = client.get(snippet_url("edit", campaign.pk)).content.decode()
     assert "The template of this campaign has expired" in editor
+
+
+def test_editor_cannot_delete_but_manager_can(net, client_for, campaign):
+    editor = client_for(net.users["editor_a"])
+    editor.post(snippet_url("delete", campaign.pk))
+    assert LocalCampaign.objects.filter(pk=campaign.pk).exists()
+    manager = client_for(net.fresh("manager_a"))
+    assert manager.post(snippet_url("delete", campaign.pk)).status_code == 302
+    assert not LocalCampaign.objects.filter(pk=campaign.pk).exists()
