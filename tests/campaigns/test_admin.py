@@ -254,3 +254,18 @@ def test_editor_cannot_delete_but_manager_can(net, client_for, campaign):
     manager = client_for(net.fresh("manager_a"))
     assert manager.post(snippet_url("delete", campaign.pk)).status_code == 302
     assert not LocalCampaign.objects.filter(pk=campaign.pk).exists()
+
+
+def test_constrained_zones_show_their_limits_and_live_character_counters(
+    net, client_for, brand_template
+):
+    brand_template.body.raw_data[1]["value"]["constraints"]["max_chars"] = 30
+    brand_template.save()
+    start(client_for(net.users["manager_a"]), brand_template, net.units["a"])
+    campaign = LocalCampaign.objects.get()
+    html = client_for(net.users["manager_a"]).get(snippet_url("edit", campaign.pk)).content
+    html = html.decode().replace("&quot;", '"')
+    assert "Limits: at most 30 characters per text; numbers from 5 to 20" in html
+    assert '"maxLength": 30' in html
+    assert html.count("Locked by HQ") == 1  # the legal footer, without any input
+    assert "zone_offer" in html and "zone_legal" not in html  # no input for a locked zone

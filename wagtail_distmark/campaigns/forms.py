@@ -46,6 +46,25 @@ class ZoneView:
         )
 
 
+def text_blocks(block):
+    """The Char/Text blocks inside a block, however deeply nested."""
+    if isinstance(block, (blocks.CharBlock, blocks.TextBlock)):
+        yield block
+    for child in getattr(block, "child_blocks", {}).values():
+        yield from text_blocks(child)
+    if isinstance(block, blocks.ListBlock):
+        yield from text_blocks(block.child_block)
+
+
+def show_character_counters(block, max_chars: int | None) -> None:
+    """Wagtail shows a live counter for blocks with ``max_length``: use HQ's limit."""
+    if not max_chars:
+        return
+    for text_block in text_blocks(block):
+        current = getattr(text_block, "max_length", None)
+        text_block.max_length = min(current, max_chars) if current else max_chars
+
+
 def describe_constraints(zone_value) -> list[str]:
     c = zone_value["constraints"]
     limits = []
@@ -93,6 +112,8 @@ class LocalCampaignForm(WagtailAdminModelForm):
             name = f"zone_{zone.id}"
             block = copy.deepcopy(zone.block.content_block)
             block.set_name(zone.block_type)
+            if zone.value["policy"] == ZonePolicy.CONSTRAINED:
+                show_character_counters(block, zone.value["constraints"]["max_chars"])
             self.fields[name] = blocks.BlockField(
                 block=block,
                 label=zone.block.label,
