@@ -269,3 +269,19 @@ def test_constrained_zones_show_their_limits_and_live_character_counters(
     assert '"maxLength": 30' in html
     assert html.count("Locked by HQ") == 1  # the legal footer, without any input
     assert "zone_offer" in html and "zone_legal" not in html  # no input for a locked zone
+
+
+def test_user_of_two_stores_chooses_the_unit(net, client_for, brand_template):
+    from wagtail_distmark.models import Membership
+
+    Membership.objects.create(user=net.users["manager_a"], unit=net.units["c"], role="unit_manager")
+    brand_template.available_to_all = False
+    brand_template.save()
+    brand_template.available_units.set([net.units["south"]])
+    client = client_for(net.fresh("manager_a"))
+    page = client.get(reverse(GALLERY)).content.decode()
+    assert "Autumn promotion" in page and "Store C" in page
+    assert start(client, brand_template, net.units["a"]).status_code == 200  # not for Store A
+    assert not LocalCampaign.objects.exists()
+    assert start(client, brand_template, net.units["c"]).status_code == 302
+    assert LocalCampaign.objects.get().unit == net.units["c"]

@@ -28,10 +28,7 @@ def own_units(user):
 
 
 def gallery_templates(user, units):
-    templates = BrandTemplate.objects.none()
-    for unit in units:
-        templates = templates | BrandTemplate.objects.available_to(unit)
-    return templates.distinct().order_by("name")
+    return BrandTemplate.objects.available_to(*units).order_by("name")
 
 
 class StartCampaignForm(forms.Form):

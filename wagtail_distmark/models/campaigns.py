@@ -57,12 +57,11 @@ class BannedWord(models.Model):
 
 
 class BrandTemplateQuerySet(models.QuerySet):
-    def available_to(self, unit: OrgUnit, at=None):
-        """Live, valid templates a unit may start a campaign from."""
+    def available_to(self, *units: OrgUnit, at=None):
+        """Live, valid templates that one of ``units`` may start a campaign from."""
         at = at or timezone.now()
-        ancestors = [
-            unit.path[:i] for i in range(OrgUnit.steplen, len(unit.path) + 1, OrgUnit.steplen)
-        ]
+        step = OrgUnit.steplen
+        ancestors = {u.path[:i] for u in units for i in range(step, len(u.path) + 1, step)}
         return (
             self.filter(live=True)
             .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=at))
