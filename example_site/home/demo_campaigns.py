@@ -50,6 +50,7 @@ def templates_data(images):
     return [
         {
             "name": "Seasonal promotion",
+            "thumbnail": images["autumn"],
             "description": "An autumn offer: choose your discount between 5 and 20 %.",
             "subject": "Autumn at {{ unit.name }}: your offer inside",
             "preheader": "New candles and a members' discount",
@@ -95,6 +96,7 @@ def templates_data(images):
         },
         {
             "name": "New store opening",
+            "thumbnail": images["opening"],
             "description": "Announce your opening: free text for your neighbourhood.",
             "subject": "{{ unit.name }} opens its doors",
             "preheader": "Come and celebrate with us",
@@ -118,6 +120,7 @@ def templates_data(images):
         },
         {
             "name": "Monthly newsletter",
+            "thumbnail": images["workshop"],
             "description": "HQ's news with a local word from your store.",
             "subject": "News from Maison Lumière",
             "preheader": "This month in our workshops",
