@@ -172,6 +172,8 @@ def test_crafted_posts_are_refused_and_nothing_is_saved(net, client_for, campaig
     html = response.content.decode()
     assert "could not be saved due to errors" in html
     assert message in html.replace("&quot;", '"').replace("&#x27;", "'")
+    if extra.get("zone_offer-discount"):  # shown on the zone itself, not only in widget data
+        assert f"<span>This number must be {message}.</span>" in html
     assert campaign.revisions.count() == revisions
     assert latest_body(campaign)[2].value["text"] == "Maison Lumière SAS, Paris"
 

@@ -95,6 +95,8 @@ class LocalCampaignForm(WagtailAdminModelForm):
         # The stored body is never read from the request: it is rebuilt from the zones.
         self.fields["body"] = forms.CharField(required=False, widget=forms.HiddenInput)
         self.zone_views = self.build_zone_fields()
+        #: Messages of the zones' limits, by field name, shown by the zones panel.
+        self.zone_messages: dict[str, list[str]] = {}
 
     @property
     def template(self):
@@ -181,6 +183,7 @@ class LocalCampaignForm(WagtailAdminModelForm):
                     _("%(zone)s: %(errors)s") % {"zone": view.label, "errors": " ".join(messages)},
                 )
             else:
+                self.zone_messages[view.field_name] = messages
                 self.add_error(
                     view.field_name, zone_field_error(self.fields[view.field_name], messages)
                 )

@@ -27,6 +27,8 @@ class ZonesPanel(Panel):
 
         class Media:
             css = {"all": ["wagtail_distmark/css/network.css"]}
+            # After Wagtail's block definitions, which it patches (see the file).
+            js = ["wagtailadmin/js/telepath/blocks.js", "wagtail_distmark/js/zones.js"]
 
         @cached_property
         def zones(self):
@@ -37,6 +39,7 @@ class ZonesPanel(Panel):
                 {
                     "view": view,
                     "field": self.form[view.field_name] if view.field_name else None,
+                    "errors": self.form.zone_messages.get(view.field_name, []),
                     "html": self.zone_html(view.zone, context) if view.locked else "",
                     "height": PREVIEW_HEIGHTS.get(view.zone.block_type, 12),
                 }
