@@ -8,6 +8,14 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (compiled e-mails, renditions …)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def net(db):
     """A small network: HQ > North (Store A, Store B), South (Store C), and one user per role.

@@ -287,3 +287,40 @@ def test_user_of_two_stores_chooses_the_unit(net, client_for, brand_template):
     assert not LocalCampaign.objects.exists()
     assert start(client, brand_template, net.units["c"]).status_code == 302
     assert LocalCampaign.objects.get().unit == net.units["c"]
+
+
+def test_sent_campaigns_keep_what_was_sent_and_cannot_be_changed(
+    net, client_for, campaign, brand_template
+):
+    campaign.freeze_for_sending()
+    brand_template.body.raw_data[2]["value"]["content"]["text"] = "New legal text"
+    brand_template.subject = "Changed by HQ"
+    brand_template.save()
+    campaign.refresh_from_db()
+    email = campaign.compile().personalise({"first_name": "Ana"})
+    assert "Maison Lumière SAS, Paris" in email.html and "New legal text" not in email.html
+    assert email.subject == "Autumn at Store A"
+    client = client_for(net.users["manager_a"])
+    body = body_with(campaign, 0, heading="After the send")
+    response = client.post(snippet_url("edit", campaign.pk), edit_form_data(campaign, body))
+    assert response.status_code in (302, 403)  # Wagtail's permission-denied redirect
+    assert latest_body(campaign)[0].value["heading"] == "Autumn is here"
+
+
+def test_compiled_email_is_cached_until_something_it_shows_changes(net, campaign, monkeypatch):
+    from wagtail_distmark.email import render
+
+    calls = []
+    original = render.compile_email
+    monkeypatch.setattr(
+        render, "compile_email", lambda *a, **k: calls.append(1) or original(*a, **k)
+    )
+    campaign.compile()
+    campaign.compile()
+    assert len(calls) == 1
+    store = campaign.unit
+    store.phone = "+33 4 00 00 00 00"
+    store.save()
+    campaign.refresh_from_db()
+    campaign.compile()  # the unit's profile is part of what the e-mail shows
+    assert len(calls) == 2

@@ -3,6 +3,7 @@
 from functools import cached_property, wraps
 
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, reverse
 from django.utils.translation import gettext_lazy as _
@@ -90,14 +91,22 @@ class LocalCampaignViewSet(RulesPolicyMixin, SnippetViewSet):
     def get_urlpatterns(self):
         return [self.scoped(pattern) for pattern in super().get_urlpatterns()]
 
+    #: URL names whose POST changes the campaign, and the rule each needs.
+    CHANGING_VIEWS = {"edit": "change", "revisions_revert": "change", "delete": "delete"}
+
     def scoped(self, pattern):
         if not isinstance(pattern, URLPattern) or "pk" not in str(pattern.pattern):
             return pattern
         callback = pattern.callback
+        action = self.CHANGING_VIEWS.get(pattern.name)
 
         @wraps(callback)
         def view(request, *args, pk, **kwargs):
-            get_object_or_404(LocalCampaign.objects.for_user(request.user), pk=unquote(str(pk)))
+            queryset = LocalCampaign.objects.for_user(request.user)
+            campaign = get_object_or_404(queryset, pk=unquote(str(pk)))
+            perm = f"wagtail_distmark.{action}_localcampaign"
+            if action and request.method == "POST" and not request.user.has_perm(perm, campaign):
+                raise PermissionDenied
             return callback(request, *args, pk=pk, **kwargs)
 
         return URLPattern(pattern.pattern, view, pattern.default_args, pattern.name)

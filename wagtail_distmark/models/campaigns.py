@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.conf import settings
 from django.contrib.admin import display as admin_display
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
@@ -207,6 +210,13 @@ class LocalCampaign(
     )  # fmt: skip
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    #: Frozen when sending starts: what was sent, whatever HQ changes afterwards.
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, editable=False)
+    sent_subject = models.CharField(_("sent subject"), max_length=255, blank=True, editable=False)
+    sent_preheader = models.CharField(
+        _("sent preheader"), max_length=255, blank=True, editable=False
+    )
+    sent_body = StreamField(email_blocks(), blank=True, editable=False)
 
     objects = UnitScopedQuerySet.as_manager()
 
@@ -267,25 +277,66 @@ class LocalCampaign(
         return _("Expired") if self.template_expired else _("Valid")
 
     def effective_body(self):
+        """What gets rendered: the sent snapshot, or locked zones from the live template."""
         from wagtail_distmark.campaigns.zones import effective_body
 
+        if self.sent_at:
+            return self.sent_body
         return effective_body(self.template.body, self.body)
 
     def effective_subject(self) -> str:
+        if self.sent_at:
+            return self.sent_subject
         return self.subject if self.template.subject_editable else self.template.subject
 
     def effective_preheader(self) -> str:
+        if self.sent_at:
+            return self.sent_preheader
         return self.preheader if self.template.preheader_editable else self.template.preheader
 
+    @transaction.atomic
+    def freeze_for_sending(self, at=None) -> None:
+        """Keep what is sent: later HQ changes to the template no longer reach it."""
+        parts = self.effective_body()
+        self.sent_body = [
+            {"type": part.block_type, "id": part.id, "value": part.block.get_prep_value(part.value)}
+            for part in parts
+        ]
+        self.sent_subject = self.effective_subject()
+        self.sent_preheader = self.effective_preheader()
+        self.sent_at = at or timezone.now()
+        self.save(update_fields=["sent_body", "sent_subject", "sent_preheader", "sent_at"])
+
     def compile(self, base_url: str = ""):
+        """The e-mail compiled for this campaign's unit, cached by content.
+
+        The key is a digest of everything the result depends on (the effective zones, subject
+        and preheader, the unit's profile, the base URL), so an HQ fix, a local edit or a new
+        phone number compiles afresh, and nothing stale is ever served.
+        """
+        from django.core.cache import cache
+
+        from wagtail_distmark.email.merge_tags import unit_values
         from wagtail_distmark.email.render import compile_email
 
-        return compile_email(
-            self.effective_body(),
-            subject=self.effective_subject(),
-            preheader=self.effective_preheader(),
-            context=EmailContext(unit=self.unit, base_url=base_url),
-        )
+        parts = list(self.effective_body())
+        subject, preheader = self.effective_subject(), self.effective_preheader()
+        source = [[p.block_type, p.block.get_prep_value(p.value)] for p in parts]
+        digest = hashlib.sha256(
+            json.dumps([source, subject, preheader, unit_values(self.unit), base_url],
+                       sort_keys=True, default=str).encode()
+        ).hexdigest()  # fmt: skip
+        key = f"distmark:compiled:{digest}"
+        compiled = cache.get(key)
+        if compiled is None:
+            compiled = compile_email(
+                parts,
+                subject=subject,
+                preheader=preheader,
+                context=EmailContext(unit=self.unit, base_url=base_url),
+            )
+            cache.set(key, compiled, timeout=3600)
+        return compiled
 
     def serve_preview(self, request, mode_name):
         compiled = self.compile(base_url=request.build_absolute_uri("/"))

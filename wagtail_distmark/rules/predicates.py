@@ -131,6 +131,12 @@ def manages_its_unit(user, obj) -> bool:
 
 
 @rules.predicate
+def is_unsent(user, campaign) -> bool:
+    """What was sent is a record: nobody changes it."""
+    return campaign is None or campaign.sent_at is None
+
+
+@rules.predicate
 def is_hq_admin_anywhere(user) -> bool:
     return get_scope(user).has_role(HQ_ADMIN)
 
@@ -164,7 +170,7 @@ can_access_admin = is_distmark_superuser | has_any_membership
 
 can_view_campaign = is_distmark_superuser | has_role_on_its_unit
 can_add_campaign = is_distmark_superuser | has_role_on_its_unit
-can_change_campaign = is_distmark_superuser | has_role_on_its_unit
+can_change_campaign = (is_distmark_superuser | has_role_on_its_unit) & is_unsent
 can_delete_campaign = is_distmark_superuser | manages_its_unit
 can_manage_templates = is_distmark_superuser | is_hq_admin_anywhere
 can_use_template = is_distmark_superuser | may_use_template
