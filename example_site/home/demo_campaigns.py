@@ -8,19 +8,13 @@ from PIL import ImageDraw
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
+from wagtail_distmark.blocks import zone_data as zone
 from wagtail_distmark.models import BrandTemplate, LocalCampaign, OrgUnit
 
-NO_LIMITS = {"required": False, "max_chars": None, "choices": "", "min_value": None,
-             "max_value": None, "collection": "", "min_items": None, "max_items": None}  # fmt: skip
 LEGAL = (
     "Maison Lumière SAS, 12 rue des Lanternes, 75003 Paris. You receive this e-mail because "
     "you signed up in one of our stores."
 )
-
-
-def zone(zone_id, block_type, content, policy="editable", **limits):
-    value = {"policy": policy, "constraints": {**NO_LIMITS, **limits}, "content": content}
-    return {"id": zone_id, "type": block_type, "value": value}
 
 
 def demo_image(title: str, colour: str, size=(1200, 600)):

@@ -1,16 +1,8 @@
 import pytest
 from wagtail_factories import ImageFactory
 
+from wagtail_distmark.blocks import zone_data as zone
 from wagtail_distmark.models import BrandTemplate
-
-NO_LIMITS = {"required": False, "max_chars": None, "choices": "", "min_value": None,
-             "max_value": None, "collection": "", "min_items": None, "max_items": None}  # fmt: skip
-
-
-def zone(zone_id, block_type, content, policy="editable", **limits):
-    constraints = {**NO_LIMITS, **limits}
-    value = {"policy": policy, "constraints": constraints, "content": content}
-    return {"id": zone_id, "type": block_type, "value": value}
 
 
 @pytest.fixture

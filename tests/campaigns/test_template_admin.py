@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from tests.campaigns.conftest import NO_LIMITS
 from tests.campaigns.test_admin import flatten
+from wagtail_distmark.blocks import NO_LIMITS
 from wagtail_distmark.models import BrandTemplate
 
 pytestmark = pytest.mark.django_db

@@ -9,20 +9,13 @@ from wagtail.models import Collection
 from wagtail_factories import ImageFactory
 
 from wagtail_distmark.blocks import email_blocks, zone_blocks
+from wagtail_distmark.blocks import zone_data as zone
 from wagtail_distmark.campaigns.zones import check_campaign_body, compile_banned, effective_body
 
 pytestmark = pytest.mark.django_db
 
-NO_LIMITS = {"required": False, "max_chars": None, "choices": "", "min_value": None,
-             "max_value": None, "collection": "", "min_items": None, "max_items": None}  # fmt: skip
 TEMPLATE = blocks.StreamBlock(zone_blocks())
 CAMPAIGN = blocks.StreamBlock(email_blocks())
-
-
-def zone(zone_id, block_type, content, policy="editable", **limits):
-    constraints = {**NO_LIMITS, **limits}
-    value = {"policy": policy, "constraints": constraints, "content": content}
-    return {"id": zone_id, "type": block_type, "value": value}
 
 
 @pytest.fixture

@@ -106,6 +106,19 @@ def zone_blocks() -> list[tuple[str, ZoneBlock]]:
     ]
 
 
+#: A constrained zone's limits when nothing is limited.
+NO_LIMITS = {"required": False, "max_chars": None, "choices": "", "min_value": None,
+             "max_value": None, "collection": "", "min_items": None, "max_items": None}  # fmt: skip
+
+
+def zone_data(zone_id: str, block_type: str, content, policy=ZonePolicy.EDITABLE, **limits):
+    """Raw StreamField data for one template zone, for fixtures, imports and tests."""
+    value = {"policy": str(policy), "constraints": {**NO_LIMITS, **limits}, "content": content}
+    return {"id": zone_id, "type": block_type, "value": value}
+
+
 block_classes = [ConstraintsBlock, ZoneBlock]
 DECONSTRUCT_ALIASES = {cls: f"wagtail_distmark.blocks.{cls.__name__}" for cls in block_classes}
-__all__ = [cls.__name__ for cls in block_classes] + ["ZonePolicy", "zone_blocks"]
+__all__ = [cls.__name__ for cls in block_classes] + [
+    "NO_LIMITS", "ZonePolicy", "zone_blocks", "zone_data",
+]  # fmt: skip
