@@ -324,3 +324,16 @@ def test_compiled_email_is_cached_until_something_it_shows_changes(net, campaign
     campaign.refresh_from_db()
     campaign.compile()  # the unit's profile is part of what the e-mail shows
     assert len(calls) == 2
+
+
+def test_template_preview_for_units_only(net, client_for, brand_template, django_user_model):
+    preview = reverse("wagtail_distmark:campaign_template_preview", args=[brand_template.pk])
+    html = client_for(net.users["manager_a"]).get(preview).content.decode()
+    assert "Autumn is here" in html and "Maison Lumière SAS, Paris" in html
+    root = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+    response = client_for(root).get(preview)  # a superuser with no unit: refused, not a 500
+    assert response.status_code in (302, 403)
+    brand_template.available_to_all = False
+    brand_template.save()
+    brand_template.available_units.set([net.units["south"]])
+    assert client_for(net.fresh("manager_a")).get(preview).status_code == 404

@@ -104,6 +104,8 @@ def gallery(request):
 def template_preview(request, pk):
     """A brand template as the user's own unit would send it, to a sample contact."""
     units = own_units(request.user)
+    if not units:
+        raise PermissionDenied
     template = get_object_or_404(gallery_templates(request.user, units), pk=pk)
     unit = next(u for u in units if BrandTemplate.objects.available_to(u).filter(pk=pk).exists())
     compiled = compile_email(
