@@ -1,6 +1,7 @@
 """Public models of wagtail_distmark. Import them from here, not from the submodules."""
 
 from wagtail_distmark.models.campaigns import BannedWord, BrandTemplate, LocalCampaign
+from wagtail_distmark.models.catalogue import Product, ProductAvailability, ProductQuerySet
 from wagtail_distmark.models.org import Membership, OrgUnit, OrgUnitQuerySet
 from wagtail_distmark.models.scoping import UnitScopedQuerySet, UnitScopedQuerySetMixin
 
@@ -11,6 +12,9 @@ __all__ = [
     "Membership",
     "OrgUnit",
     "OrgUnitQuerySet",
+    "Product",
+    "ProductAvailability",
+    "ProductQuerySet",
     "UnitScopedQuerySet",
     "UnitScopedQuerySetMixin",
 ]

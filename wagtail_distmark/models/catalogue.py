@@ -1,0 +1,96 @@
+"""The product catalogue: HQ's products, and where each is sold at what price.
+
+Availability and local prices are set on any unit and inherited down the tree: set for a
+region, they apply to its stores unless a store says otherwise.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from wagtail_distmark.models.org import OrgUnit
+
+
+def ancestor_paths(unit: OrgUnit) -> list[str]:
+    """The paths of the unit and of every unit above it."""
+    step = OrgUnit.steplen
+    return [unit.path[:i] for i in range(step, len(unit.path) + 1, step)]
+
+
+class ProductQuerySet(models.QuerySet):
+    def available_at(self, unit: OrgUnit):
+        """Active products sold at ``unit``, with ``unit_price`` (its local price, inherited).
+
+        One SQL query: for each product, the deepest availability row on the unit or above it
+        decides; the deepest row with a local price sets the price (else the HQ price).
+        """
+        rows = ProductAvailability.objects.filter(
+            product=OuterRef("pk"), unit__path__in=ancestor_paths(unit)
+        ).order_by("-unit__depth")
+        priced = rows.filter(local_price__isnull=False)
+        return (
+            self.filter(active=True)
+            .annotate(
+                is_available=Subquery(rows.values("available")[:1]),
+                unit_price=Coalesce(Subquery(priced.values("local_price")[:1]), F("price")),
+            )
+            .filter(is_available=True)
+        )
+
+
+class Product(models.Model):
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("image"),
+    )  # fmt: skip
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.sku})"
+
+
+class ProductAvailability(models.Model):
+    """Whether a unit (and the units below it) sells a product, and at what price."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="availability", verbose_name=_("product")
+    )
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="product_availability",
+        verbose_name=_("unit"),
+    )  # fmt: skip
+    available = models.BooleanField(_("sold here"), default=True)
+    local_price = models.DecimalField(
+        _("local price"), max_digits=10, decimal_places=2, null=True, blank=True,
+        help_text=_("Leave empty to keep the price set above (or HQ's)."),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("product availability")
+        verbose_name_plural = _("product availability")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "unit"], name="distmark_one_row_per_unit"),
+            models.CheckConstraint(
+                condition=Q(local_price__isnull=True) | Q(local_price__gte=0),
+                name="distmark_local_price_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product} @ {self.unit}"
