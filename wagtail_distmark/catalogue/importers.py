@@ -38,7 +38,7 @@ class RowError(ValueError):
 
 def read_rows(source, required: set[str]):
     """(line number, row dict) for a CSV text or file; header problems raise ``RowError``."""
-    text = source if isinstance(source, str) else source.read()
+    text = source if isinstance(source, (str, bytes)) else source.read()
     if isinstance(text, bytes):
         text = text.decode("utf-8-sig")
     reader = csv.DictReader(io.StringIO(text))
