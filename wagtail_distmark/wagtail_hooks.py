@@ -6,23 +6,29 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import modeladmin_register
 
-from wagtail_distmark.campaigns import urls as campaign_urls
+from wagtail_distmark import admin_urls
 from wagtail_distmark.campaigns.admin import CampaignsGroup
-from wagtail_distmark.models import BannedWord, BrandTemplate, LocalCampaign
+from wagtail_distmark.catalogue.admin import CatalogueGroup
+from wagtail_distmark.models import (
+    BannedWord,
+    BrandTemplate,
+    LocalCampaign,
+    Product,
+    ProductAvailability,
+)
 from wagtail_distmark.network.admin import OrgUnitAdmin
 from wagtail_distmark.rules.policies import register_policies
 
-register_policies([BrandTemplate, LocalCampaign, BannedWord])  # before the viewsets
+register_policies([BrandTemplate, LocalCampaign, BannedWord, Product, ProductAvailability])
 modeladmin_register(OrgUnitAdmin)
 register_snippet(CampaignsGroup)
+register_snippet(CatalogueGroup)
 
 
 @hooks.register("register_admin_urls")
 def register_distmark_urls():
     return [
-        path(
-            "distmark/", include((campaign_urls, "wagtail_distmark"), namespace="wagtail_distmark")
-        )
+        path("distmark/", include((admin_urls, "wagtail_distmark"), namespace="wagtail_distmark"))
     ]
 
 

@@ -1,6 +1,6 @@
 """Admin screens for brand templates (HQ) and local campaigns (units), as snippets."""
 
-from functools import cached_property, wraps
+from functools import wraps
 
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -13,15 +13,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from wagtail_distmark.campaigns.forms import LocalCampaignForm
 from wagtail_distmark.campaigns.panels import CampaignEditHandler, ZonesPanel
 from wagtail_distmark.models import BannedWord, BrandTemplate, LocalCampaign
-from wagtail_distmark.rules.policies import policy_for
-
-
-class RulesPolicyMixin:
-    """The viewset asks the named rules (see ``wagtail_distmark.rules.policies``)."""
-
-    @cached_property
-    def permission_policy(self):
-        return policy_for(self.model)
+from wagtail_distmark.rules.policies import RulesPolicyMixin
 
 
 class BrandTemplateViewSet(RulesPolicyMixin, SnippetViewSet):

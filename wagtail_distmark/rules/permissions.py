@@ -35,6 +35,14 @@ PERMISSIONS = {
     "wagtail_distmark.add_bannedword": p.can_manage_templates,
     "wagtail_distmark.change_bannedword": p.can_manage_templates,
     "wagtail_distmark.delete_bannedword": p.can_manage_templates,
+    # The product catalogue: HQ's; every member may see it (to choose products).
+    "wagtail_distmark.view_product": p.can_access_admin,
+    "wagtail_distmark.add_product": p.can_manage_templates,
+    "wagtail_distmark.change_product": p.can_manage_templates,
+    "wagtail_distmark.delete_product": p.can_manage_templates,
+    "wagtail_distmark.add_productavailability": p.can_manage_templates,
+    "wagtail_distmark.change_productavailability": p.can_manage_templates,
+    "wagtail_distmark.delete_productavailability": p.can_manage_templates,
     # Members reach the Wagtail admin through their membership, not through a group.
     "wagtailadmin.access_admin": p.can_access_admin,
 }

@@ -5,6 +5,8 @@ into ``user.has_perm("wagtail_distmark.<action>_<model>", obj)`` so the rules in
 ``permissions.py`` stay the single source of truth.
 """
 
+from functools import cached_property
+
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from wagtail.permission_policies.base import BasePermissionPolicy
@@ -58,3 +60,11 @@ def policy_for(model) -> RulesPermissionPolicy:
     except ImportError:
         return RulesPermissionPolicy(model)
     return policy_registry.get_by_type(model, fallback=False) or RulesPermissionPolicy(model)
+
+
+class RulesPolicyMixin:
+    """For a Wagtail viewset: ask the named rules (the registered policy of its model)."""
+
+    @cached_property
+    def permission_policy(self):
+        return policy_for(self.model)

@@ -1,0 +1,59 @@
+"""The catalogue admin: HQ manages products and imports CSV files; units may only look."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from wagtail_distmark.models import Product
+
+pytestmark = pytest.mark.django_db
+
+IMPORT = "wagtail_distmark:catalogue_import"
+
+
+def products_url(action="list", *args):
+    return reverse(f"wagtailsnippets_wagtail_distmark_product:{action}", args=args)
+
+
+def upload(text, kind="products"):
+    return {"kind": kind, "file": SimpleUploadedFile("products.csv", text.encode(), "text/csv")}
+
+
+def test_hq_imports_products_and_sees_the_report(net, client_for):
+    client = client_for(net.users["hq"])
+    assert "Import CSV" in client.get(products_url()).content.decode()
+    response = client.post(reverse(IMPORT), upload("sku,name,price\nC-1,One,5\nC-2,,6\n"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "1 created, 0 updated, 0 unchanged." in html
+    assert "1 row was not imported:" in html and "sku and name are required." in html
+    assert list(Product.objects.values_list("sku", flat=True)) == ["C-1"]
+
+
+def test_too_large_or_missing_file_is_a_form_error(net, client_for, monkeypatch):
+    from wagtail_distmark.catalogue import admin
+
+    monkeypatch.setattr(admin, "MAX_IMPORT_BYTES", 10)
+    client = client_for(net.users["hq"])
+    html = client.post(reverse(IMPORT), upload("sku,name,price\nC-1,One,5\n")).content.decode()
+    assert "The file is larger than 5 MB." in html
+    assert (
+        "This field is required."
+        in client.post(reverse(IMPORT), {"kind": "products"}).content.decode()
+    )
+    assert not Product.objects.exists()
+
+
+@pytest.mark.parametrize("username", ["regional_north", "manager_a", "editor_a"])
+def test_units_cannot_import_or_change_products(net, client_for, username):
+    product = Product.objects.create(sku="C-1", name="One", price="5.00")
+    client = client_for(net.users[username])
+    response = client.post(reverse(IMPORT), upload("sku,name,price\nC-1,Hijacked,1\n"))
+    assert response.status_code in (302, 403)
+    assert client.get(products_url("edit", product.pk)).status_code in (302, 403)
+    client.post(products_url("edit", product.pk), {"sku": "C-1", "name": "Hijacked", "price": "1"})
+    product.refresh_from_db()
+    assert (product.name, str(product.price)) == ("One", "5.00")
+    listing = client.get(products_url())
+    assert listing.status_code == 200 and "One" in listing.content.decode()  # they may look
+    assert "Import CSV" not in listing.content.decode()
