@@ -337,3 +337,22 @@ def test_template_preview_for_units_only(net, client_for, brand_template, django
     brand_template.save()
     brand_template.available_units.set([net.units["south"]])
     assert client_for(net.fresh("manager_a")).get(preview).status_code == 404
+
+
+def test_use_template_rule_agrees_with_the_gallery(net, client_for, brand_template):
+    """One source: a template offered to Store A only is not usable by the North's manager."""
+    perm = "wagtail_distmark.use_brandtemplate"
+    brand_template.available_to_all = False
+    brand_template.save()
+    brand_template.available_units.set([net.units["a"]])
+    for username, expected in [
+        ("manager_a", True),
+        ("regional_north", False),
+        ("manager_c", False),
+    ]:
+        user = net.fresh(username)
+        offered = "Autumn promotion" in client_for(user).get(reverse(GALLERY)).content.decode()
+        assert user.has_perm(perm, brand_template) is expected is offered, username
+    brand_template.valid_until = timezone.now()
+    brand_template.save()
+    assert not net.fresh("manager_a").has_perm(perm, brand_template)

@@ -25,7 +25,7 @@ from wagtail.models import (
 
 from wagtail_distmark.blocks import EmailContext, email_blocks, zone_blocks
 from wagtail_distmark.email.merge_tags import validate_merge_tags
-from wagtail_distmark.models.org import OrgUnit
+from wagtail_distmark.models.org import OrgUnit, path_and_ancestors
 from wagtail_distmark.models.scoping import UnitScopedQuerySet
 
 SAMPLE_CONTACT = {"first_name": "Camille", "last_name": "Martin", "email": "camille@example.com"}
@@ -62,9 +62,12 @@ class BannedWord(models.Model):
 class BrandTemplateQuerySet(models.QuerySet):
     def available_to(self, *units: OrgUnit, at=None):
         """Live, valid templates that one of ``units`` may start a campaign from."""
+        return self.available_under([unit.path for unit in units], at=at)
+
+    def available_under(self, paths, at=None):
+        """The same, for units given by their tree paths (e.g. a user's grants)."""
         at = at or timezone.now()
-        step = OrgUnit.steplen
-        ancestors = {u.path[:i] for u in units for i in range(step, len(u.path) + 1, step)}
+        ancestors = {ancestor for path in paths for ancestor in path_and_ancestors(path)}
         return (
             self.filter(live=True)
             .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=at))

@@ -14,12 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from wagtail_distmark.models.org import OrgUnit
 
 
-def ancestor_paths(unit: OrgUnit) -> list[str]:
-    """The paths of the unit and of every unit above it."""
-    step = OrgUnit.steplen
-    return [unit.path[:i] for i in range(step, len(unit.path) + 1, step)]
-
-
 class ProductQuerySet(models.QuerySet):
     def available_at(self, unit: OrgUnit):
         """Active products sold at ``unit``, with ``unit_price`` (its local price, inherited).
@@ -28,7 +22,7 @@ class ProductQuerySet(models.QuerySet):
         decides; the deepest row with a local price sets the price (else the HQ price).
         """
         rows = ProductAvailability.objects.filter(
-            product=OuterRef("pk"), unit__path__in=ancestor_paths(unit)
+            product=OuterRef("pk"), unit__path__in=unit.ancestor_paths()
         ).order_by("-unit__depth")
         priced = rows.filter(local_price__isnull=False)
         return (

@@ -118,9 +118,19 @@ class OrgUnit(MP_Node):
                 {"timezone": _("'%(tz)s' is not a known time zone.") % {"tz": self.timezone}}
             )
 
+    def ancestor_paths(self) -> list[str]:
+        """The paths of this unit and of every unit above it, root first (no query)."""
+        return path_and_ancestors(self.path)
+
     def is_within(self, other: "OrgUnit") -> bool:
         """True if this unit is ``other`` or lies below it."""
         return self.path.startswith(other.path)
+
+
+def path_and_ancestors(path: str) -> list[str]:
+    """A tree path and the paths of its ancestors, root first."""
+    step = OrgUnit.steplen
+    return [path[:i] for i in range(step, len(path) + 1, step)]
 
 
 class Membership(models.Model):

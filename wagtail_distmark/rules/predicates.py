@@ -7,7 +7,7 @@ Pure functions of the user's cached scope and the object's tree path: no query p
 
 import rules
 
-from wagtail_distmark.models import Membership
+from wagtail_distmark.models import Membership, OrgUnit
 from wagtail_distmark.rules.scope import get_scope
 
 HQ_ADMIN = Membership.Role.HQ_ADMIN
@@ -114,7 +114,7 @@ def editable_fields(user, unit) -> tuple[str, ...] | str:
 
 def unit_of(obj):
     """The org unit an object belongs to (the object itself for a unit)."""
-    return obj if obj is None or hasattr(obj, "steplen") else obj.unit
+    return obj if obj is None or isinstance(obj, OrgUnit) else obj.unit
 
 
 @rules.predicate
@@ -143,19 +143,16 @@ def is_hq_admin_anywhere(user) -> bool:
 
 @rules.predicate
 def may_use_template(user, template) -> bool:
-    """The template is live, valid and available to one of the user's units."""
+    """The template is live, valid and available to one of the user's units.
+
+    Asks the gallery's own queryset, so the rule and the gallery cannot disagree.
+    """
+    from wagtail_distmark.models import BrandTemplate
+
+    paths = [grant.path for grant in get_scope(user).grants]
     if template is None:
-        return has_any_membership(user)
-    if not (template.live and template.is_valid_at()):
-        return False
-    if template.available_to_all:
-        return has_any_membership(user)
-    subtrees = [unit.path for unit in template.available_units.all()]
-    return any(
-        grant.path.startswith(p) or p.startswith(grant.path)
-        for grant in get_scope(user).grants
-        for p in subtrees
-    )
+        return bool(paths)
+    return BrandTemplate.objects.available_under(paths).filter(pk=template.pk).exists()
 
 
 can_view_orgunit = is_distmark_superuser | has_role_on_unit
