@@ -1,7 +1,8 @@
 """System checks: the plugin cannot enforce anything without the rules backend."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
+from django.utils.module_loading import import_string
 
 RULES_BACKEND = "rules.permissions.ObjectPermissionBackend"
 
@@ -17,3 +18,44 @@ def check_rules_backend(app_configs, **kwargs):
             id="wagtail_distmark.E001",
         )
     ]
+
+
+FORM_BASES = {
+    "WAGTAILIMAGES_IMAGE_FORM_BASE": "wagtail_distmark.library.forms.LibraryImageForm",
+    "WAGTAILDOCS_DOCUMENT_FORM_BASE": "wagtail_distmark.library.forms.LibraryDocumentForm",
+}
+
+
+@register(Tags.security)
+def check_content_library(app_configs, **kwargs):
+    from wagtail_distmark.library.forms import LibraryFormMixin
+
+    warnings = []
+    try:
+        import wagtail.permissions as registry
+
+        has_registry = hasattr(registry, "register_permission_policy")
+    except ImportError:
+        has_registry = False
+    if not has_registry:
+        warnings.append(
+            Warning(
+                "Org-aware image and document permissions need Wagtail 8.0 or later.",
+                hint="On this Wagtail, images and documents use Wagtail's group collection "
+                "permissions only: give units access through groups, or upgrade.",
+                id="wagtail_distmark.W002",
+            )
+        )
+    for setting, form in FORM_BASES.items():
+        path = getattr(settings, setting, "")
+        base = import_string(path) if path else None
+        if base is None or not issubclass(base, LibraryFormMixin):
+            warnings.append(
+                Warning(
+                    f"{setting} does not use wagtail_distmark's library form.",
+                    hint=f"Set {setting} = '{form}' (or mix LibraryFormMixin into your "
+                    "form) to get usage-rights dates and per-role upload limits.",
+                    id="wagtail_distmark.W003",
+                )
+            )
+    return warnings

@@ -17,3 +17,23 @@ def get_kind_labels() -> dict:
 
 def get_network_menu_order() -> int:
     return getattr(settings, "WAGTAIL_DISTMARK_NETWORK_MENU_ORDER", 250)
+
+
+MB = 1024 * 1024
+IMAGE_TYPES = ["jpg", "jpeg", "png", "gif", "webp"]
+#: Per role: the largest file (bytes) and the file extensions allowed. ``None``: no limit
+#: beyond Wagtail's own (``WAGTAILIMAGES_MAX_UPLOAD_SIZE``, ``WAGTAILDOCS_EXTENSIONS`` …).
+DEFAULT_UPLOAD_LIMITS = {
+    "hq_admin": {"max_size": None, "image_types": None, "document_types": None},
+    "regional_manager": {"max_size": 20 * MB, "image_types": IMAGE_TYPES,
+                         "document_types": ["pdf", "docx", "xlsx", "pptx"]},
+    "unit_manager": {"max_size": 10 * MB, "image_types": IMAGE_TYPES, "document_types": ["pdf"]},
+    "unit_editor": {"max_size": 5 * MB, "image_types": IMAGE_TYPES, "document_types": ["pdf"]},
+}  # fmt: skip
+
+
+def get_upload_limits(role: str) -> dict:
+    """The upload limits of a role; ``WAGTAIL_DISTMARK_UPLOAD_LIMITS`` overrides them per role,
+    e.g. ``{"unit_editor": {"max_size": 2 * 1024 * 1024}}``."""
+    overrides = getattr(settings, "WAGTAIL_DISTMARK_UPLOAD_LIMITS", {}).get(role, {})
+    return {**DEFAULT_UPLOAD_LIMITS.get(role, {}), **overrides}

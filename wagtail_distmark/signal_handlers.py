@@ -1,6 +1,7 @@
 from django.db.models.signals import post_delete, post_save
+from wagtail.models import Collection
 
-from wagtail_distmark.models import Membership
+from wagtail_distmark.models import Membership, OrgUnit
 
 
 def forget_cached_scope(sender, instance, **kwargs):
@@ -10,7 +11,27 @@ def forget_cached_scope(sender, instance, **kwargs):
     clear_scope_cache(instance.user)
 
 
+def keep_unit_collection_in_step(sender, instance, raw=False, **kwargs):
+    """Each unit has an upload collection, named after it (moves: ``OrgUnit.move``)."""
+    if raw:  # loading fixtures: the collections come with them
+        return
+    from wagtail_distmark.library.collections import sync_unit_collection
+
+    sync_unit_collection(instance)
+
+
+def join_brand_library(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        from wagtail_distmark.library.collections import inherit_brand_visibility
+
+        inherit_brand_visibility(instance)
+
+
 def register_signal_handlers():
+    post_save.connect(
+        keep_unit_collection_in_step, sender=OrgUnit, dispatch_uid="distmark_unit_collection"
+    )
+    post_save.connect(join_brand_library, sender=Collection, dispatch_uid="distmark_brand_child")
     post_save.connect(
         forget_cached_scope, sender=Membership, dispatch_uid="distmark_membership_saved"
     )

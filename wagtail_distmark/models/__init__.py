@@ -2,11 +2,21 @@
 
 from wagtail_distmark.models.campaigns import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.models.catalogue import Product, ProductAvailability, ProductQuerySet
+from wagtail_distmark.models.library import (
+    BrandCollection,
+    DocumentUsageRights,
+    ImageUsageRights,
+    current_rights_q,
+)
 from wagtail_distmark.models.org import Membership, OrgUnit, OrgUnitQuerySet
 from wagtail_distmark.models.scoping import UnitScopedQuerySet, UnitScopedQuerySetMixin
 
 __all__ = [
     "BannedWord",
+    "BrandCollection",
+    "DocumentUsageRights",
+    "ImageUsageRights",
+    "current_rights_q",
     "BrandTemplate",
     "LocalCampaign",
     "Membership",

@@ -90,6 +90,12 @@ class OrgUnit(MP_Node):
         help_text=_("An IANA time zone name, e.g. 'Europe/Paris'."),
     )
     opening_hours = models.TextField(_("opening hours"), blank=True)
+    collection = models.OneToOneField(
+        "wagtailcore.Collection", null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="distmark_unit",
+        verbose_name=_("upload collection"),
+        help_text=_("Where this unit's own images and documents go; kept in step with the tree."),
+    )  # fmt: skip
 
     objects = OrgUnitManager()
 
@@ -117,6 +123,13 @@ class OrgUnit(MP_Node):
             raise ValidationError(
                 {"timezone": _("'%(tz)s' is not a known time zone.") % {"tz": self.timezone}}
             )
+
+    def move(self, target, pos=None):
+        super().move(target, pos)
+        from wagtail_distmark.library.collections import sync_unit_collection
+
+        self.refresh_from_db()
+        sync_unit_collection(self)
 
     def ancestor_paths(self) -> list[str]:
         """The paths of this unit and of every unit above it, root first (no query)."""

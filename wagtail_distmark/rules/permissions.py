@@ -35,6 +35,10 @@ PERMISSIONS = {
     "wagtail_distmark.add_bannedword": p.can_manage_templates,
     "wagtail_distmark.change_bannedword": p.can_manage_templates,
     "wagtail_distmark.delete_bannedword": p.can_manage_templates,
+    # The content library: the object is a collection (see library/access.py).
+    "wagtail_distmark.choose_from_collection": p.can_choose_in_collection,
+    "wagtail_distmark.add_to_collection": p.can_add_to_collection,
+    "wagtail_distmark.change_in_collection": p.can_change_in_collection,
     # The product catalogue: HQ's; every member may see it (to choose products).
     "wagtail_distmark.view_product": p.can_access_admin,
     "wagtail_distmark.add_product": p.can_manage_templates,

@@ -171,3 +171,22 @@ can_change_campaign = (is_distmark_superuser | has_role_on_its_unit) & is_unsent
 can_delete_campaign = is_distmark_superuser | manages_its_unit
 can_manage_templates = is_distmark_superuser | is_hq_admin_anywhere
 can_use_template = is_distmark_superuser | may_use_template
+
+
+def _collection_predicate(action: str):
+    from wagtail_distmark.library import access
+
+    @rules.predicate(name=f"can_{action}_in_collection")
+    def predicate(user, collection=None) -> bool:
+        scope = get_scope(user)
+        if collection is None:
+            return access.may_somewhere(scope, action)
+        return access.may(scope, action, collection)
+
+    return predicate
+
+
+# The content library (images and documents): the object is a ``Collection``.
+can_choose_in_collection = _collection_predicate("choose")
+can_add_to_collection = _collection_predicate("add")
+can_change_in_collection = _collection_predicate("change")

@@ -112,3 +112,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (CELERY_BROKER_URL or None)
 
 WAGTAIL_DISTMARK_KIND_LABELS = {"headquarters": "Head office", "region": "Region", "unit": "Store"}
+
+# The content library: usage-rights dates and per-role upload limits on Wagtail's own forms.
+WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_distmark.library.forms.LibraryImageForm"
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "wagtail_distmark.library.forms.LibraryDocumentForm"

@@ -1,0 +1,100 @@
+"""Who may choose from, upload to and change files in which collection: one definition, two forms.
+
+:func:`collections_q` is a filter on ``Collection`` for querysets (no query of its own: it
+reads the user's cached scope); :func:`may` answers the same question for one collection in
+Python. ``tests/library/test_access.py`` checks that they agree.
+
+* **choose** — any member: the brand collections visible to their units (visible to all, to one
+  of their units or an ancestor of it, or to a unit inside their scope) and the upload
+  collections of the units in their scope.
+* **add** — any member: the upload collections of the units in their scope. HQ admins: the
+  brand library too.
+* **change** (and delete) — unit managers and above: the upload collections in their scope.
+  HQ admins: the brand library too. Wagtail's ownership rule still lets anyone with **add**
+  change the files they uploaded themselves.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from wagtail_distmark.models import BrandCollection, Membership, OrgUnit
+from wagtail_distmark.models.org import path_and_ancestors
+from wagtail_distmark.rules.scope import Scope
+
+CHOOSE, ADD, CHANGE = "choose", "add", "change"
+ACTIONS = (CHOOSE, ADD, CHANGE)
+
+Role = Membership.Role
+#: The roles that give each action on the upload collections of the units in scope.
+UNIT_ROLES = {
+    CHOOSE: tuple(Role),
+    ADD: tuple(Role),
+    CHANGE: (Role.HQ_ADMIN, Role.REGIONAL_MANAGER, Role.UNIT_MANAGER),
+}
+NOTHING = Q(pk__in=[])
+
+
+def may_somewhere(scope: Scope, action: str) -> bool:
+    """Could the user do ``action`` in at least one collection?"""
+    if scope.is_superuser:
+        return True
+    return action in UNIT_ROLES and scope.has_role(*UNIT_ROLES[action])
+
+
+def collections_q(scope: Scope, action: str, prefix: str = "") -> Q:
+    """The collections where the user may do ``action`` (``prefix``: a lookup to a collection)."""
+    if scope.is_superuser:
+        return Q()
+    if action not in UNIT_ROLES or not scope.grants:
+        return NOTHING
+    units = scope.q(f"{prefix}distmark_unit__path", roles=UNIT_ROLES[action])
+    if action != CHOOSE:
+        brand = Q(**{f"{prefix}distmark_brand__isnull": False})
+        return units | brand if scope.has_role(Role.HQ_ADMIN) else units
+    return units | Q(**{f"{prefix}pk__in": visible_brand_collections(scope)})
+
+
+def visible_brand_collections(scope: Scope):
+    """Ids of the brand collections that some unit of the user's scope may use."""
+    ancestors = {path for grant in scope.grants for path in path_and_ancestors(grant.path)}
+    audience = Q(units=None) | Q(units__path__in=ancestors) | scope.q("units__path")
+    return BrandCollection.objects.filter(audience).values("collection_id")
+
+
+def may(scope: Scope, action: str, collection) -> bool:
+    """:func:`collections_q` for one collection (two small queries at most)."""
+    if scope.is_superuser:
+        return True
+    if action not in UNIT_ROLES or not scope.grants or collection is None:
+        return False
+    unit = OrgUnit.objects.filter(collection=collection).only("path").first()
+    if unit is not None:
+        roles = UNIT_ROLES[action]
+        return any(g.role in roles and g.covers(unit.path) for g in scope.grants)
+    brand = BrandCollection.objects.filter(collection=collection).first()
+    if brand is None:
+        return False
+    if action != CHOOSE:
+        return scope.has_role(Role.HQ_ADMIN)
+    return brand_visible(scope, [unit.path for unit in brand.units.all()])
+
+
+def brand_visible(scope: Scope, audience_paths: list[str]) -> bool:
+    if not audience_paths:
+        return True
+    # The audience unit is inside a grant's subtree, or a grant's unit is inside its subtree.
+    return any(
+        grant.covers(path) or grant.path.startswith(path)
+        for grant in scope.grants
+        for path in audience_paths
+    )
+
+
+def usable_by_unit_q(unit: OrgUnit, prefix: str = "") -> Q:
+    """The collections a campaign of ``unit`` may use: the brand collections visible to the
+    unit, and the unit's own upload collection."""
+    visible = BrandCollection.objects.filter(
+        Q(units=None) | Q(units__path__in=unit.ancestor_paths())
+    ).values("collection_id")
+    return Q(**{f"{prefix}distmark_unit": unit.pk}) | Q(**{f"{prefix}pk__in": visible})

@@ -1,0 +1,80 @@
+"""The collections behind the content library, and keeping them in step with the org tree.
+
+* The **brand library**: a "Brand library" collection and its sub-collections, each marked by a
+  :class:`~wagtail_distmark.models.BrandCollection` row that says which units may use it.
+* One **upload collection per unit**, arranged like the org tree: a unit's collection is a
+  child of its parent unit's collection (root units' collections sit under Wagtail's root).
+  It is created with the unit and renamed and moved with it.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext
+from wagtail.models import Collection
+
+from wagtail_distmark.models import BrandCollection, OrgUnit
+
+
+def brand_library_root() -> Collection:
+    """The top of the brand library, created on first use."""
+    top = (
+        Collection.objects.filter(distmark_brand__isnull=False).order_by("path").first()
+    )
+    if top is None:
+        with transaction.atomic():
+            top = Collection.get_first_root_node().add_child(name=gettext("Brand library"))
+            BrandCollection.objects.get_or_create(collection=top)
+    return top
+
+
+def add_brand_collection(name: str, parent: Collection | None = None, units=()) -> Collection:
+    """A new brand-library collection, visible to ``units`` (none: the whole network)."""
+    parent = parent or brand_library_root()
+    collection = parent.add_child(name=name)
+    brand, _ = BrandCollection.objects.get_or_create(collection=collection)
+    brand.units.set(units)
+    return collection
+
+
+def unit_collection_name(unit: OrgUnit) -> str:
+    return f"{unit.name} ({unit.code})"
+
+
+def unit_collection(unit: OrgUnit) -> Collection:
+    """The unit's upload collection, created (with its ancestors') if missing."""
+    if unit.collection_id is None:
+        sync_unit_collection(unit)
+    return unit.collection
+
+
+@transaction.atomic
+def sync_unit_collection(unit: OrgUnit) -> None:
+    """Create, rename or move the unit's collection so that it matches the unit."""
+    parent_unit = unit.get_parent(update=True)
+    parent = unit_collection(parent_unit) if parent_unit else Collection.get_first_root_node()
+    collection = unit.collection
+    name = unit_collection_name(unit)
+    if collection is None:
+        collection = parent.add_child(name=name)
+        OrgUnit.objects.filter(pk=unit.pk).update(collection=collection)
+        unit.collection = collection
+        return
+    if collection.name != name:
+        collection.name = name
+        collection.save(update_fields=["name"])
+    if collection.get_parent().pk != parent.pk:
+        collection.move(parent, pos="sorted-child")
+
+
+def inherit_brand_visibility(collection: Collection) -> None:
+    """A collection created inside the brand library joins it, with its parent's audience."""
+    parent = collection.get_parent()
+    if parent is None:
+        return
+    brand_parent = BrandCollection.objects.filter(collection=parent).first()
+    if brand_parent is None:
+        return
+    brand, created = BrandCollection.objects.get_or_create(collection=collection)
+    if created:
+        brand.units.set(brand_parent.units.all())

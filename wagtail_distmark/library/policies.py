@@ -1,0 +1,88 @@
+"""Wagtail permission policies for images and documents that add the org tree to Wagtail's
+group collection permissions.
+
+A user's rights are the union of what Wagtail's ``GroupCollectionPermission`` rows give
+(unchanged, so existing sites and Wagtail's own tests behave as before) and what their
+memberships give (:mod:`wagtail_distmark.library.access`). Only the two lookups that every
+other method goes through are extended, so Wagtail's ownership logic (``add`` lets you change
+what you uploaded) applies to both.
+
+Units' choosers also hide files whose usage rights are not current (HQ still sees them).
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from wagtail.models import Collection
+from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
+
+from wagtail_distmark.library import access
+from wagtail_distmark.models import Membership, current_rights_q
+from wagtail_distmark.rules.scope import get_scope
+
+
+RULES = {
+    access.CHOOSE: "wagtail_distmark.choose_from_collection",
+    access.ADD: "wagtail_distmark.add_to_collection",
+    access.CHANGE: "wagtail_distmark.change_in_collection",
+}
+
+
+def sees_expired_files(user) -> bool:
+    """HQ keeps seeing files whose usage rights are over (to renew or replace them)."""
+    scope = get_scope(user)
+    return scope.is_superuser or scope.has_role(Membership.Role.HQ_ADMIN)
+
+
+class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):
+    def _check_perm(self, user, actions, collection=None):
+        if super()._check_perm(user, actions, collection=collection):
+            return True
+        # The named rules decide per collection, so a site's ``rules.set_perm`` applies here.
+        return any(
+            user.has_perm(RULES[action], collection) for action in actions if action in RULES
+        )
+
+    def _collections_with_perm(self, user, actions):
+        scope = get_scope(user)
+        org = reduce(or_, (access.collections_q(scope, action) for action in actions))
+        return super()._collections_with_perm(user, actions) | Collection.objects.filter(org)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        instances = super().instances_user_has_any_permission_for(user, actions)
+        if set(actions) == {access.CHOOSE} and not sees_expired_files(user):
+            instances = instances.filter(current_rights_q())
+        return instances
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        if not super().user_has_any_permission_for_instance(user, actions, instance):
+            return False
+        if set(actions) == {access.CHOOSE} and not sees_expired_files(user):
+            return self.model._default_manager.filter(current_rights_q(), pk=instance.pk).exists()
+        return True
+
+
+def register_library_policies() -> bool:
+    """Register the policies for the image and document models (Wagtail 8+).
+
+    Returns False on Wagtail 7, which has no policy registry: there, images and documents keep
+    Wagtail's group collection permissions (system check ``wagtail_distmark.W002`` says so).
+    """
+    try:
+        from wagtail.permissions import register_permission_policy
+    except ImportError:
+        return False
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+
+    for model, auth_model in (
+        (get_image_model(), "wagtailimages.Image"),
+        (get_document_model(), "wagtaildocs.Document"),
+    ):
+        policy = OrgCollectionOwnershipPolicy(
+            model, auth_model=auth_model, owner_field_name="uploaded_by_user"
+        )
+        register_permission_policy(model, policy, exact_class=True)
+    return True
