@@ -9,6 +9,7 @@ from wagtail_modeladmin.options import modeladmin_register
 from wagtail_distmark import admin_urls
 from wagtail_distmark.campaigns.admin import CampaignsGroup
 from wagtail_distmark.catalogue.admin import CatalogueGroup
+from wagtail_distmark.library.policies import library_policies_registered
 from wagtail_distmark.models import (
     BannedWord,
     BrandTemplate,
@@ -30,6 +31,16 @@ def register_distmark_urls():
     return [
         path("distmark/", include((admin_urls, "wagtail_distmark"), namespace="wagtail_distmark"))
     ]
+
+
+@hooks.register("register_admin_urls", order=-100)
+def register_library_guards():
+    """Ahead of Wagtail's own image and document URLs (see ``library/urls.py``)."""
+    if not library_policies_registered():
+        return []
+    from wagtail_distmark.library.urls import guarded_urlpatterns
+
+    return guarded_urlpatterns()
 
 
 @hooks.register("register_log_actions")

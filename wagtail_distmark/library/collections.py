@@ -18,9 +18,7 @@ from wagtail_distmark.models import BrandCollection, OrgUnit
 
 def brand_library_root() -> Collection:
     """The top of the brand library, created on first use."""
-    top = (
-        Collection.objects.filter(distmark_brand__isnull=False).order_by("path").first()
-    )
+    top = Collection.objects.filter(distmark_brand__isnull=False).order_by("path").first()
     if top is None:
         with transaction.atomic():
             top = Collection.get_first_root_node().add_child(name=gettext("Brand library"))

@@ -19,9 +19,14 @@ from wagtail.models import Collection
 from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
 
 from wagtail_distmark.library import access
-from wagtail_distmark.models import Membership, current_rights_q
+from wagtail_distmark.models import (
+    DocumentUsageRights,
+    ImageUsageRights,
+    Membership,
+    current_rights_q,
+    lapsed_q,
+)
 from wagtail_distmark.rules.scope import get_scope
-
 
 RULES = {
     access.CHOOSE: "wagtail_distmark.choose_from_collection",
@@ -37,6 +42,11 @@ def sees_expired_files(user) -> bool:
 
 
 class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):
+    def __init__(self, model, rights_model, **kwargs):
+        super().__init__(model, **kwargs)
+        #: Where the usage-rights dates of this model's files are kept.
+        self.rights_model = rights_model
+
     def _check_perm(self, user, actions, collection=None):
         if super()._check_perm(user, actions, collection=collection):
             return True
@@ -53,14 +63,14 @@ class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):
     def instances_user_has_any_permission_for(self, user, actions):
         instances = super().instances_user_has_any_permission_for(user, actions)
         if set(actions) == {access.CHOOSE} and not sees_expired_files(user):
-            instances = instances.filter(current_rights_q())
+            instances = instances.filter(current_rights_q(self.rights_model))
         return instances
 
     def user_has_any_permission_for_instance(self, user, actions, instance):
         if not super().user_has_any_permission_for_instance(user, actions, instance):
             return False
         if set(actions) == {access.CHOOSE} and not sees_expired_files(user):
-            return self.model._default_manager.filter(current_rights_q(), pk=instance.pk).exists()
+            return not self.rights_model.objects.filter(lapsed_q(), pk=instance.pk).exists()
         return True
 
 
@@ -77,12 +87,23 @@ def register_library_policies() -> bool:
     from wagtail.documents import get_document_model
     from wagtail.images import get_image_model
 
-    for model, auth_model in (
-        (get_image_model(), "wagtailimages.Image"),
-        (get_document_model(), "wagtaildocs.Document"),
+    for model, auth_model, rights_model in (
+        (get_image_model(), "wagtailimages.Image", ImageUsageRights),
+        (get_document_model(), "wagtaildocs.Document", DocumentUsageRights),
     ):
         policy = OrgCollectionOwnershipPolicy(
-            model, auth_model=auth_model, owner_field_name="uploaded_by_user"
+            model, rights_model, auth_model=auth_model, owner_field_name="uploaded_by_user"
         )
         register_permission_policy(model, policy, exact_class=True)
     return True
+
+
+def library_policies_registered() -> bool:
+    try:
+        from wagtail.permissions import policy_registry
+    except ImportError:
+        return False
+    from wagtail.images import get_image_model
+
+    policy = policy_registry.get_by_type(get_image_model(), fallback=False)
+    return isinstance(policy, OrgCollectionOwnershipPolicy)

@@ -7,6 +7,7 @@ from wagtail_distmark.models.library import (
     DocumentUsageRights,
     ImageUsageRights,
     current_rights_q,
+    lapsed_q,
 )
 from wagtail_distmark.models.org import Membership, OrgUnit, OrgUnitQuerySet
 from wagtail_distmark.models.scoping import UnitScopedQuerySet, UnitScopedQuerySetMixin
@@ -17,6 +18,7 @@ __all__ = [
     "DocumentUsageRights",
     "ImageUsageRights",
     "current_rights_q",
+    "lapsed_q",
     "BrandTemplate",
     "LocalCampaign",
     "Membership",

@@ -67,13 +67,19 @@ class UsageRights(models.Model):
         )
 
 
-def current_rights_q(prefix: str = "distmark_rights", today: datetime.date | None = None) -> Q:
-    """Files whose usage rights hold today (files with no dates always do)."""
+def lapsed_q(today: datetime.date | None = None) -> Q:
+    """Usage rights that do not hold today: not started yet, or expired."""
     today = today or timezone.localdate()
-    return Q(**{f"{prefix}__isnull": True}) | (
-        (Q(**{f"{prefix}__starts_on__isnull": True}) | Q(**{f"{prefix}__starts_on__lte": today}))
-        & (Q(**{f"{prefix}__expires_on__isnull": True}) | Q(**{f"{prefix}__expires_on__gte": today}))
-    )
+    return Q(starts_on__gt=today) | Q(expires_on__lt=today)
+
+
+def current_rights_q(rights_model: type[UsageRights], today: datetime.date | None = None) -> Q:
+    """Files whose usage rights hold today (files with no dates always do).
+
+    Written as an exclusion by id so that search querysets accept it (``id`` is one of
+    Wagtail's filter fields on images and documents; the rights table is not).
+    """
+    return ~Q(id__in=rights_model.objects.filter(lapsed_q(today)).values("pk"))
 
 
 class ImageUsageRights(UsageRights):
@@ -86,6 +92,9 @@ class ImageUsageRights(UsageRights):
         verbose_name = _("image usage rights")
         verbose_name_plural = _("image usage rights")
 
+    def __str__(self):
+        return str(self.image)
+
 
 class DocumentUsageRights(UsageRights):
     document = models.OneToOneField(
@@ -96,3 +105,6 @@ class DocumentUsageRights(UsageRights):
     class Meta:
         verbose_name = _("document usage rights")
         verbose_name_plural = _("document usage rights")
+
+    def __str__(self):
+        return str(self.document)
