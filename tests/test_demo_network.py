@@ -59,3 +59,74 @@ def test_demo_templates_show_every_zone_policy_and_pass_validation(capsys):
     assert campaigns.count() == 2
     for obj in [*BrandTemplate.objects.all(), *campaigns]:
         obj.full_clean()
+
+
+def test_demo_library_and_catalogue_load_once(capsys):
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+
+    from wagtail_distmark.library.collections import brand_library_root
+    from wagtail_distmark.models import (
+        BrandCollection,
+        ImageUsageRights,
+        Product,
+        ProductAvailability,
+    )
+
+    Image, Document = get_image_model(), get_document_model()
+    out = load(capsys)
+    assert "Content library: 4 brand collections" in out
+    counts = (
+        Image.objects.count(),
+        Document.objects.count(),
+        Product.objects.count(),
+        ProductAvailability.objects.count(),
+        BrandCollection.objects.count(),
+        ImageUsageRights.objects.count(),
+    )
+    load(capsys)  # twice: nothing duplicated
+    assert (
+        Image.objects.count(),
+        Document.objects.count(),
+        Product.objects.count(),
+        ProductAvailability.objects.count(),
+        BrandCollection.objects.count(),
+        ImageUsageRights.objects.count(),
+    ) == counts
+
+    library = {c.name: c for c in brand_library_root().get_children()}
+    assert set(library) == {"Photography", "Logos", "Price lists", "UK campaign imagery"}
+    uk = OrgUnit.objects.get(code="ML-UK")
+    assert list(
+        BrandCollection.objects.get(collection=library["UK campaign imagery"]).units.all()
+    ) == [uk]
+    for name in ("Photography", "Logos", "Price lists"):
+        assert not BrandCollection.objects.get(collection=library[name]).units.exists()
+    assert Image.objects.filter(collection=library["Photography"]).count() >= 8
+    assert Image.objects.filter(collection=library["Logos"], title__startswith="Logo").count() >= 4
+    assert Image.objects.filter(collection=library["UK campaign imagery"]).count() == 2
+    price_list = Document.objects.get(title="Price list – Autumn 2026")
+    assert price_list.collection == library["Price lists"]
+    assert price_list.file.read(5) == b"%PDF-"
+
+    # usage rights: one licence ending soon, one already expired
+    assert sorted(r.is_current() for r in ImageUsageRights.objects.all()) == [False, True]
+
+    # store uploads, in the managers' own collections
+    for username, code, expected in (("manager", "ML-001", 2), ("manager2", "ML-201", 1)):
+        store = OrgUnit.objects.get(code=code)
+        uploads = Image.objects.filter(collection=store.collection)
+        assert uploads.count() == expected
+        assert {i.uploaded_by_user.username for i in uploads} == {username}
+
+    # catalogue: regional ranges, local prices, one store-level exception
+    assert Product.objects.count() >= 30
+    assert Product.objects.filter(image__isnull=False).count() >= 2
+    stores = {u.code: u for u in OrgUnit.objects.filter(kind="unit")}
+    in_toronto = {p.sku: p.unit_price for p in Product.objects.available_at(stores["ML-103"])}
+    in_lyon = {p.sku: p.unit_price for p in Product.objects.available_at(stores["ML-001"])}
+    in_london = {p.sku for p in Product.objects.available_at(stores["ML-201"])}
+    in_dublin = {p.sku for p in Product.objects.available_at(stores["ML-204"])}
+    assert "CND-009" in in_toronto and "CND-009" not in in_lyon  # Canadian exclusive
+    assert in_toronto["CND-001"] > in_lyon["CND-001"] == Product.objects.get(sku="CND-001").price
+    assert in_london - in_dublin == {"CND-010"}

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from wagtail_distmark.models import Product
+from wagtail_distmark.models import Product, ProductAvailability
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,7 @@ def test_too_large_or_missing_file_is_a_form_error(net, client_for, monkeypatch)
 @pytest.mark.parametrize("username", ["regional_north", "manager_a", "editor_a"])
 def test_units_cannot_import_or_change_products(net, client_for, username):
     product = Product.objects.create(sku="C-1", name="One", price="5.00")
+    ProductAvailability.objects.create(product=product, unit=net.units["hq"])  # sold everywhere
     client = client_for(net.users[username])
     response = client.post(reverse(IMPORT), upload("sku,name,price\nC-1,Hijacked,1\n"))
     assert response.status_code in (302, 403)

@@ -1,11 +1,7 @@
 """Admin screens for brand templates (HQ) and local campaigns (units), as snippets."""
 
-from functools import wraps
-
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import URLPattern, reverse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -13,7 +9,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from wagtail_distmark.campaigns.forms import LocalCampaignForm
 from wagtail_distmark.campaigns.panels import CampaignEditHandler, ZonesPanel
 from wagtail_distmark.models import BannedWord, BrandTemplate, LocalCampaign
-from wagtail_distmark.rules.policies import RulesPolicyMixin
+from wagtail_distmark.rules.policies import RulesPolicyMixin, ScopedUrlsMixin
 
 
 class BrandTemplateViewSet(RulesPolicyMixin, SnippetViewSet):
@@ -64,7 +60,7 @@ class BannedWordViewSet(RulesPolicyMixin, SnippetViewSet):
     menu_label = _("Banned words")
 
 
-class LocalCampaignViewSet(RulesPolicyMixin, SnippetViewSet):
+class LocalCampaignViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     """Every URL with a campaign id answers 404 outside the user's scope."""
 
     model = LocalCampaign
@@ -79,29 +75,6 @@ class LocalCampaignViewSet(RulesPolicyMixin, SnippetViewSet):
 
     def get_queryset(self, request):
         return LocalCampaign.objects.for_user(request.user).select_related("unit", "template")
-
-    def get_urlpatterns(self):
-        return [self.scoped(pattern) for pattern in super().get_urlpatterns()]
-
-    #: URL names whose POST changes the campaign, and the rule each needs.
-    CHANGING_VIEWS = {"edit": "change", "revisions_revert": "change", "delete": "delete"}
-
-    def scoped(self, pattern):
-        if not isinstance(pattern, URLPattern) or "pk" not in str(pattern.pattern):
-            return pattern
-        callback = pattern.callback
-        action = self.CHANGING_VIEWS.get(pattern.name)
-
-        @wraps(callback)
-        def view(request, *args, pk, **kwargs):
-            queryset = LocalCampaign.objects.for_user(request.user)
-            campaign = get_object_or_404(queryset, pk=unquote(str(pk)))
-            perm = f"wagtail_distmark.{action}_localcampaign"
-            if action and request.method == "POST" and not request.user.has_perm(perm, campaign):
-                raise PermissionDenied
-            return callback(request, *args, pk=pk, **kwargs)
-
-        return URLPattern(pattern.pattern, view, pattern.default_args, pattern.name)
 
     @property
     def add_view(self):

@@ -7,12 +7,13 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import Button
+from wagtail.snippets.views import chooser as chooser_views
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from wagtail_distmark.catalogue.importers import import_availability, import_products
 from wagtail_distmark.models import Product, ProductAvailability
-from wagtail_distmark.rules.policies import RulesPolicyMixin
+from wagtail_distmark.rules.policies import RulesPolicyMixin, ScopedUrlsMixin
 
 #: The largest CSV file accepted by the import form.
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -28,8 +29,43 @@ class ProductIndexView(SnippetIndexView):
         return buttons
 
 
-class ProductViewSet(RulesPolicyMixin, SnippetViewSet):
+class ScopedProductsMixin:
+    """A chooser view listing only the products the user may choose."""
+
+    def get_object_list(self):
+        return Product.objects.for_user(self.request.user)
+
+
+class ProductChooseView(ScopedProductsMixin, chooser_views.ChooseView):
+    pass
+
+
+class ProductChooseResultsView(ScopedProductsMixin, chooser_views.ChooseResultsView):
+    pass
+
+
+class ProductChosenView(chooser_views.SnippetChosenView):
+    def get_object(self, pk):
+        return Product.objects.for_user(self.request.user).get(pk=pk)  # missing: 404
+
+
+class ProductChosenMultipleView(chooser_views.SnippetChosenMultipleView):
+    def get_objects(self, pks):
+        return Product.objects.for_user(self.request.user).filter(pk__in=pks)
+
+
+class ProductChooserViewSet(chooser_views.SnippetChooserViewSet):
+    choose_view_class = ProductChooseView
+    choose_results_view_class = ProductChooseResultsView
+    chosen_view_class = ProductChosenView
+    chosen_multiple_view_class = ProductChosenMultipleView
+
+
+class ProductViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
+    """Units see (and choose) only the products sold in their scope; HQ sees them all."""
+
     index_view_class = ProductIndexView
+    chooser_viewset_class = ProductChooserViewSet
     model = Product
     icon = "tag"
     menu_label = _("Products")
@@ -37,13 +73,19 @@ class ProductViewSet(RulesPolicyMixin, SnippetViewSet):
     list_filter = ["active", "category"]
     search_fields = ["name", "sku", "category"]
 
+    def get_queryset(self, request):
+        return Product.objects.for_user(request.user)
 
-class ProductAvailabilityViewSet(RulesPolicyMixin, SnippetViewSet):
+
+class ProductAvailabilityViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     model = ProductAvailability
     icon = "site"
     menu_label = _("Availability")
     list_display = ["product", "unit", "available", "local_price"]
     search_fields = ["product__name", "product__sku", "unit__name", "unit__code"]
+
+    def get_queryset(self, request):
+        return ProductAvailability.objects.for_user(request.user).select_related("product", "unit")
 
 
 class CatalogueGroup(SnippetViewSetGroup):

@@ -11,7 +11,8 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from wagtail_distmark.models.org import OrgUnit
+from wagtail_distmark.models.org import Membership, OrgUnit, path_and_ancestors
+from wagtail_distmark.models.scoping import UnitScopedQuerySet
 
 
 class ProductQuerySet(models.QuerySet):
@@ -21,8 +22,12 @@ class ProductQuerySet(models.QuerySet):
         One SQL query: for each product, the deepest availability row on the unit or above it
         decides; the deepest row with a local price sets the price (else the HQ price).
         """
+        return self.available_at_path(unit.path)
+
+    def available_at_path(self, path: str):
+        """:meth:`available_at` for the unit at ``path``."""
         rows = ProductAvailability.objects.filter(
-            product=OuterRef("pk"), unit__path__in=unit.ancestor_paths()
+            product=OuterRef("pk"), unit__path__in=path_and_ancestors(path)
         ).order_by("-unit__depth")
         priced = rows.filter(local_price__isnull=False)
         return (
@@ -33,6 +38,25 @@ class ProductQuerySet(models.QuerySet):
             )
             .filter(is_available=True)
         )
+
+    def for_user(self, user):
+        """The products a user may see and choose: all for HQ; for the others, the products
+        sold at one of their units, or listed as sold somewhere below one of them.
+
+        A constant number of queries whatever the size of the tree (one subquery per grant).
+        """
+        from wagtail_distmark.rules.scope import get_scope
+
+        scope = get_scope(user)
+        if scope.is_superuser or scope.has_role(Membership.Role.HQ_ADMIN):
+            return self.all()
+        if not scope.grants:
+            return self.none()
+        below = ProductAvailability.objects.filter(scope.q("unit__path"), available=True)
+        visible = Q(pk__in=below.values("product_id"), active=True)
+        for path in scope.prefixes():
+            visible |= Q(pk__in=Product.objects.available_at_path(path).values("pk"))
+        return self.filter(visible)
 
 
 class Product(models.Model):
@@ -74,6 +98,8 @@ class ProductAvailability(models.Model):
         _("local price"), max_digits=10, decimal_places=2, null=True, blank=True,
         help_text=_("Leave empty to keep the price set above (or HQ's)."),
     )  # fmt: skip
+
+    objects = UnitScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("product availability")

@@ -39,8 +39,9 @@ PERMISSIONS = {
     "wagtail_distmark.choose_from_collection": p.can_choose_in_collection,
     "wagtail_distmark.add_to_collection": p.can_add_to_collection,
     "wagtail_distmark.change_in_collection": p.can_change_in_collection,
-    # The product catalogue: HQ's; every member may see it (to choose products).
-    "wagtail_distmark.view_product": p.can_access_admin,
+    # The product catalogue: HQ's; members see the products sold in their scope.
+    "wagtail_distmark.view_product": p.can_view_product,
+    "wagtail_distmark.view_productavailability": p.can_view_availability,
     "wagtail_distmark.add_product": p.can_manage_templates,
     "wagtail_distmark.change_product": p.can_manage_templates,
     "wagtail_distmark.delete_product": p.can_manage_templates,

@@ -5,10 +5,14 @@ into ``user.has_perm("wagtail_distmark.<action>_<model>", obj)`` so the rules in
 ``permissions.py`` stay the single source of truth.
 """
 
-from functools import cached_property
+from functools import cached_property, wraps
 
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern
 from wagtail.permission_policies.base import BasePermissionPolicy
 
 
@@ -68,3 +72,31 @@ class RulesPolicyMixin:
     @cached_property
     def permission_policy(self):
         return policy_for(self.model)
+
+
+class ScopedUrlsMixin:
+    """For a Wagtail viewset: every URL with an object id answers 404 for an object outside
+    ``Model.objects.for_user(user)``, and a changing POST needs the named rule."""
+
+    #: URL names whose POST changes the object, and the rule action each needs.
+    CHANGING_VIEWS = {"edit": "change", "revisions_revert": "change", "delete": "delete"}
+
+    def get_urlpatterns(self):
+        return [self.scoped(pattern) for pattern in super().get_urlpatterns()]
+
+    def scoped(self, pattern):
+        if not isinstance(pattern, URLPattern) or "pk" not in str(pattern.pattern):
+            return pattern
+        callback, model = pattern.callback, self.model
+        action = self.CHANGING_VIEWS.get(pattern.name)
+        perm = f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+        @wraps(callback)
+        def view(request, *args, pk, **kwargs):
+            queryset = model._default_manager.for_user(request.user)
+            instance = get_object_or_404(queryset, pk=unquote(str(pk)))
+            if action and request.method == "POST" and not request.user.has_perm(perm, instance):
+                raise PermissionDenied
+            return callback(request, *args, pk=pk, **kwargs)
+
+        return URLPattern(pattern.pattern, view, pattern.default_args, pattern.name)

@@ -190,3 +190,20 @@ def _collection_predicate(action: str):
 can_choose_in_collection = _collection_predicate("choose")
 can_add_to_collection = _collection_predicate("add")
 can_change_in_collection = _collection_predicate("change")
+
+
+@rules.predicate
+def can_view_product(user, product=None) -> bool:
+    """Every member may browse the catalogue; a product only if it is sold in their scope."""
+    if product is None:
+        return has_any_membership(user) or is_distmark_superuser(user)
+    from wagtail_distmark.models import Product
+
+    return Product.objects.for_user(user).filter(pk=product.pk).exists()
+
+
+@rules.predicate
+def can_view_availability(user, row=None) -> bool:
+    if row is None:
+        return has_any_membership(user) or is_distmark_superuser(user)
+    return has_role_on_unit(user, row.unit) or is_distmark_superuser(user)

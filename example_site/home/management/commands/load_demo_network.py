@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Page, Site
 
-from home import demo_campaigns
+from home import demo_campaigns, demo_library
 from home import demo_network as demo
 from home.models import HomePage
 from wagtail_distmark.models import Membership, OrgUnit
@@ -28,9 +28,13 @@ class Command(BaseCommand):
             for profile in demo.store_profiles(region):
                 self.upsert_unit(profile, parent=region_unit)
         self.upsert_users()
+        library = demo_library.load()
         templates = demo_campaigns.load()
         self.report(base_url)
         self.stdout.write(f"Brand templates: {', '.join(templates)}")
+        self.stdout.write(
+            "Content library: " + ", ".join(f"{count} {label}" for label, count in library.items())
+        )
 
     def upsert_unit(self, profile: dict, parent: OrgUnit | None) -> OrgUnit:
         unit = OrgUnit.objects.filter(code=profile["code"]).first()
