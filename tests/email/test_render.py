@@ -8,6 +8,7 @@ from wagtail_factories import ImageFactory
 
 from wagtail_distmark.blocks import EmailContext, email_blocks
 from wagtail_distmark.email.render import compile_email
+from wagtail_distmark.models import Product, ProductAvailability
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,19 @@ def image():
     return ImageFactory(title="Candles")
 
 
-def every_block(image):
+@pytest.fixture
+def products(net, image):
+    """Figue (29 €, 27 € in store A) and Ambre (32 €, with a photo), sold network-wide."""
+    figue = Product.objects.create(sku="F", name="Figue", price="29.00")
+    ambre = Product.objects.create(sku="A", name="Ambre", price="32.00", image=image)
+    for product in (figue, ambre):
+        ProductAvailability.objects.create(product=product, unit=net.units["hq"])
+    ProductAvailability.objects.create(product=figue, unit=net.units["a"], local_price="27.00")
+    return figue, ambre
+
+
+def every_block(image, products=(None, None)):
+    figue, ambre = (product.pk if product else None for product in products)
     return [
         ("logo_header", {"logo": image.pk, "alt": "Maison Lumière", "link": "https://brand.example"}),
         ("hero", {"image": image.pk, "alt": "Autumn candles",
@@ -44,8 +57,8 @@ def every_block(image):
         ("offer", {"title": "Members' offer", "discount": 15, "text": "In store only",
                    "valid_until": "2026-12-31"}),
         ("product_grid", {"heading": "Our picks", "products": [
-            {"name": "Figue", "price": "29 €", "image": None, "url": ""},
-            {"name": "Ambre", "price": "32 €", "image": image.pk, "url": "https://brand.example/p/2"},
+            {"product": figue, "url": ""},
+            {"product": ambre, "url": "https://brand.example/p/2"},
         ]}),
         ("local_footer", {"intro": "Your store"}),
         ("legal_footer", {"text": "Maison Lumière SAS", "unsubscribe_label": "Unsubscribe"}),
@@ -60,8 +73,8 @@ def build(stream_block, data):
 
 
 @pytest.fixture
-def compiled(net, stream_block, image):
-    stream = build(stream_block, every_block(image))
+def compiled(net, stream_block, image, products):
+    stream = build(stream_block, every_block(image, products))
     store = net.units["a"]
     store.address_line_1, store.city, store.postal_code = "24 rue de la République", "Lyon", "69002"
     store.sender_name, store.opening_hours = "Claire Dubois", "Mon–Sat 10–19"
@@ -110,7 +123,7 @@ def test_every_block_shows_its_content(soup):
     text = soup.get_text(" ", strip=True)
     for expected in [
         "Line one", "Line two at Store A", "Rich bold text", "Left", "R text", "Members' offer",
-        "−15 %", "Valid until 2026-12-31", "Our picks", "Figue", "29 €", "Your store",
+        "−15 %", "Valid until 2026-12-31", "Our picks", "Figue", "27.00 €", "Ambre", "32.00 €", "Your store",
         "Claire Dubois", "24 rue de la République, 69002 Lyon", "Mon–Sat 10–19",
         "Maison Lumière SAS", "HQ raw section",
     ]:  # fmt: skip
@@ -126,6 +139,7 @@ def test_plain_text_alternative(personal):
     assert "Shop now: https://brand.example/shop?a=1&b=2" in text
     assert f"Unsubscribe: {LINKS['unsubscribe_url']}" in text
     assert "Claire Dubois" in text and "HQ raw section" in text
+    assert "- Figue 27.00 €" in text  # the store's own price
     assert "<p>" not in text
 
 

@@ -50,5 +50,7 @@ def test_unit_roles_may_upload_pdf_documents_only(net, client_for):
 def test_hq_has_no_limits_beyond_wagtails(net, client_for, settings):
     settings.WAGTAIL_DISTMARK_UPLOAD_LIMITS = {"unit_editor": {"max_size": 100}}
     hq = unit_collection(net.units["hq"])
-    response = post_image(client_for(net.users["hq"]), png_upload(size=(200, 200)), collection=hq.pk)
+    response = post_image(
+        client_for(net.users["hq"]), png_upload(size=(200, 200)), collection=hq.pk
+    )
     assert response.status_code == 302

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.rich_text import expand_db_html
+from wagtail.snippets.blocks import SnippetChooserBlock
 
 from wagtail_distmark.email.merge_tags import validate_merge_tags
 from wagtail_distmark.email.mjml import validate_mjml_fragment
@@ -40,6 +41,16 @@ class EmailContext:
 
     def absolute(self, url: str) -> str:
         return url if urlsplit(url).scheme else f"{self.base_url.rstrip('/')}{url}"
+
+    def prices(self, products) -> dict:
+        """Each product's price at the unit (its local price, inherited), else HQ's."""
+        prices = {product.pk: product.price for product in products}
+        if self.unit is not None and prices:
+            from wagtail_distmark.models import Product
+
+            local = Product.objects.available_at(self.unit).filter(pk__in=prices)
+            prices.update(local.values_list("pk", "unit_price"))
+        return prices
 
     def image_url(self, image) -> str:
         if image.pk not in self.image_urls:
@@ -193,7 +204,7 @@ class EmailLinkBlock(blocks.CharBlock):
 
     def clean(self, value):
         value = super().clean(value).strip()
-        if value in self.LINK_TAGS:
+        if value in self.LINK_TAGS or (not value and not self.required):
             return value
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -308,15 +319,23 @@ class OfferBlock(EmailBlockMixin, blocks.StructBlock):
         label = _("Offer")
 
 
+CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CAD": "CA$", "CHF": "CHF"}
+
+
+def format_price(amount, currency: str) -> str:
+    return f"{amount:.2f} {CURRENCY_SYMBOLS.get(currency, currency)}"
+
+
 class ProductBlock(blocks.StructBlock):
-    name = blocks.CharBlock(label=_("Name"), max_length=80)
-    price = blocks.CharBlock(label=_("Price"), max_length=30, required=False)
-    image = ImageChooserBlock(label=_("Image"), required=False)
+    """A product of the catalogue, shown with the unit's own price."""
+
+    product = SnippetChooserBlock("wagtail_distmark.Product", label=_("Product"))
     url = EmailLinkBlock(label=_("Link"), max_length=500, required=False)
 
 
 class ProductGridBlock(EmailBlockMixin, blocks.StructBlock):
-    """Products typed in by hand until the product catalogue exists (issue 4)."""
+    """Up to six catalogue products; names, photos and the unit's prices come from the
+    catalogue, and only products the campaign's unit sells may be saved."""
 
     #: The text a zone's "choices" constraint applies to.
     primary_text_field = "heading"
@@ -330,29 +349,31 @@ class ProductGridBlock(EmailBlockMixin, blocks.StructBlock):
             if value["heading"]
             else ""
         )
-        products = list(value["products"])
-        rows = [products[i : i + 3] for i in range(0, len(products), 3)]
+        items = [item for item in value["products"] if item["product"] is not None]
+        prices = context.prices([item["product"] for item in items])
+        rows = [items[i : i + 3] for i in range(0, len(items), 3)]
         return heading + "".join(
-            section(*(self.product_mjml(p, context) for p in row)) for row in rows
+            section(*(self.product_mjml(item, prices, context) for item in row)) for row in rows
         )
 
-    def product_mjml(self, product, context):
+    def product_mjml(self, item, prices, context):
+        product = item["product"]
         parts = (
-            [image_tag(context, product["image"], product["name"], product["url"])]
-            if product["image"]
+            [image_tag(context, product.image, product.name, item["url"])]
+            if product.image_id
             else []
         )
+        price = format_price(prices[product.pk], product.currency)
         parts.append(
-            mj_text(
-                f"<strong>{escape(product['name'])}</strong><br>{escape(product['price'])}",
-                align="center",
-            )
+            mj_text(f"<strong>{escape(product.name)}</strong><br>{escape(price)}", align="center")
         )
         return "".join(parts)
 
     def render_text(self, value, context):
         lines = [value["heading"]] if value["heading"] else []
-        lines += [f"- {p['name']} {p['price']}".rstrip() for p in value["products"]]
+        products = [item["product"] for item in value["products"] if item["product"] is not None]
+        prices = context.prices(products)
+        lines += [f"- {p.name} {format_price(prices[p.pk], p.currency)}" for p in products]
         return "\n".join(lines)
 
     class Meta:

@@ -159,13 +159,15 @@ def prep(child) -> object:
     return child.block.get_prep_value(child.value)
 
 
-def check_campaign_body(template_body, campaign_body, banned: Iterable[re.Pattern] = ()):
+def check_campaign_body(template_body, campaign_body, banned: Iterable[re.Pattern] = (), unit=None):
     """Raise ``StreamBlockValidationError`` if the campaign breaks the template's zones.
 
     Args:
         template_body: the template's StreamValue of :class:`ZoneBlock` values.
         campaign_body: the campaign's StreamValue of e-mail block values.
         banned: compiled banned-word patterns (:func:`compile_banned`).
+        unit: the campaign's unit: its images and products must be ones it may use
+            (:mod:`wagtail_distmark.campaigns.assets`).
     """
     zones, children = list(template_body), list(campaign_body)
     shape = [(zone.id, zone.block_type) for zone in zones]
@@ -174,24 +176,31 @@ def check_campaign_body(template_body, campaign_body, banned: Iterable[re.Patter
     banned = list(banned)
     errors = {}
     for index, (zone, child) in enumerate(zip(zones, children, strict=True)):
-        messages = zone_errors(zone, child, banned)
+        messages = zone_errors(zone, child, banned, unit)
         if messages:
             errors[index] = ValidationError(messages)
     if errors:
         raise blocks.StreamBlockValidationError(block_errors=errors)
 
 
-def zone_errors(zone, child, banned) -> list[str]:
+def zone_errors(zone, child, banned, unit=None) -> list[str]:
     policy = zone.value["policy"]
     content_block = zone.block.content_block
-    if policy == ZonePolicy.LOCKED:
+    locked = policy == ZonePolicy.LOCKED
+    if locked:
         template_value = content_block.get_prep_value(zone.value["content"])
         if prep(child) != template_value:
             return [_("This zone is locked by HQ and cannot be changed.")]
-        return []
-    errors = banned_errors(child.block, child.value, banned)
+        errors = []
+    else:
+        errors = banned_errors(child.block, child.value, banned)
     if policy == ZonePolicy.CONSTRAINED:
         errors = constraint_errors(child.block, child.value, zone.value["constraints"]) + errors
+    if unit is not None:
+        from wagtail_distmark.campaigns.assets import asset_errors, chosen
+
+        hq_images = chosen(content_block, zone.value["content"], ImageChooserBlock)
+        errors += asset_errors(child.block, child.value, unit, locked, hq_images)
     return errors
 
 

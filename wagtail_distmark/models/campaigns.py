@@ -244,7 +244,9 @@ class LocalCampaign(
             from wagtail_distmark.campaigns.zones import check_campaign_body
 
             try:
-                check_campaign_body(self.template.body, self.body, self.banned_patterns)
+                check_campaign_body(
+                    self.template.body, self.body, self.banned_patterns, unit=self.unit
+                )
             except ValidationError as error:
                 errors["body"] = error
         if errors:

@@ -60,6 +60,9 @@ class UsageRights(models.Model):
         if self.starts_on and self.expires_on and self.expires_on < self.starts_on:
             raise ValidationError({"expires_on": _("The end date is before the start date.")})
 
+    def starts_later(self, today: datetime.date | None = None) -> bool:
+        return self.starts_on is not None and self.starts_on > (today or timezone.localdate())
+
     def is_current(self, today: datetime.date | None = None) -> bool:
         today = today or timezone.localdate()
         return (self.starts_on is None or self.starts_on <= today) and (

@@ -1,0 +1,158 @@
+"""A campaign may only use what its unit may use: library images (usage rights current,
+collection visible to the unit) and products the unit sells — whatever the POST says."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from tests.campaigns.test_admin import edit_form_data, snippet_url, start
+from tests.library.conftest import make_image
+from wagtail_distmark.blocks import zone_data as zone
+from wagtail_distmark.models import (
+    BrandTemplate,
+    ImageUsageRights,
+    LocalCampaign,
+    Product,
+    ProductAvailability,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue(net):
+    sold = Product.objects.create(sku="S", name="Figue candle", price="29.00")
+    north_only = Product.objects.create(sku="N", name="Northern pine", price="31.00")
+    ProductAvailability.objects.create(product=sold, unit=net.units["hq"])
+    ProductAvailability.objects.create(product=north_only, unit=net.units["north"])
+    return {"sold": sold, "north_only": north_only}
+
+
+@pytest.fixture
+def template(net, library, catalogue):
+    hero = {"image": library.images["brand"].pk, "alt": "Hero", "heading": "Autumn", "text": ""}
+    grid = {"heading": "Our picks", "products": [{"product": catalogue["sold"].pk, "url": ""}]}
+    logo = {"image": library.images["north"].pk, "alt": "Logo", "link": ""}
+    template = BrandTemplate(
+        name="Library test", subject="Hello", preheader="", live=True,
+        body=[zone("hero", "hero", hero), zone("grid", "product_grid", grid),
+              zone("logo", "image", logo, "locked")],
+    )  # fmt: skip
+    template.save()
+    return template
+
+
+def campaign_for(net, client_for, template, user, unit):
+    start(client_for(net.users[user]), template, net.units[unit])
+    return LocalCampaign.objects.get(unit=net.units[unit])
+
+
+def with_zone(campaign, zone_id, **changes):
+    campaign.body = [
+        dict(c, value={**c["value"], **changes}) if c["id"] == zone_id else dict(c)
+        for c in campaign.body.raw_data
+    ]
+    return campaign
+
+
+def body_errors(campaign) -> str:
+    with pytest.raises(ValidationError) as caught:
+        campaign.full_clean()
+    return str(caught.value.error_dict["body"][0].as_json_data())
+
+
+def test_own_and_brand_images_and_sold_products_are_accepted(net, client_for, template, library):
+    campaign = campaign_for(net, client_for, template, "manager_a", "a")
+    with_zone(campaign, "hero", image=library.images["a"].pk).full_clean()
+    with_zone(campaign, "hero", image=library.images["north"].pk).full_clean()  # North: visible
+
+
+def test_another_stores_image_is_refused(net, client_for, template, library):
+    campaign = campaign_for(net, client_for, template, "manager_a", "a")
+    message = body_errors(with_zone(campaign, "hero", image=library.images["c"].pk))
+    assert "“Store C window” is not in the library of Store A." in message
+
+
+def test_brand_image_not_visible_to_the_unit_is_refused(net, client_for, template, library):
+    campaign = campaign_for(net, client_for, template, "manager_c", "c")
+    message = body_errors(with_zone(campaign, "hero", image=library.images["north"].pk))
+    assert "“North banner” is not in the library of Store C." in message
+
+
+def test_expired_or_not_yet_usable_images_are_refused(net, client_for, template, library):
+    campaign = campaign_for(net, client_for, template, "manager_a", "a")
+    today = timezone.localdate()
+    ImageUsageRights.objects.create(
+        image=library.images["a"], expires_on=today - datetime.timedelta(days=1)
+    )
+    message = body_errors(with_zone(campaign, "hero", image=library.images["a"].pk))
+    assert "The usage rights of “Store A window” ended on" in message
+    later = make_image("Spring teaser", library.photos)
+    ImageUsageRights.objects.create(image=later, starts_on=today + datetime.timedelta(days=3))
+    message = body_errors(with_zone(campaign, "hero", image=later.pk))
+    assert "“Spring teaser” may not be used before" in message
+
+
+def test_expired_image_in_a_locked_zone_says_to_ask_hq(net, client_for, template, library):
+    campaign = campaign_for(net, client_for, template, "manager_a", "a")
+    ImageUsageRights.objects.create(
+        image=library.images["north"], expires_on=timezone.localdate() - datetime.timedelta(1)
+    )
+    message = body_errors(campaign)
+    assert "The usage rights of “North banner” ended on" in message
+    assert "HQ locked this zone: ask HQ to replace it." in message
+
+
+def test_products_the_unit_does_not_sell_are_refused(net, client_for, template, catalogue):
+    pine = catalogue["north_only"]
+    grid = {"heading": "Our picks", "products": [{"product": pine.pk, "url": ""}]}
+    campaign_a = campaign_for(net, client_for, template, "manager_a", "a")
+    with_zone(campaign_a, "grid", **grid).full_clean()  # store A is in the North
+    campaign_c = campaign_for(net, client_for, template, "manager_c", "c")
+    message = body_errors(with_zone(campaign_c, "grid", **grid))
+    assert "Store C does not sell “Northern pine”." in message
+
+
+def grid_post(product_pk) -> dict:
+    """The product grid zone as the admin's ListBlock widget posts it."""
+    return {
+        "zone_grid-heading": "Our picks",
+        "zone_grid-products-count": "1",
+        "zone_grid-products-0-value-product": str(product_pk),
+        "zone_grid-products-0-value-url": "",
+        "zone_grid-products-0-deleted": "",
+        "zone_grid-products-0-order": "0",
+        "zone_grid-products-0-id": "p1",
+    }
+
+
+def editor_post(campaign, **zone_fields) -> dict:
+    data = edit_form_data(campaign)
+    data = {k: v for k, v in data.items() if not k.startswith(("zone_logo", "zone_grid"))}
+    return {**data, **grid_post(zone_fields.pop("product")), **zone_fields}
+
+
+def test_forged_posts_of_foreign_image_or_unsold_product_change_nothing(
+    net, client_for, template, library, catalogue
+):
+    campaign = campaign_for(net, client_for, template, "manager_c", "c")
+    client = client_for(net.users["manager_c"])
+    revisions = campaign.revisions.count()
+    for fields, message in [
+        ({"zone_hero-image": library.images["a"].pk, "product": catalogue["sold"].pk},
+         "“Store A window” is not in the library of Store C."),
+        ({"product": catalogue["north_only"].pk}, "Store C does not sell “Northern pine”."),
+    ]:  # fmt: skip
+        response = client.post(snippet_url("edit", campaign.pk), editor_post(campaign, **fields))
+        html = response.content.decode().replace("&ldquo;", "“").replace("&rdquo;", "”")
+        assert response.status_code == 200
+        assert message in html
+    assert campaign.revisions.count() == revisions
+    # The twin: a product the store sells saves.
+    response = client.post(
+        snippet_url("edit", campaign.pk), editor_post(campaign, product=catalogue["sold"].pk)
+    )
+    assert response.status_code == 302
+    assert campaign.revisions.count() == revisions + 1

@@ -1,0 +1,92 @@
+"""What a campaign may use from the content library and the catalogue, checked on save.
+
+Choosers only filter lists; a posted id can name any image or product. So every zone is
+checked on the server, against the campaign's unit:
+
+* images whose usage rights have lapsed (or not started) are refused in every zone —
+  in a locked zone too, where the message says to ask HQ;
+* in the zones the unit fills in, images must come from the collections the unit may use
+  (the brand collections visible to it, and its own uploads), or be the template's own;
+* every product must be sold at the unit (``Product.objects.available_at``).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils import formats
+from django.utils.translation import gettext as _
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.models import Collection
+from wagtail.snippets.blocks import SnippetChooserBlock
+
+from wagtail_distmark.campaigns.zones import leaves
+from wagtail_distmark.library.access import usable_by_unit_q
+from wagtail_distmark.models import ImageUsageRights, OrgUnit, Product, lapsed_q
+
+
+def chosen(block, value, kind: type) -> list:
+    return [
+        leaf for child, leaf in leaves(block, value) if isinstance(child, kind) and leaf is not None
+    ]
+
+
+def asset_errors(block, value, unit: OrgUnit, locked=False, template_images=()) -> list[str]:
+    """The messages for one zone's value (empty when everything may be used).
+
+    ``template_images``: the images HQ put in this zone of the template, which the unit may
+    keep wherever they are kept.
+    """
+    images = chosen(block, value, ImageChooserBlock)
+    products = [
+        leaf for leaf in chosen(block, value, SnippetChooserBlock) if isinstance(leaf, Product)
+    ]
+    errors = lapsed_errors(images)
+    if not locked:
+        kept = {image.pk for image in template_images}
+        errors += foreign_image_errors([i for i in images if i.pk not in kept], unit)
+    errors += product_errors(products, unit)
+    if locked and errors:
+        errors.append(_("HQ locked this zone: ask HQ to replace it."))
+    return errors
+
+
+def lapsed_errors(images) -> list[str]:
+    lapsed = ImageUsageRights.objects.filter(lapsed_q(), pk__in=[image.pk for image in images])
+    errors = []
+    for rights in lapsed.select_related("image"):
+        if rights.starts_later():
+            message = _("“%(title)s” may not be used before %(date)s.")
+            date = rights.starts_on
+        else:
+            message = _("The usage rights of “%(title)s” ended on %(date)s.")
+            date = rights.expires_on
+        errors.append(message % {"title": rights.image.title, "date": formats.date_format(date)})
+    return errors
+
+
+def foreign_image_errors(images, unit: OrgUnit) -> list[str]:
+    usable = Collection.objects.filter(usable_by_unit_q(unit)).values("pk")
+    allowed = set(
+        type(images[0]).objects.filter(Q(collection__in=usable), pk__in=[i.pk for i in images])
+        .values_list("pk", flat=True)
+    ) if images else set()  # fmt: skip
+    return [
+        _("“%(title)s” is not in the library of %(unit)s.") % {"title": image.title, "unit": unit}
+        for image in images
+        if image.pk not in allowed
+    ]
+
+
+def product_errors(products, unit: OrgUnit) -> list[str]:
+    if not products:
+        return []
+    sold = set(
+        Product.objects.available_at(unit)
+        .filter(pk__in=[product.pk for product in products])
+        .values_list("pk", flat=True)
+    )
+    return [
+        _("%(unit)s does not sell “%(name)s”.") % {"unit": unit, "name": product.name}
+        for product in products
+        if product.pk not in sold
+    ]
