@@ -123,7 +123,8 @@ def test_every_block_shows_its_content(soup):
     text = soup.get_text(" ", strip=True)
     for expected in [
         "Line one", "Line two at Store A", "Rich bold text", "Left", "R text", "Members' offer",
-        "−15 %", "Valid until 2026-12-31", "Our picks", "Figue", "27.00 €", "Ambre", "32.00 €", "Your store",
+        "−15 %", "Valid until 2026-12-31", "Our picks", "Figue", "27.00 €", "Ambre", "32.00 €",
+        "Your store",
         "Claire Dubois", "24 rue de la République, 69002 Lyon", "Mon–Sat 10–19",
         "Maison Lumière SAS", "HQ raw section",
     ]:  # fmt: skip
