@@ -4,9 +4,11 @@ from django.urls import path
 
 from wagtail_distmark.campaigns import test_email, views
 from wagtail_distmark.catalogue.admin import import_view
+from wagtail_distmark.library.admin import expiring_report
 
 urlpatterns = [
     path("catalogue/import/", import_view, name="catalogue_import"),
+    path("library/expiring/", expiring_report, name="library_expiring"),
     path("campaigns/new/", views.gallery, name="campaign_gallery"),
     path("campaigns/<int:pk>/test-email/", test_email.test_email_view, name="campaign_test_email"),
     path(

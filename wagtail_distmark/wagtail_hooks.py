@@ -9,9 +9,11 @@ from wagtail_modeladmin.options import modeladmin_register
 from wagtail_distmark import admin_urls
 from wagtail_distmark.campaigns.admin import CampaignsGroup
 from wagtail_distmark.catalogue.admin import CatalogueGroup
+from wagtail_distmark.library.admin import BrandCollectionViewSet, expiring_report_menu_item
 from wagtail_distmark.library.policies import library_policies_registered
 from wagtail_distmark.models import (
     BannedWord,
+    BrandCollection,
     BrandTemplate,
     LocalCampaign,
     Product,
@@ -20,7 +22,9 @@ from wagtail_distmark.models import (
 from wagtail_distmark.network.admin import OrgUnitAdmin
 from wagtail_distmark.rules.policies import register_policies
 
-register_policies([BrandTemplate, LocalCampaign, BannedWord, Product, ProductAvailability])
+register_policies(
+    [BrandTemplate, LocalCampaign, BannedWord, Product, ProductAvailability, BrandCollection]
+)
 modeladmin_register(OrgUnitAdmin)
 register_snippet(CampaignsGroup)
 register_snippet(CatalogueGroup)
@@ -41,6 +45,16 @@ def register_library_guards():
     from wagtail_distmark.library.urls import guarded_urlpatterns
 
     return guarded_urlpatterns()
+
+
+@hooks.register("register_admin_viewset")
+def register_brand_library_viewset():
+    return BrandCollectionViewSet()
+
+
+@hooks.register("register_reports_menu_item")
+def register_expiring_report():
+    return expiring_report_menu_item()
 
 
 @hooks.register("register_log_actions")

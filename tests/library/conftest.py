@@ -7,7 +7,9 @@ from PIL import Image as PILImage
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 
+from wagtail_distmark.blocks import zone_data as zone
 from wagtail_distmark.library.collections import add_brand_collection, unit_collection
+from wagtail_distmark.models import BrandTemplate, LocalCampaign, Product, ProductAvailability
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +66,33 @@ class Library:
 @pytest.fixture
 def library(net):
     return Library(net)
+
+
+@pytest.fixture
+def catalogue(net):
+    sold = Product.objects.create(sku="S", name="Figue candle", price="29.00")
+    north_only = Product.objects.create(sku="N", name="Northern pine", price="31.00")
+    ProductAvailability.objects.create(product=sold, unit=net.units["hq"])
+    ProductAvailability.objects.create(product=north_only, unit=net.units["north"])
+    return {"sold": sold, "north_only": north_only}
+
+
+@pytest.fixture
+def template(net, library, catalogue):
+    hero = {"image": library.images["brand"].pk, "alt": "Hero", "heading": "Autumn", "text": ""}
+    grid = {"heading": "Our picks", "products": [{"product": catalogue["sold"].pk, "url": ""}]}
+    logo = {"image": library.images["north"].pk, "alt": "Logo", "link": ""}
+    template = BrandTemplate(
+        name="Library test", subject="Hello", preheader="", live=True,
+        body=[zone("hero", "hero", hero), zone("grid", "product_grid", grid),
+              zone("logo", "image", logo, "locked")],
+    )  # fmt: skip
+    template.save()
+    return template
+
+
+def campaign_for(net, client_for, template, user, unit):
+    from tests.campaigns.test_admin import start
+
+    start(client_for(net.users[user]), template, net.units[unit])
+    return LocalCampaign.objects.get(unit=net.units[unit])

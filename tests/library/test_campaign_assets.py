@@ -7,46 +7,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tests.campaigns.test_admin import edit_form_data, snippet_url, start
-from tests.library.conftest import make_image
-from wagtail_distmark.blocks import zone_data as zone
-from wagtail_distmark.models import (
-    BrandTemplate,
-    ImageUsageRights,
-    LocalCampaign,
-    Product,
-    ProductAvailability,
-)
+from tests.campaigns.test_admin import edit_form_data, snippet_url
+from tests.library.conftest import campaign_for, make_image
+from wagtail_distmark.models import ImageUsageRights
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def catalogue(net):
-    sold = Product.objects.create(sku="S", name="Figue candle", price="29.00")
-    north_only = Product.objects.create(sku="N", name="Northern pine", price="31.00")
-    ProductAvailability.objects.create(product=sold, unit=net.units["hq"])
-    ProductAvailability.objects.create(product=north_only, unit=net.units["north"])
-    return {"sold": sold, "north_only": north_only}
-
-
-@pytest.fixture
-def template(net, library, catalogue):
-    hero = {"image": library.images["brand"].pk, "alt": "Hero", "heading": "Autumn", "text": ""}
-    grid = {"heading": "Our picks", "products": [{"product": catalogue["sold"].pk, "url": ""}]}
-    logo = {"image": library.images["north"].pk, "alt": "Logo", "link": ""}
-    template = BrandTemplate(
-        name="Library test", subject="Hello", preheader="", live=True,
-        body=[zone("hero", "hero", hero), zone("grid", "product_grid", grid),
-              zone("logo", "image", logo, "locked")],
-    )  # fmt: skip
-    template.save()
-    return template
-
-
-def campaign_for(net, client_for, template, user, unit):
-    start(client_for(net.users[user]), template, net.units[unit])
-    return LocalCampaign.objects.get(unit=net.units[unit])
 
 
 def with_zone(campaign, zone_id, **changes):

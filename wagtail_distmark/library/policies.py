@@ -36,9 +36,12 @@ RULES = {
 
 
 def sees_expired_files(user) -> bool:
-    """HQ keeps seeing files whose usage rights are over (to renew or replace them)."""
+    """Usage rights restrict the units' users; HQ (to renew or replace files), superusers and
+    users outside the network (Wagtail's group permissions only) see every file."""
+    if user.is_superuser:
+        return True
     scope = get_scope(user)
-    return scope.is_superuser or scope.has_role(Membership.Role.HQ_ADMIN)
+    return not scope.grants or scope.has_role(Membership.Role.HQ_ADMIN)
 
 
 class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):

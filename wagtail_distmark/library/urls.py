@@ -1,9 +1,10 @@
 """Wagtail's own per-file image and document screens, guarded by the org tree.
 
 Wagtail answers a refused image or document URL with a redirect to the dashboard. These
-patterns are registered ahead of Wagtail's (same paths) and answer first: 404 for a file the
-user may not even see, a 403 page for one they may see (e.g. a brand image) but not change.
-Only then does Wagtail's own view run, with its own checks.
+patterns are registered ahead of Wagtail's (same paths) and, for the network's users, answer
+first: 404 for a file the user may not even see, a 403 page for one they may see (e.g. a brand
+image) but not change. Only then does Wagtail's own view run, with its own checks. Superusers
+and users outside the network get Wagtail's behaviour unchanged.
 """
 
 from __future__ import annotations
@@ -23,13 +24,21 @@ from wagtail.images.views import multiple as image_multiple
 from wagtail.images.views.chooser import viewset as image_chooser
 from wagtail.permissions import policy_registry
 
+from wagtail_distmark.rules.scope import get_scope
+
 CHANGE, CHOOSE = "change", "choose"
+
+
+def is_network_member(user) -> bool:
+    return not user.is_superuser and bool(get_scope(user).grants)
 
 
 def guard(view, get_model, id_kwarg: str, index_url_name: str, action: str = CHANGE):
     """Wrap ``view``: the user must be allowed to ``action`` the file it is about."""
 
     def guarded(request, *args, **kwargs):
+        if not is_network_member(request.user):  # Wagtail's own checks and answers
+            return view(request, *args, **kwargs)
         model = get_model()
         instance = get_object_or_404(model, pk=kwargs[id_kwarg])
         policy = policy_registry.get_by_type(model)
