@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 MANAGE := cd example_site && ../$(BIN)/python manage.py
 
-.PHONY: demo test test-browser test-wagtail7 test-wagtail-upstream lint migrations-check venv
+.PHONY: demo test test-browser test-wagtail7 test-wagtail-upstream lint migrations-check messages venv
 
 venv: $(VENV)/.installed
 
@@ -55,3 +55,11 @@ WAGTAIL_UPSTREAM_TESTS := \
 test-wagtail-upstream: venv
 	PYTHONPATH=. $(BIN)/python -m django test --settings=tests.wagtail_upstream.settings \
 		$(WAGTAIL_UPSTREAM_TESTS)
+
+# Update the French catalogue after changing strings (then fill in the new msgstr lines).
+# Run from the package directory, after setup: Celery's Django fix-up puts the working
+# directory on sys.path, where the package's own `rules` would hide django-rules.
+messages: venv
+	PYTHONPATH=.:example_site DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -c "import django, os; \
+		from django.core.management import call_command; django.setup(); \
+		os.chdir('wagtail_distmark'); call_command('makemessages', locale=['fr'], no_obsolete=True)"

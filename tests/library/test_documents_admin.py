@@ -5,9 +5,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from wagtail.documents import get_document_model
 
+from tests.library.conftest import needs_policy_registry
 from wagtail_distmark.library.collections import unit_collection
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, needs_policy_registry]
 
 Document = get_document_model()
 

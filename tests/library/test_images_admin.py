@@ -4,11 +4,11 @@ import pytest
 from django.urls import reverse
 from wagtail.images import get_image_model
 
-from tests.library.conftest import png_upload
+from tests.library.conftest import needs_policy_registry, png_upload
 from wagtail_distmark.library.collections import unit_collection
 from wagtail_distmark.models import ImageUsageRights
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, needs_policy_registry]
 
 Image = get_image_model()
 

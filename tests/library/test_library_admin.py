@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.library.conftest import campaign_for
+from tests.library.conftest import campaign_for, needs_policy_registry
 from wagtail_distmark.models import BrandCollection, ImageUsageRights
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, needs_policy_registry]
 
 REPORT = "wagtail_distmark:library_expiring"
 

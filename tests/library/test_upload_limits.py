@@ -6,10 +6,10 @@ from django.urls import reverse
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 
-from tests.library.conftest import png_upload
+from tests.library.conftest import needs_policy_registry, png_upload
 from wagtail_distmark.library.collections import unit_collection
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, needs_policy_registry]
 
 
 def post_image(client, upload, **extra):
