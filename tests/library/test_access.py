@@ -63,3 +63,16 @@ def test_units_upload_only_into_their_own_collections(net, library):
     assert names(net.fresh("manager_a"), "change") == {"Store A (C-A)"}
     assert "Photos" in names(net.fresh("hq"), "change")
     assert names(net.fresh("outsider"), "choose") == set()
+
+
+def test_hq_admins_manage_every_collection_even_outside_the_library(net, library):
+    press = Collection.get_first_root_node().add_child(name="Press kit")
+    hq = get_scope(net.fresh("hq"))
+    for action in access.ACTIONS:
+        assert access.may(hq, action, press)
+        assert Collection.objects.filter(access.collections_q(hq, action), pk=press.pk).exists()
+    # Nobody else: not even the brand library's audience.
+    for username in ("regional_north", "manager_a", "outsider"):
+        scope = get_scope(net.fresh(username))
+        assert not access.may(scope, "choose", press)
+        assert "Press kit" not in names(net.fresh(username), "choose")

@@ -7,11 +7,11 @@ Python. ``tests/library/test_access.py`` checks that they agree.
 * **choose** — any member: the brand collections visible to their units (visible to all, to one
   of their units or an ancestor of it, or to a unit inside their scope) and the upload
   collections of the units in their scope.
-* **add** — any member: the upload collections of the units in their scope. HQ admins: the
-  brand library too.
+* **add** — any member: the upload collections of the units in their scope.
 * **change** (and delete) — unit managers and above: the upload collections in their scope.
-  HQ admins: the brand library too. Wagtail's ownership rule still lets anyone with **add**
-  change the files they uploaded themselves.
+  Wagtail's ownership rule still lets anyone with **add** change the files they uploaded.
+* **HQ admins** may do everything in every collection (the brand library, every unit's, and
+  any other collection of the site), like a superuser of the library.
 """
 
 from __future__ import annotations
@@ -44,15 +44,20 @@ def may_somewhere(scope: Scope, action: str) -> bool:
 
 def collections_q(scope: Scope, action: str, prefix: str = "") -> Q:
     """The collections where the user may do ``action`` (``prefix``: a lookup to a collection)."""
-    if scope.is_superuser:
+    if action not in UNIT_ROLES and not scope.is_superuser:
+        return NOTHING
+    if is_library_admin(scope):
         return Q()
-    if action not in UNIT_ROLES or not scope.grants:
+    if not scope.grants:
         return NOTHING
     units = scope.q(f"{prefix}distmark_unit__path", roles=UNIT_ROLES[action])
     if action != CHOOSE:
-        brand = Q(**{f"{prefix}distmark_brand__isnull": False})
-        return units | brand if scope.has_role(Role.HQ_ADMIN) else units
+        return units
     return units | Q(**{f"{prefix}pk__in": visible_brand_collections(scope)})
+
+
+def is_library_admin(scope: Scope) -> bool:
+    return scope.is_superuser or scope.has_role(Role.HQ_ADMIN)
 
 
 def visible_brand_collections(scope: Scope):
@@ -64,19 +69,19 @@ def visible_brand_collections(scope: Scope):
 
 def may(scope: Scope, action: str, collection) -> bool:
     """:func:`collections_q` for one collection (two small queries at most)."""
-    if scope.is_superuser:
+    if action not in UNIT_ROLES and not scope.is_superuser:
+        return False
+    if is_library_admin(scope):
         return True
-    if action not in UNIT_ROLES or not scope.grants or collection is None:
+    if not scope.grants or collection is None:
         return False
     unit = OrgUnit.objects.filter(collection=collection).only("path").first()
     if unit is not None:
         roles = UNIT_ROLES[action]
         return any(g.role in roles and g.covers(unit.path) for g in scope.grants)
     brand = BrandCollection.objects.filter(collection=collection).first()
-    if brand is None:
+    if brand is None or action != CHOOSE:
         return False
-    if action != CHOOSE:
-        return scope.has_role(Role.HQ_ADMIN)
     return brand_visible(scope, [unit.path for unit in brand.units.all()])
 
 

@@ -22,7 +22,6 @@ from wagtail_distmark.library import access
 from wagtail_distmark.models import (
     DocumentUsageRights,
     ImageUsageRights,
-    Membership,
     current_rights_q,
     lapsed_q,
 )
@@ -41,7 +40,7 @@ def sees_expired_files(user) -> bool:
     if user.is_superuser:
         return True
     scope = get_scope(user)
-    return not scope.grants or scope.has_role(Membership.Role.HQ_ADMIN)
+    return not scope.grants or access.is_library_admin(scope)
 
 
 class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):
