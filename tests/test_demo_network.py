@@ -130,3 +130,14 @@ def test_demo_library_and_catalogue_load_once(capsys):
     assert "CND-009" in in_toronto and "CND-009" not in in_lyon  # Canadian exclusive
     assert in_toronto["CND-001"] > in_lyon["CND-001"] == Product.objects.get(sku="CND-001").price
     assert in_london - in_dublin == {"CND-010"}
+
+
+@pytest.mark.django_db
+def test_demo_expiring_report_lists_the_lyon_autumn_campaign(capsys, client):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    call_command("load_demo_network")
+    client.force_login(get_user_model().objects.get(username="hq"))
+    html = client.get(reverse("wagtail_distmark:library_expiring")).content.decode()
+    assert "Autumn in Lyon" in html and "Autumn candles" in html and "in 21 days" in html

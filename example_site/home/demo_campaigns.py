@@ -1,15 +1,17 @@
 """Demo brand templates (each with locked, editable and constrained zones) and campaigns."""
 
+import datetime
 import io
 
 from django.core.files.images import ImageFile
+from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
 from wagtail_distmark.blocks import zone_data as zone
-from wagtail_distmark.models import BrandTemplate, LocalCampaign, OrgUnit
+from wagtail_distmark.models import BrandTemplate, ImageUsageRights, LocalCampaign, OrgUnit
 
 LEGAL = (
     "Maison Lumière SAS, 12 rue des Lanternes, 75003 Paris. You receive this e-mail because "
@@ -179,4 +181,10 @@ def load() -> list[str]:
                       "live": False},
         )  # fmt: skip
         campaign.full_clean()
+    # The photo of the autumn campaigns is licensed for three more weeks: HQ's report
+    # "Expiring images" lists the Lyon campaign that uses it.
+    ImageUsageRights.objects.update_or_create(
+        image=images["autumn"],
+        defaults={"expires_on": timezone.localdate() + datetime.timedelta(days=21)},
+    )
     return list(templates)

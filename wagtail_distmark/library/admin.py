@@ -12,7 +12,9 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.models import Collection
 
 from wagtail_distmark.library.expiring import HORIZON_DAYS, expiring_uses
 from wagtail_distmark.models import BrandCollection, OrgUnit
@@ -27,6 +29,9 @@ class UnitChoiceField(forms.ModelMultipleChoiceField):
 
 
 class BrandCollectionForm(WagtailAdminModelForm):
+    """The audience of a brand collection, and its name (renaming the collection itself)."""
+
+    name = forms.CharField(label=_("Name"), max_length=255)
     units = UnitChoiceField(
         queryset=OrgUnit.objects.all(),
         required=False,
@@ -39,19 +44,63 @@ class BrandCollectionForm(WagtailAdminModelForm):
         model = BrandCollection
         fields = ["units"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("name", self.instance.collection.name)
+
+    def save(self, commit=True):
+        collection = self.instance.collection
+        if collection.name != self.cleaned_data["name"]:
+            collection.name = self.cleaned_data["name"]
+            collection.save(update_fields=["name"])
+        return super().save(commit)
+
+
+class BrandCollectionCreateForm(BrandCollectionForm):
+    """A new collection inside the brand library."""
+
+    parent = forms.ModelChoiceField(
+        label=_("Inside"),
+        queryset=Collection.objects.filter(distmark_brand__isnull=False).order_by("path"),
+        empty_label=None,
+    )
+
+    def save(self, commit=True):
+        collection = self.cleaned_data["parent"].add_child(name=self.cleaned_data["name"])
+        self.instance = BrandCollection.objects.get(collection=collection)  # made by the signal
+        self.instance.units.set(self.cleaned_data["units"])
+        return self.instance
+
 
 def audience(brand: BrandCollection) -> str:
     units = [unit.name for unit in brand.units.all()]
     return ", ".join(units) if units else str(_("Whole network"))
 
 
+class BrandCollectionIndexView(IndexView):
+    def get_base_queryset(self):
+        return (
+            BrandCollection.objects.select_related("collection")
+            .prefetch_related("units")
+            .order_by("collection__path")  # the tree's order: parents before children
+        )
+
+
 class BrandCollectionViewSet(RulesPolicyMixin, ModelViewSet):
-    """The audience of each brand-library collection. Collections themselves are created,
-    renamed and deleted in Wagtail's Collections screen; those made inside the brand library
-    join it with their parent's audience."""
+    """HQ adds brand-library collections, renames them and sets who sees each. Deleting one
+    (with its files) is done in Wagtail's Collections screen; collections made there inside
+    the brand library join it with their parent's audience."""
 
     model = BrandCollection
-    edit_handler = ObjectList([FieldPanel("units")], base_form_class=BrandCollectionForm)
+    index_view_class = BrandCollectionIndexView
+    edit_handler = ObjectList(
+        [FieldPanel("name"), FieldPanel("units")], base_form_class=BrandCollectionForm
+    )
+    create_handler = ObjectList(
+        [FieldPanel("name"), FieldPanel("parent"), FieldPanel("units")],
+        base_form_class=BrandCollectionCreateForm,
+    )
     icon = "folder-open-inverse"
     menu_label = _("Brand library")
     menu_order = 310
@@ -63,8 +112,11 @@ class BrandCollectionViewSet(RulesPolicyMixin, ModelViewSet):
         Column("audience", label=_("Visible to"), accessor=audience),
     ]
 
-    def get_queryset(self, request):
-        return BrandCollection.objects.select_related("collection").prefetch_related("units")
+    def get_add_view_kwargs(self, **kwargs):
+        panel = self.create_handler.bind_to_model(self.model)
+        return super().get_add_view_kwargs(
+            panel=panel, form_class=panel.get_form_class(), **kwargs
+        )
 
 
 def expiring_report(request):

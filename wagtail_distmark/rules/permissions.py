@@ -39,10 +39,11 @@ PERMISSIONS = {
     "wagtail_distmark.choose_from_collection": p.can_choose_in_collection,
     "wagtail_distmark.add_to_collection": p.can_add_to_collection,
     "wagtail_distmark.change_in_collection": p.can_change_in_collection,
-    # The brand library's audiences (collections are managed in Wagtail's own screen).
+    # The brand library: HQ adds, renames and sets audiences; deleting (a collection with
+    # its files) stays in Wagtail's Collections screen.
     "wagtail_distmark.view_brandcollection": p.can_manage_templates,
     "wagtail_distmark.change_brandcollection": p.can_manage_templates,
-    "wagtail_distmark.add_brandcollection": rules.always_deny,
+    "wagtail_distmark.add_brandcollection": p.can_manage_templates,
     "wagtail_distmark.delete_brandcollection": rules.always_deny,
     "wagtail_distmark.view_library_report": p.can_manage_templates,
     # The product catalogue: HQ's; members see the products sold in their scope.
