@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from wagtail.images import get_image_model
 
+from tests.factories import MembershipFactory
 from tests.library.conftest import needs_policy_registry, png_upload
 from wagtail_distmark.library.collections import unit_collection
 from wagtail_distmark.models import ImageUsageRights
@@ -116,26 +117,24 @@ def test_upload_goes_into_the_users_own_store_collection(net, library, client_fo
 
 
 def test_forged_upload_into_another_stores_collection_is_refused(net, library, client_for):
-    client = client_for(net.users["manager_a"])
     other = unit_collection(net.units["c"])
-    response = client.post(
-        reverse("wagtailimages:add"),
-        {"title": "Forged", "file": png_upload(), "collection": other.pk},
-    )
-    # Store A's manager has one collection: Wagtail ignores the posted one and uses it.
-    assert not Image.objects.filter(title="Forged", collection=other).exists()
-    regional = client_for(net.users["regional_north"])
-    response = regional.post(
-        reverse("wagtailimages:add"),
-        {"title": "Forged", "file": png_upload(), "collection": other.pk},
-    )
+    forged = {"title": "Forged", "file": png_upload(), "collection": other.pk}
+    # One collection of their own: Wagtail ignores the posted one and uses it.
+    for username, own in (("manager_a", "a"), ("regional_north", "north")):
+        client = client_for(net.users[username])
+        response = client.post(reverse("wagtailimages:add"), {**forged, "file": png_upload()})
+        assert response.status_code == 302
+        assert Image.objects.get(title="Forged").collection == unit_collection(net.units[own])
+        Image.objects.filter(title="Forged").delete()
+    # Two collections of their own: the posted one must be one of them.
+    MembershipFactory(user=net.users["manager_a"], unit=net.units["b"], role="unit_manager")
+    client = client_for(net.fresh("manager_a"))
+    response = client.post(reverse("wagtailimages:add"), {**forged, "file": png_upload()})
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
-    assert (
-        not Image.objects.filter(title="Forged")
-        .exclude(collection=unit_collection(net.units["a"]))
-        .exists()
-    )
+    assert not Image.objects.filter(title="Forged").exists()
+    html = client.get(reverse("wagtailimages:add")).content.decode()
+    assert "Store A (C-A)" in html and "Store B (C-B)" in html and "Store C" not in html
 
 
 def test_expired_images_vanish_from_units_choosers_not_from_hqs(net, library, client_for):

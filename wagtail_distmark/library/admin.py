@@ -114,9 +114,7 @@ class BrandCollectionViewSet(RulesPolicyMixin, ModelViewSet):
 
     def get_add_view_kwargs(self, **kwargs):
         panel = self.create_handler.bind_to_model(self.model)
-        return super().get_add_view_kwargs(
-            panel=panel, form_class=panel.get_form_class(), **kwargs
-        )
+        return super().get_add_view_kwargs(panel=panel, form_class=panel.get_form_class(), **kwargs)
 
 
 def expiring_report(request):

@@ -62,6 +62,12 @@ class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):
         org = reduce(or_, (access.collections_q(scope, action) for action in actions))
         return super()._collections_with_perm(user, actions) | Collection.objects.filter(org)
 
+    def collections_user_has_any_permission_for(self, user, actions):
+        collections = super().collections_user_has_any_permission_for(user, actions)
+        if user.is_superuser or not get_scope(user).grants:
+            return collections  # Wagtail's answer, unchanged
+        return collections.filter(access.menu_q(get_scope(user)))
+
     def instances_user_has_any_permission_for(self, user, actions):
         instances = super().instances_user_has_any_permission_for(user, actions)
         if set(actions) == {access.CHOOSE} and not sees_expired_files(user):
