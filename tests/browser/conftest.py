@@ -8,9 +8,10 @@ to ``test-artifacts/browser/`` at the repository root (git-ignored).
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 # Playwright's sync API runs an asyncio event loop in this thread, and Django refuses ORM
@@ -83,16 +84,23 @@ def page(browser, demo_network):
     Requests to any other host are aborted, so the tests never depend on the network
     (Wagtail's avatars point at gravatar.com). ``page.failed_static`` lists the static
     files that did not load: the admin's CSS and JS must come from the live server.
+
+    The test settings have ``DEBUG = False``, so the live server does not serve uploads:
+    requests for ``MEDIA_URL`` are answered here from the test's ``MEDIA_ROOT`` (images
+    and their renditions show in the screenshots; a missing file is a 404).
     """
     context = browser.new_context(base_url=demo_network.url, viewport=VIEWPORT)
     context.set_default_timeout(TIMEOUT_MS)
     live_netloc = urlsplit(demo_network.url).netloc
 
     def only_live_server(route):
-        if urlsplit(route.request.url).netloc == live_netloc:
-            route.continue_()
-        else:
+        url = urlsplit(route.request.url)
+        if url.netloc != live_netloc:
             route.abort()
+        elif url.path.startswith(settings.MEDIA_URL):
+            serve_media(route, unquote(url.path[len(settings.MEDIA_URL) :]))
+        else:
+            route.continue_()
 
     context.route("**/*", only_live_server)
     page = context.new_page()
@@ -105,6 +113,16 @@ def page(browser, demo_network):
     page.on("response", record_static)
     yield page
     context.close()
+
+
+def serve_media(route, name: str) -> None:
+    """Answer a request for the uploaded file ``name`` (relative to ``MEDIA_ROOT``)."""
+    root = Path(settings.MEDIA_ROOT).resolve()
+    file = (root / name).resolve()
+    if file.is_relative_to(root) and file.is_file():
+        route.fulfill(path=str(file))
+    else:
+        route.fulfill(status=404, body="Not found")
 
 
 @pytest.fixture(scope="session")
@@ -128,21 +146,26 @@ def screenshot(request, page, artifacts_dir):
 
     def take(step: str) -> Path:
         steps.append(step)
-        path = artifacts_dir / f"{test_name}--{len(steps):02d}-{step}.png"
-        hidden = page.evaluate(
-            """() => Math.max(0, ...Array.from(document.querySelectorAll('main'),
-                   (el) => el.scrollHeight - el.clientHeight))"""
-        )
-        if hidden:
-            page.set_viewport_size({**VIEWPORT, "height": VIEWPORT["height"] + hidden})
-        try:
-            page.screenshot(path=str(path), full_page=True)
-        finally:
-            if hidden:
-                page.set_viewport_size(VIEWPORT)
-        return path
+        return save_screenshot(page, artifacts_dir / f"{test_name}--{len(steps):02d}-{step}.png")
 
     return take
+
+
+def save_screenshot(page, path: Path) -> Path:
+    """A full-page PNG of ``page`` at ``path``, scrolled content (``<main>``, an open modal)
+    included: the viewport grows to the content for the shot."""
+    hidden = page.evaluate(
+        """() => Math.max(0, ...Array.from(document.querySelectorAll('main, .modal.show'),
+               (el) => el.scrollHeight - el.clientHeight))"""
+    )
+    if hidden:
+        page.set_viewport_size({**VIEWPORT, "height": VIEWPORT["height"] + hidden})
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        if hidden:
+            page.set_viewport_size(VIEWPORT)
+    return path
 
 
 def login(page, username: str, password: str = DEMO_PASSWORD) -> None:
