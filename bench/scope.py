@@ -492,8 +492,8 @@ class Bench:
         return rows
 
 
-def log_queries(title: str, request: Callable) -> None:
-    """Log each SQL query of ``request()`` with its own time, and the SQL share of the total."""
+def timed_queries(request: Callable) -> tuple[list[tuple[str, float]], float]:
+    """Run ``request()``; return its SQL queries, each with its own time, and the total time."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -510,15 +510,28 @@ def log_queries(title: str, request: Callable) -> None:
         started = time.perf_counter()
         request()
         total = time.perf_counter() - started
-    lines = [f"SQL of {title}, GET {INDEX_URL}:"]
-    for number, (query, duration) in enumerate(zip(captured, durations, strict=True), 1):
-        sql = query["sql"] if len(query["sql"]) <= 300 else query["sql"][:300] + " …"
-        lines.append(f"  {number:2d}. {duration * 1000:6.2f} ms  {sql}")
+    return [(q["sql"], d) for q, d in zip(captured, durations, strict=True)], total
+
+
+def query_lines(title: str, url: str, queries, total: float, width: int = 300) -> list[str]:
+    """One line per query (its time and SQL), then the SQL share of the request."""
+    lines = [f"SQL of {title}, GET {url}:"]
+    for number, (sql, duration) in enumerate(queries, 1):
+        sql = sql if len(sql) <= width else sql[:width] + " …"
+        lines.append(f"  {number:2d}. {duration * 1000:7.2f} ms  {sql}")
     lines.append(
-        f"  {len(durations)} queries, {sum(durations) * 1000:.1f} ms of SQL "
+        f"  {len(queries)} queries, {sum(d for _, d in queries) * 1000:.1f} ms of SQL "
         f"in a {total * 1000:.1f} ms request"
     )
-    print("\n".join(lines) + "\n", file=sys.stderr, flush=True)
+    return lines
+
+
+def log_queries(title: str, request: Callable) -> None:
+    """Log each SQL query of ``request()`` with its own time, and the SQL share of the total."""
+    queries, total = timed_queries(request)
+    print(
+        "\n".join(query_lines(title, INDEX_URL, queries, total)) + "\n", file=sys.stderr, flush=True
+    )
 
 
 def run_worker(args: argparse.Namespace) -> None:

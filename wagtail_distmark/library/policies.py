@@ -12,9 +12,6 @@ Units' choosers also hide files whose usage rights are not current (HQ still see
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
-
 from wagtail.models import Collection
 from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
 
@@ -58,9 +55,14 @@ class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):
         )
 
     def _collections_with_perm(self, user, actions):
+        groups = super()._collections_with_perm(user, actions)
         scope = get_scope(user)
-        org = reduce(or_, (access.collections_q(scope, action) for action in actions))
-        return super()._collections_with_perm(user, actions) | Collection.objects.filter(org)
+        if not scope.grants:
+            return groups
+        if access.is_library_admin(scope):
+            return groups | Collection.objects.all()
+        ids = frozenset().union(*(access.collection_ids(user, action) for action in actions))
+        return groups | Collection.objects.filter(pk__in=ids)
 
     def collections_user_has_any_permission_for(self, user, actions):
         collections = super().collections_user_has_any_permission_for(user, actions)

@@ -15,6 +15,7 @@ from operator import or_
 from django.db.models import Q
 
 CACHE_ATTR = "_distmark_scope"
+MEMO_ATTR = "_distmark_scope_memo"
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,20 @@ def load_scope(user) -> Scope:
     )
 
 
+def memo(user, key, compute):
+    """A value derived from the user's scope, computed once per user object (i.e. per
+    request) and forgotten with the scope."""
+    values = getattr(user, MEMO_ATTR, None)
+    if values is None:
+        values = {}
+        setattr(user, MEMO_ATTR, values)
+    if key not in values:
+        values[key] = compute()
+    return values[key]
+
+
 def clear_scope_cache(user) -> None:
     """Forget the cached scope, e.g. after the user's memberships changed."""
-    with contextlib.suppress(AttributeError):
-        delattr(user, CACHE_ATTR)  # works through SimpleLazyObject too
+    for attr in (CACHE_ATTR, MEMO_ATTR):
+        with contextlib.suppress(AttributeError):
+            delattr(user, attr)  # works through SimpleLazyObject too
