@@ -109,8 +109,10 @@ def test_demo_library_and_catalogue_load_once(capsys):
     assert price_list.collection == library["Price lists"]
     assert price_list.file.read(5) == b"%PDF-"
 
-    # usage rights: one licence ending soon, one already expired
-    assert sorted(r.is_current() for r in ImageUsageRights.objects.all()) == [False, True]
+    # usage rights: two licences ending soon (one used by a Lyon campaign), one expired
+    rights = {r.image.title: r.is_current() for r in ImageUsageRights.objects.all()}
+    assert rights == {"Candlelit living room": True, "Winter gift box": False,
+                      "Autumn candles": True}  # fmt: skip
 
     # store uploads, in the managers' own collections
     for username, code, expected in (("manager", "ML-001", 2), ("manager2", "ML-201", 1)):
