@@ -3,11 +3,13 @@ group collection permissions.
 
 A user's rights are the union of what Wagtail's ``GroupCollectionPermission`` rows give
 (unchanged, so existing sites and Wagtail's own tests behave as before) and what their
-memberships give (:mod:`wagtail_distmark.library.access`). Only the two lookups that every
-other method goes through are extended, so Wagtail's ownership logic (``add`` lets you change
-what you uploaded) applies to both.
+memberships give (:mod:`wagtail_distmark.library.access`). The two lookups that every
+other method goes through (``_check_perm`` and ``_collections_with_perm``) are extended, so
+Wagtail's ownership logic (``add`` lets you change what you uploaded) applies to both. Beyond
+that, for the network's users only:
 
-Units' choosers also hide files whose usage rights are not current (HQ still sees them).
+* menus list the brand library and their own units' collections (:func:`access.menu_q`);
+* choosers hide files whose usage rights are not current (HQ still sees them).
 """
 
 from __future__ import annotations
