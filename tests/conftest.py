@@ -1,6 +1,9 @@
 import pytest
+from wagtail_factories import ImageFactory
 
 from tests.factories import NetworkBuilder
+from wagtail_distmark.blocks import zone_data as zone
+from wagtail_distmark.models import BrandTemplate
 
 
 @pytest.fixture(autouse=True)
@@ -50,3 +53,31 @@ def pytest_sessionstart(session):
             connection.ensure_connection(max_retries=1)
     except Exception as error:  # noqa: BLE001
         pytest.exit(f"CELERY_BROKER_URL={broker} is unreachable: {error}", returncode=3)
+
+
+@pytest.fixture
+def image(db):
+    return ImageFactory(title="Candles")
+
+
+@pytest.fixture
+def brand_template(net, image):
+    """A live template: an editable hero, a constrained offer (5–20 %), a locked legal footer."""
+    template = BrandTemplate(
+        name="Autumn promotion",
+        description="Seasonal offer with a discount you choose.",
+        subject="Autumn at {{ unit.name }}",
+        preheader="Our new candles",
+        body=[
+            zone("hero", "hero", {"image": image.pk, "alt": "Candles",
+                                  "heading": "Autumn is here", "text": ""}),
+            zone("offer", "offer", {"title": "Your offer", "discount": 10, "text": "",
+                                    "valid_until": None},
+                 "constrained", min_value="5", max_value="20"),
+            zone("legal", "legal_footer", {"text": "Maison Lumière SAS, Paris",
+                                           "unsubscribe_label": "Unsubscribe"}, "locked"),
+        ],
+        live=True,
+    )  # fmt: skip
+    template.save()
+    return template

@@ -50,6 +50,10 @@ class BrandTemplateViewSet(RulesPolicyMixin, SnippetViewSet):
                 ],
                 heading=_("Availability"),
             ),
+            ObjectList(
+                [FieldPanel("fast_lane"), FieldPanel("needs_extra_approval")],
+                heading=_("Approval"),
+            ),
         ]
     )
 

@@ -1,6 +1,12 @@
 """Public models of wagtail_distmark. Import them from here, not from the submodules."""
 
-from wagtail_distmark.models.campaigns import BannedWord, BrandTemplate, LocalCampaign
+from wagtail_distmark.models.campaigns import (
+    BannedWord,
+    BrandTemplate,
+    LocalCampaign,
+    NotReadyToSend,
+    Readiness,
+)
 from wagtail_distmark.models.catalogue import Product, ProductAvailability, ProductQuerySet
 from wagtail_distmark.models.library import (
     BrandCollection,
@@ -22,11 +28,13 @@ __all__ = [
     "BrandTemplate",
     "LocalCampaign",
     "Membership",
+    "NotReadyToSend",
     "OrgUnit",
     "OrgUnitQuerySet",
     "Product",
     "ProductAvailability",
     "ProductQuerySet",
+    "Readiness",
     "UnitScopedQuerySet",
     "UnitScopedQuerySetMixin",
 ]

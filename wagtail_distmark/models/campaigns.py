@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.admin import display as admin_display
@@ -115,6 +116,21 @@ class BrandTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
     body = StreamField(zone_blocks(), verbose_name=_("zones"))
 
+    class FastLane(models.TextChoices):
+        OFF = "off", _("Off: every campaign is approved")
+        CONSTRAINED = "constrained", _("Campaigns that only changed constrained zones")
+        EDITABLE = "editable", _("Campaigns that only changed editable or constrained zones")
+
+    fast_lane = models.CharField(
+        _("fast lane"), max_length=20, choices=FastLane.choices, default=FastLane.OFF,
+        help_text=_("Campaigns that pass every check and changed only these zones skip approval."),
+    )  # fmt: skip
+    needs_extra_approval = models.BooleanField(
+        _("needs the extra approval step"), default=False,
+        help_text=_("Workflow steps set to run “only when the template asks” (e.g. the regional "
+                    "manager's) run for this template's campaigns."),
+    )  # fmt: skip
+
     objects = BrandTemplateQuerySet.as_manager()
 
     class Meta:
@@ -137,6 +153,14 @@ class BrandTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
             errors["valid_until"] = [_("The end of validity must come after its start.")]
         if errors:
             raise ValidationError(errors)
+
+    def fast_lane_policies(self) -> set[str]:
+        """The zone policies a campaign may have changed and still take the fast lane."""
+        return {
+            self.FastLane.OFF: set(),
+            self.FastLane.CONSTRAINED: {"constrained"},
+            self.FastLane.EDITABLE: {"constrained", "editable"},
+        }[self.fast_lane]
 
     def is_valid_at(self, at=None) -> bool:
         at = at or timezone.now()
@@ -191,6 +215,22 @@ def preview_links() -> dict[str, str]:
     return {"unsubscribe_url": "#unsubscribe", "view_online_url": "#view-online"}
 
 
+class Readiness(NamedTuple):
+    ready: bool
+    reason: str
+
+
+class NotReadyToSend(Exception):
+    """The campaign may not be scheduled or sent; the message says why."""
+
+
+WORKFLOW_REASONS = {
+    "in_progress": _("It is waiting for approval."),
+    "needs_changes": _("Changes were requested: edit it and submit it again."),
+    "cancelled": _("Its approval was cancelled: submit it again."),
+}
+
+
 class LocalCampaign(
     WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMixin, models.Model
 ):
@@ -214,6 +254,7 @@ class LocalCampaign(
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     #: Frozen when sending starts: what was sent, whatever HQ changes afterwards.
+    scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, editable=False)
     sent_subject = models.CharField(_("sent subject"), max_length=255, blank=True, editable=False)
     sent_preheader = models.CharField(
@@ -298,6 +339,37 @@ class LocalCampaign(
         if self.sent_at:
             return self.sent_preheader
         return self.preheader if self.template.preheader_editable else self.template.preheader
+
+    def sending_readiness(self) -> Readiness:
+        """Whether the campaign may be scheduled or sent now, and if not, why.
+
+        The one gate for the sending code: approved by its workflow (or the fast lane) with
+        nothing changed since, and a brand template still valid.
+        """
+        if self.sent_at:
+            return Readiness(False, _("This campaign was already sent."))
+        if not self.template.is_valid_at():
+            return Readiness(
+                False, _("Its brand template “%(t)s” is no longer valid.") % {"t": self.template}
+            )
+        state = self.workflow_states.order_by("-created_at").first()
+        if state is None:
+            return Readiness(False, _("It has not been submitted for approval."))
+        reason = WORKFLOW_REASONS.get(state.status)
+        if reason:
+            return Readiness(False, str(reason))
+        approved = state.current_task_state.revision_id if state.current_task_state else None
+        if not self.live or self.has_unpublished_changes or self.live_revision_id != approved:
+            return Readiness(False, _("It was changed after its approval: submit it again."))
+        return Readiness(True, str(_("Approved and ready to send.")))
+
+    def schedule(self, at) -> None:
+        """Schedule the campaign, or raise :class:`NotReadyToSend` with the reason."""
+        readiness = self.sending_readiness()
+        if not readiness.ready:
+            raise NotReadyToSend(readiness.reason)
+        self.scheduled_at = at
+        self.save(update_fields=["scheduled_at"])
 
     @transaction.atomic
     def freeze_for_sending(self, at=None) -> None:

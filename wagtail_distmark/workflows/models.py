@@ -1,0 +1,205 @@
+"""The org approval task: its approvers are computed from the org tree (``routing.py``).
+
+The task state records the approving unit and the lowest role that may approve, so "which
+tasks can I moderate?" is one query on the user's cached memberships, and escalation only has
+to move the state one unit up.
+"""
+
+from __future__ import annotations
+
+import datetime
+from functools import reduce
+from operator import or_
+
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.log_actions import log
+from wagtail.models import Task, TaskState
+
+from wagtail_distmark.models import Membership, OrgUnit
+from wagtail_distmark.rules.scope import get_scope
+from wagtail_distmark.workflows import routing
+
+
+class OrgApprovalTask(Task):
+    class Approver(models.TextChoices):
+        UNIT_MANAGER = "unit_manager", _("The unit's own manager")
+        REGIONAL_MANAGER = "regional_manager", _("The nearest regional manager")
+        HQ_ADMIN = "hq_admin", _("Head office")
+
+    class When(models.TextChoices):
+        ALWAYS = "always", _("Always")
+        TEMPLATE_ASKS = "template_asks", _("Only when the campaign's template asks for it")
+
+    approver = models.CharField(
+        _("approver"), max_length=32, choices=Approver.choices, default=Approver.UNIT_MANAGER,
+        help_text=_("Found from the org tree; if nobody holds the role there, one level up."),
+    )  # fmt: skip
+    when = models.CharField(
+        _("when"), max_length=20, choices=When.choices, default=When.ALWAYS,
+        help_text=_("A step the template does not ask for is approved at once (and logged)."),
+    )  # fmt: skip
+    deadline_hours = models.PositiveIntegerField(
+        _("deadline (hours)"), default=48,
+        help_text=_("After this, the approval escalates to the next level up the tree."),
+    )  # fmt: skip
+
+    admin_form_fields = Task.admin_form_fields + ["approver", "when", "deadline_hours"]
+
+    class Meta:
+        verbose_name = _("org approval task")
+        verbose_name_plural = _("org approval tasks")
+
+    @classmethod
+    def get_description(cls):
+        return _(
+            "Approved by the campaign unit's manager, the nearest regional manager or head "
+            "office, found from the org tree."
+        )
+
+    @classmethod
+    def get_task_state_class(cls):
+        return OrgApprovalTaskState
+
+    # -- starting ------------------------------------------------------------------------
+
+    @transaction.atomic
+    def start(self, workflow_state, user=None):
+        campaign = workflow_state.content_object
+        found = routing.route(campaign.unit, self.approver, submitter=workflow_state.requested_by)
+        task_state = OrgApprovalTaskState(
+            workflow_state=workflow_state,
+            task=self,
+            status=TaskState.STATUS_IN_PROGRESS,
+            revision=campaign.get_latest_revision(),
+            approving_unit=found.unit,
+            approver_rank=found.rank,
+            due_at=timezone.now() + datetime.timedelta(hours=self.deadline_hours),
+        )
+        task_state.save()
+        if found.skipped and found.unit is not None:
+            log_routed_up(campaign, task_state, found)
+        skip = self.skip_reason(campaign)
+        if skip:
+            log(campaign, "wagtail_distmark.approval_skipped", data={"reason": str(skip)})
+            task_state.approve(user=None, update=False, comment=str(skip))  # Wagtail moves on
+            return task_state
+        from wagtail.signals import task_submitted
+
+        task_submitted.send(sender=OrgApprovalTaskState, instance=task_state, user=user)
+        return task_state
+
+    def skip_reason(self, campaign) -> str | None:
+        from wagtail_distmark.workflows.fast_lane import fast_lane_reason
+
+        if self.when == self.When.TEMPLATE_ASKS and not campaign.template.needs_extra_approval:
+            return _("“%(task)s” skipped: the template does not ask for it.") % {"task": self.name}
+        return fast_lane_reason(campaign)
+
+    # -- who may do what -----------------------------------------------------------------
+
+    def user_can_access_editor(self, obj, user):
+        return self.may_moderate(obj, user)
+
+    def locked_for_user(self, obj, user):
+        return not self.may_moderate(obj, user)
+
+    def user_can_lock(self, obj, user):
+        return self.may_moderate(obj, user)
+
+    def get_actions(self, obj, user):
+        if not self.may_moderate(obj, user):
+            return []
+        return [
+            ("reject", _("Request changes"), True),
+            ("approve", _("Approve"), False),
+            ("approve", _("Approve with comment"), True),
+        ]
+
+    def may_moderate(self, obj, user) -> bool:
+        """A computed approver, or an HQ admin above the unit (an override); never the person
+        who submitted it."""
+        state = self.current_state(obj)
+        if state is None or state.workflow_state.requested_by_id == user.pk:
+            return False
+        return state.is_approver(user) or is_override(user, obj.unit)
+
+    def current_state(self, obj) -> OrgApprovalTaskState | None:
+        return (
+            OrgApprovalTaskState.objects.filter(
+                task=self, status=TaskState.STATUS_IN_PROGRESS,
+                workflow_state__object_id=str(obj.pk),
+                workflow_state__base_content_type=obj.get_base_content_type(),
+            )
+            .select_related("workflow_state")
+            .first()
+        )  # fmt: skip
+
+    @transaction.atomic
+    def on_action(self, task_state, user, action_name, **kwargs):
+        state = task_state.specific
+        if not state.is_approver(user):
+            log(
+                state.workflow_state.content_object, "wagtail_distmark.approval_override",
+                data={"action": action_name, "unit": str(state.approving_unit or "")},
+                user=user,
+            )  # fmt: skip
+        super().on_action(task_state, user, action_name, **kwargs)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        """The states routed to one of the user's units at their rank: one query."""
+        return OrgApprovalTaskState.objects.filter(task=self).routed_to(user)
+
+
+def is_override(user, unit: OrgUnit) -> bool:
+    """HQ admins above the unit may always act; their action is logged as an override."""
+    scope = get_scope(user)
+    return scope.is_superuser or any(
+        g.role == Membership.Role.HQ_ADMIN and g.covers(unit.path) for g in scope.grants
+    )
+
+
+def log_routed_up(campaign, task_state, found: routing.Route) -> None:
+    log(
+        campaign, "wagtail_distmark.approval_routed_up",
+        data={"skipped": [str(unit) for unit in found.skipped], "unit": str(found.unit)},
+    )  # fmt: skip
+
+
+class OrgApprovalTaskStateQuerySet(models.QuerySet):
+    def routed_to(self, user):
+        """In-progress states whose approving unit is one of the user's, at their rank."""
+        grants = get_scope(user).grants
+        if not grants:
+            return self.none()
+        routed = reduce(
+            or_, (Q(approving_unit_id=g.unit_id, approver_rank__lte=g.rank) for g in grants)
+        )
+        return self.filter(routed, status=TaskState.STATUS_IN_PROGRESS)
+
+
+class OrgApprovalTaskState(TaskState):
+    approving_unit = models.ForeignKey(
+        OrgUnit, null=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("approving unit"),
+    )  # fmt: skip
+    approver_rank = models.PositiveSmallIntegerField(_("lowest approving rank"), default=0)
+    due_at = models.DateTimeField(_("due at"), null=True, db_index=True)
+    escalations = models.PositiveSmallIntegerField(_("escalations"), default=0)
+
+    objects = OrgApprovalTaskStateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("org approval task state")
+        verbose_name_plural = _("org approval task states")
+
+    def is_approver(self, user) -> bool:
+        return any(
+            g.unit_id == self.approving_unit_id and g.rank >= self.approver_rank
+            for g in get_scope(user).grants
+        )
+
+    def approvers(self):
+        return routing.approvers(self.approving_unit, self.approver_rank)

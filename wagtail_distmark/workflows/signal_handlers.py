@@ -1,0 +1,27 @@
+from wagtail.signals import task_approved, task_submitted
+
+from wagtail_distmark.workflows.models import OrgApprovalTaskState
+
+
+def approval_requested(sender, instance, user=None, **kwargs):
+    """E-mail the computed approvers, from a Celery worker once the submission is committed."""
+    from wagtail_distmark.workflows.tasks import notify_approvers
+
+    notify_approvers.delay_on_commit(instance.pk)
+
+
+def step_approved(sender, instance, user=None, **kwargs):
+    if user is None:  # skipped or fast lane: logged, nobody to tell
+        return
+    from wagtail_distmark.workflows.tasks import notify_step_approved
+
+    notify_step_approved.delay_on_commit(instance.pk)
+
+
+def register_signal_handlers():
+    task_submitted.connect(
+        approval_requested, sender=OrgApprovalTaskState, dispatch_uid="distmark_approval_mail"
+    )
+    task_approved.connect(
+        step_approved, sender=OrgApprovalTaskState, dispatch_uid="distmark_step_approved_mail"
+    )
