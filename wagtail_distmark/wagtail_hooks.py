@@ -47,6 +47,13 @@ def register_library_guards():
     return guarded_urlpatterns()
 
 
+@hooks.register("construct_snippet_action_menu")
+def campaigns_are_published_by_their_workflow(menu_items, request, context):
+    """Campaigns go live through approval, not a Publish button (see rules/permissions.py)."""
+    if context.get("model") is LocalCampaign:
+        menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
+
+
 @hooks.register("register_admin_viewset")
 def register_brand_library_viewset():
     return BrandCollectionViewSet()

@@ -24,9 +24,11 @@ PERMISSIONS = {
     "wagtail_distmark.add_localcampaign": p.can_add_campaign,
     "wagtail_distmark.change_localcampaign": p.can_change_campaign,
     "wagtail_distmark.delete_localcampaign": p.can_delete_campaign,
-    # Wagtail publishes the approved revision as the last approver: managers and above. A
-    # published campaign is not ready to send unless its workflow approved that revision.
-    "wagtail_distmark.publish_localcampaign": p.can_delete_campaign,
+    # Wagtail publishes the approved revision when a workflow ends, as whoever acted last
+    # (an approver, or the submitter on the fast lane), so every member may publish. The
+    # editor shows no Publish button for campaigns, and a campaign is ready to send only if
+    # its workflow approved its live revision (LocalCampaign.sending_readiness()).
+    "wagtail_distmark.publish_localcampaign": p.can_view_campaign,
     # Brand templates and banned words: HQ's.
     "wagtail_distmark.add_brandtemplate": p.can_manage_templates,
     "wagtail_distmark.change_brandtemplate": p.can_manage_templates,

@@ -79,8 +79,9 @@ class OrgApprovalTask(Task):
             due_at=timezone.now() + datetime.timedelta(hours=self.deadline_hours),
         )
         task_state.save()
-        if found.skipped and found.unit is not None:
-            log_routed_up(campaign, task_state, found)
+        own_unit_expected = self.approver == self.Approver.UNIT_MANAGER
+        if found.found and (not found.exact or (own_unit_expected and found.skipped)):
+            log_routed_up(campaign, found)
         skip = self.skip_reason(campaign)
         if skip:
             log(campaign, "wagtail_distmark.approval_skipped", data={"reason": str(skip)})
@@ -161,7 +162,7 @@ def is_override(user, unit: OrgUnit) -> bool:
     )
 
 
-def log_routed_up(campaign, task_state, found: routing.Route) -> None:
+def log_routed_up(campaign, found: routing.Route) -> None:
     log(
         campaign, "wagtail_distmark.approval_routed_up",
         data={"skipped": [str(unit) for unit in found.skipped], "unit": str(found.unit)},

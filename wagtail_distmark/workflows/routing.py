@@ -26,6 +26,8 @@ class Route:
     unit: OrgUnit | None
     rank: int
     skipped: tuple[OrgUnit, ...] = field(default=())
+    #: Someone at the unit holds exactly the role asked for (not only a higher one).
+    exact: bool = True
 
     @property
     def found(self) -> bool:
@@ -43,12 +45,14 @@ def route(unit: OrgUnit, role: str, start_above: bool = False, submitter=None) -
     members = Membership.objects.filter(unit__path__in=paths, role__in=roles, user__is_active=True)
     if submitter is not None:
         members = members.exclude(user=submitter)
-    staffed = set(members.values_list("unit__path", flat=True))
+    staffed: dict[str, set[str]] = {}
+    for path, member_role in members.values_list("unit__path", "role"):
+        staffed.setdefault(path, set()).add(member_role)
     units = {u.path: u for u in OrgUnit.objects.filter(path__in=paths)}
     skipped = []
     for path in paths:
         if path in staffed:
-            return Route(units[path], rank, tuple(skipped))
+            return Route(units[path], rank, tuple(skipped), exact=role in staffed[path])
         skipped.append(units[path])
     return Route(None, rank, tuple(skipped))
 
