@@ -143,3 +143,22 @@ def test_demo_expiring_report_lists_the_lyon_autumn_campaign(capsys, client):
     client.force_login(get_user_model().objects.get(username="hq"))
     html = client.get(reverse("wagtail_distmark:library_expiring")).content.decode()
     assert "Autumn in Lyon" in html and "Autumn candles" in html and "in 21 days" in html
+
+
+@pytest.mark.django_db
+def test_demo_installs_the_approval_workflow_with_a_campaign_in_review(capsys):
+    from wagtail.models import TaskState
+
+    from wagtail_distmark.models import LocalCampaign
+    from wagtail_distmark.workflows.models import OrgApprovalTaskState
+
+    call_command("load_demo_network")
+    call_command("load_demo_network")  # idempotent: still one submission
+    newsletter = LocalCampaign.objects.get(name="Lyon newsletter")
+    state = OrgApprovalTaskState.objects.get(
+        workflow_state__object_id=str(newsletter.pk), status=TaskState.STATUS_IN_PROGRESS
+    )
+    assert state.approving_unit.code == "ML-001"
+    assert [u.username for u in state.approvers()] == ["manager"]
+    assert LocalCampaign.get_default_workflow().name == "Local campaign approval"
+    assert "waits for the store manager's approval" in capsys.readouterr().out

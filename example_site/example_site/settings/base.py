@@ -117,3 +117,12 @@ WAGTAIL_DISTMARK_KIND_LABELS = {"headquarters": "Head office", "region": "Region
 # The content library: usage-rights dates and per-role upload limits on Wagtail's own forms.
 WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_distmark.library.forms.LibraryImageForm"
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "wagtail_distmark.library.forms.LibraryDocumentForm"
+
+# Approvals that wait too long move one level up the org tree (run `celery -A example_site
+# beat` beside a worker; docs/workflows.md).
+CELERY_BEAT_SCHEDULE = {
+    "distmark-escalate-overdue-approvals": {
+        "task": "wagtail_distmark.workflows.tasks.escalate_overdue_approvals",
+        "schedule": 15 * 60,
+    },
+}

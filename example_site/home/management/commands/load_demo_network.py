@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Page, Site
 
-from home import demo_campaigns, demo_library
+from home import demo_campaigns, demo_library, demo_workflow
 from home import demo_network as demo
 from home.models import HomePage
 from wagtail_distmark.models import Membership, OrgUnit
@@ -30,8 +30,13 @@ class Command(BaseCommand):
         self.upsert_users()
         library = demo_library.load()
         templates = demo_campaigns.load()
+        workflow = demo_workflow.load()
         self.report(base_url)
         self.stdout.write(f"Brand templates: {', '.join(templates)}")
+        self.stdout.write(
+            f"Workflow: {workflow.name} (“{demo_workflow.IN_REVIEW[0]}” waits for the store "
+            "manager's approval)"
+        )
         self.stdout.write(
             "Content library: " + ", ".join(f"{count} {label}" for label, count in library.items())
         )
