@@ -157,3 +157,23 @@ def test_what_can_i_moderate_is_one_query(net, client_for, campaign, django_asse
     with django_assert_num_queries(2):  # the memberships (then cached) and the states
         assert list(task.get_task_states_user_can_moderate(manager)) == expected
     assert not task.get_task_states_user_can_moderate(net.fresh("manager_c")).exists()
+
+
+def test_every_step_is_in_the_campaigns_history(net, client_for, brand_template, workflow):
+    MembershipFactory(user=net.users["editor_a"], unit=net.units["b"], role="unit_editor")
+    campaign = campaign_of(net, client_for, brand_template, "editor_a", "b")
+    submit(client_for(net.users["editor_a"]), campaign)  # store B has no manager: routed up
+    act(client_for(net.users["hq"]), campaign, "approve")  # HQ in place of the North
+    history = client_for(net.users["regional_north"]).get(
+        f"/admin/snippets/wagtail_distmark/localcampaign/history/{campaign.pk}/"
+    )
+    html = history.content.decode()
+    assert history.status_code == 200
+    for text in ("Nobody held the role at the unit", "HQ acted in place of the approvers",
+                 "Approval step skipped"):  # fmt: skip
+        assert text in html, text
+    # The other region's manager sees no history at all.
+    other = client_for(net.users["manager_c"]).get(
+        f"/admin/snippets/wagtail_distmark/localcampaign/history/{campaign.pk}/"
+    )
+    assert other.status_code == 404
