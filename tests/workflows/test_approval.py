@@ -177,3 +177,33 @@ def test_every_step_is_in_the_campaigns_history(net, client_for, brand_template,
         f"/admin/snippets/wagtail_distmark/localcampaign/history/{campaign.pk}/"
     )
     assert other.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name, extra",
+    [
+        ("workflow_action", ["approve", "STATE"]),
+        ("collect_workflow_action_data", ["approve", "STATE"]),
+        ("confirm_workflow_cancellation", []),
+        ("workflow_history", []),
+        ("workflow_history_detail", ["WORKFLOW_STATE"]),
+        ("workflow_preview", ["TASK"]),
+    ],
+)
+def test_every_workflow_url_is_404_for_another_region(net, client_for, campaign, name, extra):
+    from django.urls import reverse
+
+    submit(client_for(net.users["editor_a"]), campaign)
+    state = state_of(campaign)
+    ids = {"STATE": state.pk, "WORKFLOW_STATE": state.workflow_state_id, "TASK": state.task_id}
+    url = reverse(
+        f"wagtailsnippets_wagtail_distmark_localcampaign:{name}",
+        args=[campaign.pk, *(ids.get(arg, arg) for arg in extra)],
+    )
+    for response in (client_for(net.users["manager_c"]).get(url),
+                     client_for(net.users["manager_c"]).post(url, {"comment": "x"})):  # fmt: skip
+        assert response.status_code == 404, name
+        assert "Autumn at a" not in response.content.decode()
+    assert state_of(campaign).status == TaskState.STATUS_IN_PROGRESS
+    # The twin: the routed approver reaches it.
+    assert client_for(net.users["manager_a"]).get(url).status_code != 404, name
