@@ -152,3 +152,22 @@ def test_publishing_directly_does_not_make_a_campaign_ready(net, client_for, cam
     campaign.refresh_from_db()
     assert campaign.live
     assert campaign.sending_readiness().reason == "It has not been submitted for approval."
+
+
+def test_resubmitting_a_live_campaign_judges_the_submitted_revision(
+    net, client_for, campaign, brand_template
+):
+    """After a first approval the campaign is live: its row keeps the live content, the
+    fast lane must look at what was submitted."""
+    from tests.campaigns.test_admin import edit_form_data, snippet_url
+
+    submit(client_for(net.users["editor_a"]), campaign)
+    act(client_for(net.users["manager_a"]), campaign, "approve")
+    brand_template.fast_lane = "constrained"
+    brand_template.save()
+    campaign.refresh_from_db()
+    body = body_with(campaign, 0, heading="A new heading")  # editable: not the fast lane
+    data = {**edit_form_data(campaign, body), "action-submit": "1"}
+    client_for(net.users["editor_a"]).post(snippet_url("edit", campaign.pk), data)
+    latest = WorkflowState.objects.filter(object_id=str(campaign.pk)).latest("created_at")
+    assert latest.status == WorkflowState.STATUS_IN_PROGRESS

@@ -82,7 +82,10 @@ class OrgApprovalTask(Task):
         own_unit_expected = self.approver == self.Approver.UNIT_MANAGER
         if found.found and (not found.exact or (own_unit_expected and found.skipped)):
             log_routed_up(campaign, found)
-        skip = self.skip_reason(campaign)
+        # The submitted content is the revision's (a live campaign's row keeps its live content).
+        skip = self.skip_reason(
+            task_state.revision.as_object() if task_state.revision else campaign
+        )
         if skip:
             log(campaign, "wagtail_distmark.approval_skipped", data={"reason": str(skip)})
             task_state.approve(user=None, update=False, comment=str(skip))  # Wagtail moves on
