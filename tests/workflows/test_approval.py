@@ -169,8 +169,10 @@ def test_every_step_is_in_the_campaigns_history(net, client_for, brand_template,
     )
     html = history.content.decode()
     assert history.status_code == 200
-    for text in ("Nobody held the role at the unit", "HQ acted in place of the approvers",
-                 "Approval step skipped"):  # fmt: skip
+    for text in ("Nobody held the role at Store B: the approval went to North",
+                 "HQ acted in place of the approvers of North (approve)",
+                 "Approval step “Regional approval” skipped: The template does not ask for "
+                 "this step."):  # fmt: skip
         assert text in html, text
     # The other region's manager sees no history at all.
     other = client_for(net.users["manager_c"]).get(

@@ -4,6 +4,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.admin.ui.tables import LiveStatusTagColumn
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from wagtail_distmark.campaigns.forms import LocalCampaignForm
@@ -70,7 +71,9 @@ class LocalCampaignViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     model = LocalCampaign
     icon = "mail"
     menu_label = _("Local campaigns")
-    list_display = ["name", "unit", "template", "template_state", "updated_at"]
+    list_display = [
+        "name", "unit", "template", "template_state", LiveStatusTagColumn(), "updated_at",
+    ]  # fmt: skip
     search_fields = ["name", "subject"]
     edit_handler = CampaignEditHandler(
         [FieldPanel("name"), FieldPanel("subject"), FieldPanel("preheader"), ZonesPanel()],

@@ -7,6 +7,8 @@ approved on the way, and an escalation.
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
@@ -35,6 +37,12 @@ def campaign_of(state):
     return state.workflow_state.content_object
 
 
+def local_time(moment, unit) -> str:
+    """A moment in the unit's own time zone, e.g. "2026-11-24 12:41 (Europe/Paris)"."""
+    zone = zoneinfo.ZoneInfo(unit.timezone or "UTC")
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
+
+
 def name_of(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else _("Someone")
 
@@ -43,7 +51,7 @@ def send_submitted(state) -> int:
     """To exactly the computed approvers (never the submitter)."""
     campaign, submitter = campaign_of(state), state.workflow_state.requested_by
     names = {"user": name_of(submitter), "campaign": campaign.name, "unit": campaign.unit.name}
-    due = state.due_at.strftime("%Y-%m-%d %H:%M %Z")
+    due = local_time(state.due_at, campaign.unit)
     with override(campaign.unit.locale.split("-")[0]):
         return send(
             addresses(state.approvers(), but=submitter),

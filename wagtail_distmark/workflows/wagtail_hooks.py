@@ -2,18 +2,65 @@
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.log_actions import LogFormatter
+
+
+class RoutedUp(LogFormatter):
+    label = _("Approval routed up")
+
+    def format_message(self, log_entry):
+        return _("Nobody held the role at %(skipped)s: the approval went to %(unit)s") % {
+            "skipped": ", ".join(log_entry.data.get("skipped", [])) or "?",
+            "unit": log_entry.data.get("unit", "?"),
+        }
+
+
+class Skipped(LogFormatter):
+    label = _("Approval skipped")
+
+    def format_message(self, log_entry):
+        return _("Approval step “%(task)s” skipped: %(reason)s") % {
+            "task": log_entry.data.get("task", "?"), "reason": log_entry.data.get("reason", ""),
+        }  # fmt: skip
+
+
+class Escalated(LogFormatter):
+    label = _("Approval escalated")
+
+    def format_message(self, log_entry):
+        return _("Overdue approval escalated from %(from)s to %(to)s") % {
+            "from": log_entry.data.get("from", "?"), "to": log_entry.data.get("to", "?"),
+        }  # fmt: skip
+
+
+class Overdue(LogFormatter):
+    label = _("Approval overdue")
+
+    def format_message(self, log_entry):
+        return _("Approval overdue at %(unit)s, nobody above") % {
+            "unit": log_entry.data.get("unit", "?")
+        }
+
+
+class Override(LogFormatter):
+    label = _("Approval override")
+
+    def format_message(self, log_entry):
+        return _("HQ acted in place of the approvers of %(unit)s (%(action)s)") % {
+            "unit": log_entry.data.get("unit", "?"), "action": log_entry.data.get("action", ""),
+        }  # fmt: skip
+
+
+FORMATTERS = {
+    "approval_routed_up": RoutedUp,
+    "approval_skipped": Skipped,
+    "approval_escalated": Escalated,
+    "approval_overdue": Overdue,
+    "approval_override": Override,
+}
 
 
 @hooks.register("register_log_actions")
 def register_approval_log_actions(actions):
-    for action, label, message in (
-        ("approval_routed_up", _("Approval routed up"),
-         _("Nobody held the role at the unit: the approval went one level up")),
-        ("approval_skipped", _("Approval skipped"), _("Approval step skipped (fast lane or "
-                                                      "not asked for by the template)")),
-        ("approval_escalated", _("Approval escalated"),
-         _("Overdue approval escalated to the next level up")),
-        ("approval_overdue", _("Approval overdue"), _("Approval overdue, nobody above")),
-        ("approval_override", _("Approval override"), _("HQ acted in place of the approvers")),
-    ):  # fmt: skip
-        actions.register_action(f"wagtail_distmark.{action}", label, message)
+    for name, formatter in FORMATTERS.items():
+        actions.register_action(f"wagtail_distmark.{name}")(formatter)
