@@ -209,3 +209,33 @@ def test_every_workflow_url_is_404_for_another_region(net, client_for, campaign,
     assert state_of(campaign).status == TaskState.STATUS_IN_PROGRESS
     # The twin: the routed approver reaches it.
     assert client_for(net.users["manager_a"]).get(url).status_code != 404, name
+
+
+def test_hq_builds_the_task_in_wagtails_workflow_editor(net, django_user_model, client):
+    from django.urls import reverse
+
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "x")
+    client.force_login(admin)
+    chooser = client.get(reverse("wagtailadmin_workflows:select_task_type")).content.decode()
+    assert "Org approval task" in chooser
+    url = reverse("wagtailadmin_workflows:add_task", args=["wagtail_distmark_workflows",
+                                                            "orgapprovaltask"])  # fmt: skip
+    form = client.get(url).content.decode()
+    assert "The nearest regional manager" in form and "deadline (hours)" in form.lower()
+    response = client.post(url, {"name": "Regional sign-off", "approver": "regional_manager",
+                                 "when": "always", "deadline_hours": "24"})  # fmt: skip
+    assert response.status_code == 302
+    task = OrgApprovalTask.objects.get(name="Regional sign-off")
+    assert (task.approver, task.deadline_hours) == ("regional_manager", 24)
+    response = client.post(url, {"name": "Broken", "approver": "nobody", "when": "always",
+                                 "deadline_hours": "-1"})  # fmt: skip
+    assert response.status_code == 200
+    assert not OrgApprovalTask.objects.filter(name="Broken").exists()
+
+
+def test_the_submitter_is_told_when_changes_are_requested(net, client_for, campaign):
+    submit(client_for(net.users["editor_a"]), campaign)
+    mail.outbox.clear()
+    act(client_for(net.users["manager_a"]), campaign, "reject", "Use the autumn photo")
+    assert [m.to for m in mail.outbox] == [["editor_a@example.com"]]
+    assert "Use the autumn photo" in mail.outbox[0].body
