@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import LogContext, log
 from wagtail.models import Task, TaskState
+from wagtail.signals import task_submitted
 
 from wagtail_distmark.models import Membership, OrgUnit
 from wagtail_distmark.rules.scope import get_scope
@@ -96,8 +97,6 @@ class OrgApprovalTask(Task):
                 )  # fmt: skip
                 task_state.approve(user=None, update=False, comment=str(skip))
             return task_state  # Wagtail moves on to the next step
-        from wagtail.signals import task_submitted
-
         task_submitted.send(sender=OrgApprovalTaskState, instance=task_state, user=user)
         return task_state
 
