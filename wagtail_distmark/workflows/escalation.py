@@ -25,11 +25,8 @@ def escalate_overdue(now: datetime.datetime | None = None) -> int:
 
 @transaction.atomic
 def escalate(state_pk: int, now: datetime.datetime) -> bool:
-    state = (
-        OrgApprovalTaskState.objects.select_for_update()
-        .select_related("approving_unit", "task", "workflow_state")
-        .get(pk=state_pk)
-    )
+    # No select_related: PostgreSQL cannot lock the nullable side of an outer join.
+    state = OrgApprovalTaskState.objects.select_for_update().get(pk=state_pk)
     if state.status != TaskState.STATUS_IN_PROGRESS or state.due_at >= now:
         return False  # acted on, or escalated by another worker meanwhile
     campaign = state.workflow_state.content_object
