@@ -1,6 +1,7 @@
 """Wagtail hooks: a thin registry handing off to the network admin and the rules."""
 
-from django.urls import include, path
+from django.template.response import TemplateResponse
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
@@ -52,6 +53,26 @@ def campaigns_are_published_by_their_workflow(menu_items, request, context):
     """Campaigns go live through approval, not a Publish button (see rules/permissions.py)."""
     if context.get("model") is LocalCampaign:
         menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
+
+
+@hooks.register("before_edit_snippet")
+def refuse_publishing_campaigns_directly(request, instance):
+    """The same on the server: a POST asking to publish a campaign is refused."""
+    if isinstance(instance, LocalCampaign) and "action-publish" in request.POST:
+        return TemplateResponse(
+            request,
+            "wagtail_distmark/network/forbidden.html",
+            {
+                "message": _("A campaign goes live when its approval workflow approves it: "
+                             "submit it for approval."),
+                "back_url": reverse(
+                    "wagtailsnippets_wagtail_distmark_localcampaign:edit", args=[instance.pk]
+                ),
+                "back_label": _("Back to the campaign"),
+            },
+            status=403,
+        )  # fmt: skip
+    return None
 
 
 @hooks.register("register_admin_viewset")

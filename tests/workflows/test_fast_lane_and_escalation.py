@@ -140,17 +140,22 @@ def test_changes_after_approval_need_a_new_approval(net, client_for, campaign):
     )  # fmt: skip
 
 
-def test_publishing_directly_does_not_make_a_campaign_ready(net, client_for, campaign):
+def test_campaigns_cannot_be_published_directly(net, client_for, campaign):
     from tests.campaigns.test_admin import edit_form_data, snippet_url
 
     client = client_for(net.users["manager_a"])
     html = client.get(snippet_url("edit", campaign.pk)).content.decode()
     assert 'name="action-submit"' in html and 'name="action-publish"' not in html
-    # A crafted publish goes live but is no approval.
+    # A crafted publish is refused on the server, and nothing goes live.
+    revisions = campaign.revisions.count()
     data = {**edit_form_data(campaign), "action-publish": "1"}
-    client.post(snippet_url("edit", campaign.pk), data)
+    response = client.post(snippet_url("edit", campaign.pk), data)
+    assert response.status_code == 403
+    assert "A campaign goes live when its approval workflow approves it" in (
+        response.content.decode()
+    )
     campaign.refresh_from_db()
-    assert campaign.live
+    assert not campaign.live and campaign.revisions.count() == revisions
     assert campaign.sending_readiness().reason == "It has not been submitted for approval."
 
 
