@@ -43,8 +43,8 @@ def may_somewhere(scope: Scope, action: str) -> bool:
     return action in UNIT_ROLES and scope.has_role(*UNIT_ROLES[action])
 
 
-def collections_q(scope: Scope, action: str, prefix: str = "") -> Q:
-    """The collections where the user may do ``action`` (``prefix``: a lookup to a collection)."""
+def collections_q(scope: Scope, action: str) -> Q:
+    """The collections where the user may do ``action``."""
     if action not in UNIT_ROLES and not scope.is_superuser:
         return NOTHING
     if is_library_admin(scope):
@@ -54,10 +54,10 @@ def collections_q(scope: Scope, action: str, prefix: str = "") -> Q:
     # Plain id subqueries (not a join to the units): PostgreSQL then estimates a handful of
     # collections instead of half of them, and picks an index plan (bench/assets.py).
     units = OrgUnit.objects.filter(scope.q("path", roles=UNIT_ROLES[action]))
-    in_scope = Q(**{f"{prefix}pk__in": units.values("collection_id")})
+    in_scope = Q(pk__in=units.values("collection_id"))
     if action != CHOOSE:
         return in_scope
-    return in_scope | Q(**{f"{prefix}pk__in": visible_brand_collections(scope)})
+    return in_scope | Q(pk__in=visible_brand_collections(scope))
 
 
 def collection_ids(user, action: str) -> frozenset[int]:
@@ -121,10 +121,10 @@ def brand_visible(scope: Scope, audience_paths: list[str]) -> bool:
     )
 
 
-def usable_by_unit_q(unit: OrgUnit, prefix: str = "") -> Q:
+def usable_by_unit_q(unit: OrgUnit) -> Q:
     """The collections a campaign of ``unit`` may use: the brand collections visible to the
     unit, and the unit's own upload collection."""
     visible = BrandCollection.objects.filter(
         Q(units=None) | Q(units__path__in=unit.ancestor_paths())
     ).values("collection_id")
-    return Q(**{f"{prefix}distmark_unit": unit.pk}) | Q(**{f"{prefix}pk__in": visible})
+    return Q(distmark_unit=unit.pk) | Q(pk__in=visible)
