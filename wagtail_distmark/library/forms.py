@@ -83,9 +83,13 @@ class LibraryFormMixin(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        starts, expires = cleaned.get("usage_starts_on"), cleaned.get("usage_expires_on")
-        if starts and expires and expires < starts:
-            self.add_error("usage_expires_on", _("The end date is before the start date."))
+        rights = self.rights_model(
+            starts_on=cleaned.get("usage_starts_on"), expires_on=cleaned.get("usage_expires_on")
+        )
+        try:
+            rights.clean()  # the model's own rule for the dates
+        except ValidationError as error:
+            self.add_error("usage_expires_on", error.message_dict["expires_on"])
         return cleaned
 
     def _save_m2m(self):
