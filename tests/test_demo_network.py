@@ -76,23 +76,10 @@ def test_demo_library_and_catalogue_load_once(capsys):
     Image, Document = get_image_model(), get_document_model()
     out = load(capsys)
     assert "Content library: 4 brand collections" in out
-    counts = (
-        Image.objects.count(),
-        Document.objects.count(),
-        Product.objects.count(),
-        ProductAvailability.objects.count(),
-        BrandCollection.objects.count(),
-        ImageUsageRights.objects.count(),
-    )
+    models = (Image, Document, Product, ProductAvailability, BrandCollection, ImageUsageRights)
+    counts = [model.objects.count() for model in models]
     load(capsys)  # twice: nothing duplicated
-    assert (
-        Image.objects.count(),
-        Document.objects.count(),
-        Product.objects.count(),
-        ProductAvailability.objects.count(),
-        BrandCollection.objects.count(),
-        ImageUsageRights.objects.count(),
-    ) == counts
+    assert [model.objects.count() for model in models] == counts
 
     library = {c.name: c for c in brand_library_root().get_children()}
     assert set(library) == {"Photography", "Logos", "Price lists", "UK campaign imagery"}

@@ -179,3 +179,17 @@ def login(page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.fill("input[name='password']", password)
     page.click("button[type='submit']")
     page.wait_for_url(re.compile(r"/admin/$"))
+
+
+@pytest.fixture
+def shot(page, artifacts_dir):
+    """``shot("library-chooser-manager")`` saves ``test-artifacts/browser/<name>.png``."""
+    return lambda name: save_screenshot(page, artifacts_dir / f"{name}.png")
+
+
+@pytest.fixture
+def uncaught(page):
+    """The page's uncaught script errors, to be empty at the end of a test."""
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors

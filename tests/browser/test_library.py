@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from wagtail.images import get_image_model
 
 from home import demo_library
-from tests.browser.conftest import login, save_screenshot
+from tests.browser.conftest import login
 from wagtail_distmark.models import LocalCampaign, OrgUnit
 
 pytestmark = pytest.mark.browser
@@ -32,20 +32,6 @@ EXPIRED = "Winter gift box"  # Photography, usage rights ended last month
 UPLOAD_TITLE = "Lyon autumn window"
 NO_MATCH = 'Sorry, there are no matches for "{}"'
 CHOOSE_BUTTON = re.compile(r"^(Choose an image|Choose another image|Change image)$")
-
-
-@pytest.fixture
-def shot(page, artifacts_dir):
-    """``shot("library-chooser-manager")`` saves ``test-artifacts/browser/<name>.png``."""
-    return lambda name: save_screenshot(page, artifacts_dir / f"{name}.png")
-
-
-@pytest.fixture
-def uncaught(page):
-    """The page's uncaught script errors, to be empty at the end of a test."""
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
 
 
 def zone(page, label: str):

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from wagtail.models import ModelLogEntry, TaskState, WorkflowState
 
 from home import demo_workflow
-from tests.browser.conftest import login, save_screenshot
+from tests.browser.conftest import login
 from wagtail_distmark.models import LocalCampaign
 from wagtail_distmark.workflows.models import OrgApprovalTaskState
 
@@ -56,20 +56,6 @@ def campaign(name: str = CAMPAIGN) -> LocalCampaign:
 
 def user(username: str):
     return get_user_model().objects.get(username=username)
-
-
-@pytest.fixture
-def shot(page, artifacts_dir):
-    """``shot("workflow-01-submitted")`` saves ``test-artifacts/browser/<name>.png``."""
-    return lambda name: save_screenshot(page, artifacts_dir / f"{name}.png")
-
-
-@pytest.fixture
-def uncaught(page):
-    """The page's uncaught script errors, to be empty at the end of a test."""
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
 
 
 def success_message(page):
