@@ -53,7 +53,9 @@ from bench.scope import (  # noqa: E402 (after the path set-up)
     SETTINGS_MODULE,
     STEPLEN,
     NodeSpec,
+    bench_parser,
     log,
+    parse_checked,
     plan_tree,
     query_lines,
     shape,
@@ -62,7 +64,6 @@ from bench.scope import (  # noqa: E402 (after the path set-up)
     timed_queries,
 )
 
-DEFAULT_PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DEFAULT_PG_DB = "distmark_bench_assets"
 
 IMAGES_PER_UNIT = 5
@@ -941,36 +942,16 @@ def print_summary(rows: list[Row], sizes: list[int]) -> bool:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument(
-        "--sizes",
-        default="100,1000,10000",
-        type=lambda value: sorted(int(size) for size in value.split(",")),
-        help="comma-separated numbers of org units (default: 100,1000,10000)",
-    )
-    parser.add_argument("--runs", type=int, default=15, help="timed runs per measure")
-    parser.add_argument(
-        "--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server URL (env BENCH_PG_URL)"
-    )
-    parser.add_argument(
-        "--pg-db", default=DEFAULT_PG_DB, help="throwaway database, dropped if it exists"
-    )
-    parser.add_argument(
-        "--show-queries",
-        action="store_true",
-        help="log the SQL of every measured page at the largest size, with its time",
-    )
+    parser = bench_parser(
+        __doc__, runs=15, pg_db=DEFAULT_PG_DB,
+        show_queries="log the SQL of every measured page at the largest size, with its time",
+    )  # fmt: skip
     parser.add_argument(
         "--explain",
         action="store_true",
         help="with each SQL log, the EXPLAIN ANALYZE of the page's slowest SELECT (PostgreSQL)",
     )
-    parser.add_argument("--worker-output", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    for size in args.sizes:
-        plan_tree(size)  # fails early on a size too small for a depth-6 tree
-    return args
+    return parse_checked(parser, argv)
 
 
 def main(argv: list[str] | None = None) -> int:

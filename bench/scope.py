@@ -648,8 +648,9 @@ def print_summary(rows: list[Row], sizes: list[int]) -> bool:
 # --- Command line ------------------------------------------------------------------------
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def bench_parser(doc: str, *, runs: int, pg_db: str, show_queries: str):
+    """The options every benchmark here shares (``bench/assets.py`` too)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument(
         "--sizes",
@@ -657,24 +658,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=lambda value: sorted(int(size) for size in value.split(",")),
         help="comma-separated numbers of org units (default: 100,1000,10000)",
     )
-    parser.add_argument("--runs", type=int, default=20, help="timed runs per measure")
-    parser.add_argument("--checks", type=int, default=1000, help="has_perm checks per run")
+    parser.add_argument("--runs", type=int, default=runs, help="timed runs per measure")
     parser.add_argument(
         "--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server URL (env BENCH_PG_URL)"
     )
-    parser.add_argument(
-        "--pg-db", default=DEFAULT_PG_DB, help="throwaway database, dropped if it exists"
-    )
-    parser.add_argument(
-        "--show-queries",
-        action="store_true",
-        help=f"log the SQL of {TARGET_SUBJECT}'s index page at the largest size",
-    )
+    parser.add_argument("--pg-db", default=pg_db, help="throwaway database, dropped if it exists")
+    parser.add_argument("--show-queries", action="store_true", help=show_queries)
     parser.add_argument("--worker-output", help=argparse.SUPPRESS)
+    return parser
+
+
+def parse_checked(parser, argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     for size in args.sizes:
         plan_tree(size)  # fails early on a size too small for a depth-6 tree
     return args
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = bench_parser(
+        __doc__, runs=20, pg_db=DEFAULT_PG_DB,
+        show_queries=f"log the SQL of {TARGET_SUBJECT}'s index page at the largest size",
+    )  # fmt: skip
+    parser.add_argument("--checks", type=int, default=1000, help="has_perm checks per run")
+    return parse_checked(parser, argv)
 
 
 def main(argv: list[str] | None = None) -> int:
