@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 MANAGE := cd example_site && ../$(BIN)/python manage.py
 
-.PHONY: demo test test-browser test-wagtail7 test-wagtail-upstream lint migrations-check messages venv
+.PHONY: demo test bench-quick test-browser test-wagtail7 test-wagtail-upstream lint migrations-check messages venv
 
 venv: $(VENV)/.installed
 
@@ -22,6 +22,13 @@ demo: venv
 
 test: venv
 	$(BIN)/pytest
+
+# Every benchmark in its quick mode (SQLite, small sizes): catches a benchmark broken by a
+# model change. Full runs and their figures: bench/README.md.
+bench-quick: venv
+	$(BIN)/python bench/render.py --quick
+	$(BIN)/python bench/scope.py --db sqlite --sizes 100,300 --runs 2 --checks 50
+	$(BIN)/python bench/assets.py --db sqlite --sizes 100,300 --runs 2
 
 test-browser: venv
 	$(BIN)/pytest -m browser
@@ -56,10 +63,15 @@ test-wagtail-upstream: venv
 	PYTHONPATH=. $(BIN)/python -m django test --settings=tests.wagtail_upstream.settings \
 		$(WAGTAIL_UPSTREAM_TESTS)
 
-# Update the French catalogue after changing strings (then fill in the new msgstr lines).
+# Update the French, German and Dutch catalogues after changing strings (then fill in the
+# new msgstr lines, clear any "fuzzy" flag) and compile them; the .mo files are committed.
 # Run from the package directory, after setup: Celery's Django fix-up puts the working
 # directory on sys.path, where the package's own `rules` would hide django-rules.
+MESSAGE_LOCALES := fr de nl
+
 messages: venv
 	PYTHONPATH=.:example_site DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -c "import django, os; \
 		from django.core.management import call_command; django.setup(); \
-		os.chdir('wagtail_distmark'); call_command('makemessages', locale=['fr'], no_obsolete=True)"
+		os.chdir('wagtail_distmark'); locales = '$(MESSAGE_LOCALES)'.split(); \
+		call_command('makemessages', locale=locales, no_obsolete=True); \
+		call_command('compilemessages', locale=locales)"
