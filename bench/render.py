@@ -217,7 +217,7 @@ def create_images() -> dict:
 #: The catalogue products of the grid: (image key, name, HQ price in euros).
 PRODUCTS = (
     ("product_1", "Figue & Cassis candle", "29.00"),
-    ("product_2", "Ambre \"Nuit\" diffuser", "32.00"),
+    ("product_2", 'Ambre "Nuit" diffuser', "32.00"),
     ("product_3", "Bois d'hiver gift box", "49.00"),
 )
 
