@@ -37,3 +37,15 @@ def get_upload_limits(role: str) -> dict:
     e.g. ``{"unit_editor": {"max_size": 2 * 1024 * 1024}}``."""
     overrides = getattr(settings, "WAGTAIL_DISTMARK_UPLOAD_LIMITS", {}).get(role, {})
     return {**DEFAULT_UPLOAD_LIMITS.get(role, {}), **overrides}
+
+
+def get_max_text_length() -> int:
+    """The longest text (in characters) any user field may hold: checked before any pattern
+    or parser runs on it (DESIGN invariant 8). Fields have their own, smaller limits."""
+    return getattr(settings, "WAGTAIL_DISTMARK_MAX_TEXT_LENGTH", 100_000)
+
+
+def get_link_domains_for_contact_data() -> list[str]:
+    """Domains (and their sub-domains) whose links may carry a recipient's merge tags
+    (``{{ contact.* }}``). Empty by default: personal data never leaves in a link."""
+    return list(getattr(settings, "WAGTAIL_DISTMARK_LINK_DOMAINS_FOR_CONTACT_DATA", []))

@@ -1,5 +1,8 @@
-"""Merge tags: the whitelist, validation errors, escaping. No database."""
+"""Merge tags: the whitelist, validation errors, escaping, linear time. No database."""
 
+import random
+import re
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -8,6 +11,8 @@ from django.core.exceptions import ValidationError
 from wagtail_distmark.email.merge_tags import (
     MergeTemplate,
     contact_values,
+    find_tags,
+    split_tags,
     unit_values,
     validate_merge_tags,
 )
@@ -77,3 +82,67 @@ def test_unit_and_contact_values():
         contact_values(SimpleNamespace(first_name="Bo", last_name=None))["contact.last_name"] == ""
     )
     assert contact_values(None)["contact.email"] == ""
+
+
+# Linear time (DESIGN invariant 8): the old pattern took ~50 s on "{{" + 2,500 spaces.
+
+OLD_TAG = re.compile(r"{{\s*([^{}]*?)\s*}}")  # the backtracking pattern, as a reference
+
+
+def quickly(function, *args):
+    start = time.perf_counter()
+    result = function(*args)
+    assert time.perf_counter() - start < 1, "took more than a second"
+    return result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{" + " " * 99_000,
+        "{{ " * 30_000,
+        "{{" * 45_000 + " }}",
+        "}}" * 45_000,
+        "{ {{ " * 19_000 + "contact.first_name }}",
+        "{{ {{ {{ unit.name }} }} }}" * 3_000,
+    ],
+)
+def test_adversarial_texts_are_judged_quickly_and_rightly(text):
+    with pytest.raises(ValidationError, match="not closed|Unknown"):
+        quickly(validate_merge_tags, text)
+    template = quickly(MergeTemplate, text)
+    assert quickly(template.render, {"unit.name": "X"}).count("X") <= text.count("unit.name")
+
+
+def test_a_long_text_of_valid_tags_is_accepted_quickly():
+    quickly(validate_merge_tags, "Hi {{ contact.first_name }}, " * 3_000)
+
+
+def test_texts_over_the_bound_are_refused_before_any_parsing(settings):
+    settings.WAGTAIL_DISTMARK_MAX_TEXT_LENGTH = 1_000
+    with pytest.raises(ValidationError, match="too long: 1001 characters, at most 1000"):
+        validate_merge_tags("a" * 1_001)
+    validate_merge_tags("a" * 1_000)
+
+
+def test_a_compiled_email_with_a_hostile_unit_field_splits_quickly():
+    html = "<p>" + "{{" + " " * 200_000 + "</p><p>{{ contact.first_name }}</p>"
+    template = quickly(MergeTemplate, html)
+    assert template.tags == {"contact.first_name"}
+    assert template.render({"contact.first_name": "Ana"}).endswith("<p>Ana</p>")
+
+
+def test_values_are_substituted_never_parsed_again():
+    values = {"unit.opening_hours": "{{ contact.email }}", "contact.email": "ana@example.com"}
+    out = MergeTemplate("{{ unit.opening_hours }}", escape=str).render(values)
+    assert out == "{{ contact.email }}"
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_scanner_finds_what_the_old_pattern_found(seed):
+    rng = random.Random(seed)
+    text = "".join(
+        rng.choice(["{{", "}}", "{", "}", " ", "a", "unit.name", "x"]) for _ in range(30)
+    )
+    assert find_tags(text) == OLD_TAG.findall(text)
+    assert split_tags(text) == OLD_TAG.split(text)

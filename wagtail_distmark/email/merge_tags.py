@@ -5,20 +5,25 @@ escaped value; nothing else is ever interpreted. Unknown tags and Django templat
 validation errors at save time, never a crash at send time.
 
 A :class:`MergeTemplate` splits a text (or a compiled e-mail) once; rendering it for each
-recipient is a join over the precomputed parts.
+recipient is a join over the precomputed parts. Values are substituted, never parsed again.
+
+Tags are found by :func:`split_tags`, a scanner in linear time (no regular expression that
+could backtrack: ``{{`` followed by many spaces once took seconds), and every text is bounded
+(:func:`wagtail_distmark.text.check_length`) before it is validated.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-TAG = re.compile(r"{{\s*([^{}]*?)\s*}}")
-TEMPLATE_CODE = re.compile(r"{%|%}|{#|#}")
+from wagtail_distmark.text import check_length
+
+OPEN, CLOSE = "{{", "}}"
+TEMPLATE_CODE = ("{%", "%}", "{#", "#}")
 
 #: Every tag a user may type, with what it shows. Documented in docs/merge-tags.md.
 TAGS: dict[str, str] = {
@@ -41,19 +46,40 @@ TAGS: dict[str, str] = {
 UNIT_FIELDS = ("name", "code", "city", "phone", "email", "website", "opening_hours", "sender_name")
 
 
+def split_tags(text: str) -> list[str]:
+    """``[text, tag, text, tag, …, text]``: the texts between tags and the tags' names.
+
+    A tag is ``{{`` and ``}}`` around a name without braces, spaces around it ignored; the
+    last ``{{`` before a ``}}`` opens it. Each character is looked at a bounded number of
+    times: ``find`` moves forward, ``rfind`` only searches the stretch ``find`` just crossed.
+    """
+    parts, start, pos = [], 0, 0
+    while (close := text.find(CLOSE, pos)) >= 0:
+        opening = text.rfind(OPEN, pos, close)
+        name = text[opening + 2 : close]
+        if opening >= 0 and "{" not in name and "}" not in name:
+            parts += [text[start:opening], name.strip()]
+            start = close + 2
+        pos = close + 2
+    parts.append(text[start:])
+    return parts
+
+
 def find_tags(text: str) -> list[str]:
-    return TAG.findall(text or "")
+    return split_tags(text or "")[1::2]
 
 
 def validate_merge_tags(text: str) -> None:
-    """Raise ``ValidationError`` for unknown tags or template code in ``text``."""
+    """Raise ``ValidationError`` for a text too long, unknown tags or template code."""
     if not text:
         return
-    if TEMPLATE_CODE.search(text):
+    check_length(text)
+    if any(code in text for code in TEMPLATE_CODE):
         raise ValidationError(
             _("Template code ({% … %} or {# … #}) is not allowed here."), code="template_code"
         )
-    unknown = sorted({tag for tag in find_tags(text) if tag not in TAGS})
+    parts = split_tags(text)
+    unknown = sorted({tag for tag in parts[1::2] if tag not in TAGS})
     if unknown:
         raise ValidationError(
             _("Unknown merge tag(s): %(tags)s. Allowed: %(allowed)s."),
@@ -63,8 +89,7 @@ def validate_merge_tags(text: str) -> None:
                 "allowed": ", ".join(f"{{{{ {tag} }}}}" for tag in TAGS),
             },
         )
-    rest = TAG.sub("", text)
-    if "{{" in rest or "}}" in rest:
+    if any(OPEN in rest or CLOSE in rest for rest in parts[::2]):
         raise ValidationError(
             _("A merge tag is not closed: write it as {{ unit.name }}."), code="broken_merge_tag"
         )
@@ -112,7 +137,7 @@ class MergeTemplate:
     """
 
     def __init__(self, text: str, escape: Callable[[str], str] = html.escape):
-        self.parts = TAG.split(text)
+        self.parts = split_tags(text)
         self.escape = escape
         self.tags = set(self.parts[1::2])
 
