@@ -10,6 +10,7 @@ from wagtail_modeladmin.options import modeladmin_register
 from wagtail_distmark import admin_urls
 from wagtail_distmark.campaigns.admin import CampaignsGroup
 from wagtail_distmark.catalogue.admin import CatalogueGroup
+from wagtail_distmark.library import hooks as library_hooks
 from wagtail_distmark.library.admin import BrandCollectionViewSet, expiring_report_menu_item
 from wagtail_distmark.library.policies import library_policies_registered
 from wagtail_distmark.models import (
@@ -46,6 +47,22 @@ def register_library_guards():
     from wagtail_distmark.library.urls import guarded_urlpatterns
 
     return guarded_urlpatterns()
+
+
+@hooks.register("construct_admin_api", order=100)
+def scope_admin_api_files(router):
+    """After Wagtail's own endpoints, which these replace (see ``library/api.py``)."""
+    library_hooks.scope_admin_api(router)
+
+
+@hooks.register("before_serve_document")
+def serve_documents_to_their_audience(document, request):
+    return library_hooks.refuse_download(document, request)
+
+
+@hooks.register("construct_homepage_summary_items", order=100)
+def count_the_files_users_see(request, items):
+    library_hooks.count_visible_files(request, items)
 
 
 @hooks.register("construct_snippet_action_menu")

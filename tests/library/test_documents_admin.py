@@ -24,10 +24,15 @@ def test_document_chooser_and_search_show_brand_and_own_files_only(net, library,
             assert "Brand price list" in html
 
 
-def test_document_index_lists_only_what_the_user_may_change(net, library, client_for):
+def test_document_index_lists_own_files_and_the_brand_library_read_only(net, library, client_for):
     html = client_for(net.users["manager_a"]).get(reverse("wagtaildocs:index")).content.decode()
-    assert "Store A flyer" in html
-    assert "Store C flyer" not in html and "Brand price list" not in html
+    assert "Store A flyer" in html and "Brand price list" in html
+    assert "Store C flyer" not in html
+    own, brand = library.documents["a"], library.documents["brand"]
+    assert reverse("wagtaildocs:edit", args=[own.pk]) in html
+    assert reverse("wagtaildocs:edit", args=[brand.pk]) not in html  # read-only
+    html = client_for(net.users["manager_c"]).get(reverse("wagtaildocs:index")).content.decode()
+    assert "Store C flyer" in html and "Store A flyer" not in html
 
 
 @pytest.mark.parametrize(

@@ -42,10 +42,17 @@ def test_other_region_manager_sees_neither_store_a_nor_north_imagery(net, librar
     assert "Store A window" not in html_of(client, results, q="Store A")
 
 
-def test_index_lists_only_what_the_user_may_change(net, library, client_for):
-    html = html_of(client_for(net.users["manager_a"]), reverse("wagtailimages:index"))
+@pytest.mark.parametrize("layout", ["grid", "list"])
+def test_index_lists_own_files_and_the_brand_library_read_only(net, library, client_for, layout):
+    html = html_of(
+        client_for(net.users["manager_a"]), reverse("wagtailimages:index"), layout=layout
+    )
     assert "Store A window" in html and "Store A team" in html
-    assert "Store C window" not in html and "Brand hero" not in html
+    assert "Brand hero" in html and "North banner" in html  # the brand library, to browse
+    assert "Store C window" not in html
+    own, brand = library.images["a"], library.images["brand"]
+    assert reverse("wagtailimages:edit", args=[own.pk]) in html
+    assert reverse("wagtailimages:edit", args=[brand.pk]) not in html  # read-only
     html = html_of(client_for(net.users["manager_c"]), reverse("wagtailimages:index"), q="Store")
     assert "Store A" not in html
     hq_html = html_of(client_for(net.users["hq"]), reverse("wagtailimages:index"))

@@ -24,6 +24,7 @@ from wagtail.images.views import multiple as image_multiple
 from wagtail.images.views.chooser import viewset as image_chooser
 from wagtail.permissions import policy_registry
 
+from wagtail_distmark.library.browse import DocumentIndexView, ImageIndexView
 from wagtail_distmark.rules.scope import get_scope
 
 CHANGE, CHOOSE = "change", "choose"
@@ -73,6 +74,10 @@ def document(route, view, id_kwarg="document_id", action=CHANGE):
 
 def guarded_urlpatterns():
     return [
+        path("images/", ImageIndexView.as_view()),
+        path("images/results/", ImageIndexView.as_view(results_only=True)),
+        path("documents/", DocumentIndexView.as_view()),
+        path("documents/results/", DocumentIndexView.as_view(results_only=True)),
         image("<int:image_id>/", image_views.EditView.as_view()),
         image("<int:image_id>/delete/", image_views.DeleteView.as_view()),
         image("<int:image_id>/generate_url/", image_views.URLGeneratorView.as_view()),

@@ -1,0 +1,89 @@
+"""Browsing the library outside a chooser: Wagtail's Images and Documents indexes, and the
+dashboard's counts, show a network member the files they see
+(:func:`~wagtail_distmark.library.files.visible_files`): what they may change, with a link to
+edit it, and what they may only use (the brand library shared with their units), read-only.
+The dashboard's "14 Images" then opens a listing of those 14 images.
+
+The indexes are registered ahead of Wagtail's (same paths, see ``library/urls.py``).
+Superusers and users outside the network get Wagtail's views unchanged.
+"""
+
+from __future__ import annotations
+
+from wagtail.admin.navigation import get_site_for_user
+from wagtail.documents import get_document_model
+from wagtail.documents.views import documents as document_views
+from wagtail.documents.wagtail_hooks import DocumentsSummaryItem
+from wagtail.images import get_image_model
+from wagtail.images.views import images as image_views
+from wagtail.images.wagtail_hooks import ImagesSummaryItem
+
+from wagtail_distmark.library.files import changeable_files, is_network_member, visible_files
+
+
+class BrowseLibraryMixin:
+    """An index of Wagtail's images or documents that also lists what the user may only use."""
+
+    def get_base_queryset(self):
+        queryset = super().get_base_queryset()
+        user = self.request.user
+        if not is_network_member(user):
+            return queryset
+        return queryset | visible_files(user, self.model)  # keeps Wagtail's joins and counts
+
+    def decorate_paginated_queryset(self, object_list):
+        files = list(object_list)
+        changeable = set(
+            changeable_files(self.request.user, self.model)
+            .filter(pk__in=[file.pk for file in files])
+            .values_list("pk", flat=True)
+        )
+        for file in files:
+            file.distmark_read_only = file.pk not in changeable
+        return super().decorate_paginated_queryset(object_list)
+
+    def get_edit_url(self, instance):
+        if getattr(instance, "distmark_read_only", False):
+            return None  # a brand file: used in campaigns, changed by HQ only
+        return super().get_edit_url(instance)
+
+
+class ImageIndexView(BrowseLibraryMixin, image_views.IndexView):
+    results_template_name = "wagtail_distmark/library/image_index_results.html"
+
+
+class DocumentIndexView(BrowseLibraryMixin, document_views.IndexView):
+    pass
+
+
+class VisibleImagesSummaryItem(ImagesSummaryItem):
+    def get_context_data(self, parent_context):
+        return {
+            "total_images": visible_files(self.request.user, get_image_model()).count(),
+            "site_name": get_site_for_user(self.request.user)["site_name"],
+        }
+
+
+class VisibleDocumentsSummaryItem(DocumentsSummaryItem):
+    def get_context_data(self, parent_context):
+        return {
+            "total_docs": visible_files(self.request.user, get_document_model()).count(),
+            "site_name": get_site_for_user(self.request.user)["site_name"],
+        }
+
+
+#: Wagtail's dashboard items and the ones that count what the indexes list.
+SUMMARY_ITEMS = {
+    ImagesSummaryItem: VisibleImagesSummaryItem,
+    DocumentsSummaryItem: VisibleDocumentsSummaryItem,
+}
+
+
+def count_visible_files(request, items: list) -> None:
+    """Replace Wagtail's image and document counts by the number of files the indexes list."""
+    if not is_network_member(request.user):
+        return
+    for index, item in enumerate(items):
+        replacement = SUMMARY_ITEMS.get(type(item))
+        if replacement is not None:
+            items[index] = replacement(request)
