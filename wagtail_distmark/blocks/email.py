@@ -10,16 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.html import escape, strip_tags
 from django.utils.text import normalize_newlines
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
-from wagtail.rich_text import expand_db_html
+from wagtail.rich_text import expand_db_html, features
+from wagtail.rich_text.rewriters import FIND_A_TAG, FIND_EMBED_TAG, extract_attrs
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from wagtail_distmark.email.links import validate_link, validate_rich_text_links
 from wagtail_distmark.email.merge_tags import validate_merge_tags
 from wagtail_distmark.email.mjml import validate_mjml_fragment
 
@@ -85,12 +86,15 @@ class EmailBlockMixin:
 
 
 class MergeTagTextMixin:
-    """Text blocks accept merge tags, and only the whitelisted ones."""
+    """Text blocks accept merge tags, and only the whitelisted ones; a rich text's links
+    follow the link rule (:mod:`wagtail_distmark.email.links`)."""
 
     def clean(self, value):
         value = super().clean(value)
         try:
             validate_merge_tags(value if isinstance(value, str) else value.source)
+            if not isinstance(value, str):
+                validate_rich_text_links(value.source)
         except ValidationError as error:
             raise ValidationError(error.messages) from error
         return value
@@ -104,16 +108,69 @@ class MergeTagTextBlock(MergeTagTextMixin, blocks.TextBlock):
     pass
 
 
+#: What a broken reference in stored rich text raises when it is expanded or edited.
+REFERENCE_ERRORS = (ValueError, TypeError, KeyError, LookupError, ValidationError)
+
+
+def reference_exists(handler, attrs: dict) -> bool:
+    """Whether every object a rich-text link or embed names exists (a bad id does not)."""
+    try:
+        for model, pk, *_rest in handler.extract_references(attrs):
+            if not model._default_manager.filter(pk=model._meta.pk.to_python(pk)).exists():
+                return False
+    except REFERENCE_ERRORS:
+        return False
+    return True
+
+
+def broken_tags(html: str):
+    """The ``<a linktype=…>`` and ``<embed …/>`` tags of stored rich text naming nothing."""
+    kinds = (
+        (FIND_A_TAG, "linktype", features.get_link_types()),
+        (FIND_EMBED_TAG, "embedtype", features.get_embed_types()),
+    )
+    for pattern, type_attr, handlers in kinds:
+        for match in pattern.finditer(html or ""):
+            attrs = extract_attrs(match.group(1))
+            handler = handlers.get(attrs.get(type_attr))
+            if handler is not None and not reference_exists(handler, attrs):
+                yield match
+
+
+def without_broken_references(html: str) -> str:
+    """Stored rich text with links to missing objects turned into plain text (kept)."""
+    for match in reversed(list(broken_tags(html))):
+        replacement = "<a>" if match.group(0).startswith("<a") else ""
+        html = html[: match.start()] + replacement + html[match.end() :]
+    return html
+
+
+def safe_expand(html: str) -> str:
+    """``expand_db_html`` that a stored bad link id cannot crash (the link is dropped)."""
+    try:
+        return expand_db_html(html)
+    except REFERENCE_ERRORS:
+        return expand_db_html(without_broken_references(html))
+
+
 class EmailRichTextBlock(MergeTagTextMixin, EmailBlockMixin, blocks.RichTextBlock):
     def __init__(self, **kwargs):
         kwargs.setdefault("features", RICH_TEXT_FEATURES)
         super().__init__(**kwargs)
 
+    def clean(self, value):
+        value = super().clean(value)
+        if any(True for _match in broken_tags(value.source)):
+            raise ValidationError(
+                _("A link points to a page or a file that does not exist. Choose it again.")
+            )
+        return value
+
     def render_mjml(self, value, context):
-        return section(mj_text(expand_db_html(value.source)))
+        return section(mj_text(safe_expand(value.source)))
 
     def render_text(self, value, context):
-        return html_to_text(expand_db_html(value.source))
+        return html_to_text(safe_expand(value.source))
 
     class Meta:
         icon = "pilcrow"
@@ -128,6 +185,8 @@ def html_to_text(html: str) -> str:
 
 
 def image_tag(context, image, alt, href="", width=""):
+    if image is None:  # a draft may lack it, or it was deleted since: show nothing
+        return ""
     attrs = f'src="{escape(context.image_url(image))}" alt="{escape(alt)}"'
     if href:
         attrs += f' href="{escape(href)}"'
@@ -136,10 +195,20 @@ def image_tag(context, image, alt, href="", width=""):
     return f"<mj-image {attrs} />"
 
 
+class EmailLinkBlock(blocks.CharBlock):
+    """A link of an e-mail: the one rule of :func:`~wagtail_distmark.email.links.validate_link`
+    (https, http, mailto or tel; the recipient's data only to domains HQ allows)."""
+
+    def clean(self, value):
+        value = (super().clean(value) or "").strip()
+        validate_link(value)
+        return value
+
+
 class LogoHeaderBlock(EmailBlockMixin, blocks.StructBlock):
     logo = ImageChooserBlock(label=_("Logo"))
     alt = blocks.CharBlock(label=_("Alternative text"), max_length=125)
-    link = blocks.URLBlock(label=_("Link"), required=False)
+    link = EmailLinkBlock(label=_("Link"), max_length=500, required=False)
 
     def render_mjml(self, value, context):
         return section(image_tag(context, value["logo"], value["alt"], value["link"], "180px"))
@@ -180,7 +249,7 @@ class HeroBlock(EmailBlockMixin, blocks.StructBlock):
 class ImageBlock(EmailBlockMixin, blocks.StructBlock):
     image = ImageChooserBlock(label=_("Image"))
     alt = blocks.CharBlock(label=_("Alternative text"), max_length=125)
-    link = blocks.URLBlock(label=_("Link"), required=False)
+    link = EmailLinkBlock(label=_("Link"), max_length=500, required=False)
 
     def render_mjml(self, value, context):
         return section(image_tag(context, value["image"], value["alt"], value["link"]))
@@ -191,31 +260,6 @@ class ImageBlock(EmailBlockMixin, blocks.StructBlock):
     class Meta:
         icon = "image"
         label = _("Image")
-
-
-def allowed_link_domains() -> list[str]:
-    return getattr(settings, "WAGTAIL_DISTMARK_ALLOWED_LINK_DOMAINS", [])
-
-
-class EmailLinkBlock(blocks.CharBlock):
-    """An http(s) URL on an allowed domain, or a link tag such as ``{{ view_online_url }}``."""
-
-    LINK_TAGS = {"{{ unsubscribe_url }}", "{{ view_online_url }}"}
-
-    def clean(self, value):
-        value = super().clean(value).strip()
-        if value in self.LINK_TAGS or (not value and not self.required):
-            return value
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValidationError(_("Enter a full web address starting with https://."))
-        domains = allowed_link_domains()
-        host = parts.hostname.lower()
-        if domains and not any(host == d or host.endswith(f".{d}") for d in domains):
-            raise ValidationError(
-                _("Links may only point to %(domains)s."), params={"domains": ", ".join(domains)}
-            )
-        return value
 
 
 class ButtonBlock(EmailBlockMixin, blocks.StructBlock):

@@ -9,6 +9,7 @@ put back on the zone they concern.
 from __future__ import annotations
 
 import copy
+import unicodedata
 from dataclasses import dataclass
 
 from django import forms
@@ -18,6 +19,7 @@ from wagtail import blocks
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from wagtail_distmark.blocks import ZonePolicy
+from wagtail_distmark.campaigns.posted import ZoneField, repaired
 
 
 @dataclass
@@ -94,9 +96,9 @@ class LocalCampaignForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         # The stored body is never read from the request: it is rebuilt from the zones.
         self.fields["body"] = forms.CharField(required=False, widget=forms.HiddenInput)
-        self.zone_views = self.build_zone_fields()
         #: Messages of the zones' limits, by field name, shown by the zones panel.
         self.zone_messages: dict[str, list[str]] = {}
+        self.zone_views = self.build_zone_fields()
 
     @property
     def template(self):
@@ -116,14 +118,24 @@ class LocalCampaignForm(WagtailAdminModelForm):
             block.set_name(zone.block_type)
             if zone.value["policy"] == ZonePolicy.CONSTRAINED:
                 show_character_counters(block, zone.value["constraints"]["max_chars"])
-            self.fields[name] = blocks.BlockField(
-                block=block,
-                label=zone.block.label,
-                required=False,
-                initial=current.get(zone.id, zone.value["content"]),
-            )
+            initial = current.get(zone.id, zone.value["content"])
+            self.fields[name] = ZoneField(
+                block=block, fallback=initial, label=zone.block.label, required=False,
+                initial=initial,
+            )  # fmt: skip
+            if repaired(block, initial)[1]:  # saved before links were checked: say so
+                self.zone_messages[name] = [broken_link_message()]
             views.append(ZoneView(zone, name))
         return views
+
+    def clean_name(self):
+        return refuse_line_breaks(self.cleaned_data["name"])
+
+    def clean_subject(self):
+        return refuse_line_breaks(self.cleaned_data["subject"])
+
+    def clean_preheader(self):
+        return refuse_line_breaks(self.cleaned_data["preheader"])
 
     def clean(self):
         cleaned = super().clean()
@@ -189,6 +201,21 @@ class LocalCampaignForm(WagtailAdminModelForm):
                 )
         if not hasattr(error, "block_errors") and not hasattr(error, "non_block_errors"):
             self.add_error(None, error)
+
+
+def broken_link_message() -> str:
+    return _(
+        "A link in this zone pointed to a page or a file that does not exist; it was removed. "
+        "Check the text and save."
+    )
+
+
+def refuse_line_breaks(value: str) -> str:
+    """Header-bound text (subject, preheader, name) never holds a line break or a control
+    character: one could add a header to the e-mail."""
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in value or ""):
+        raise ValidationError(_("Line breaks and control characters are not allowed here."))
+    return value
 
 
 def zone_field_error(field, messages) -> ValidationError:
