@@ -59,3 +59,20 @@ def check_content_library(app_configs, **kwargs):
                 )
             )
     return warnings
+
+
+@register(Tags.security)
+def check_document_serving(app_configs, **kwargs):
+    """Documents must go through Wagtail's serve view, where the plugin checks who may
+    download them; "direct" links to the storage URL and skips every check."""
+    if getattr(settings, "WAGTAILDOCS_SERVE_METHOD", None) != "direct":
+        return []
+    return [
+        Warning(
+            "WAGTAILDOCS_SERVE_METHOD = 'direct' serves the units' documents to anyone "
+            "holding the link.",
+            hint="Use 'serve_view' (or 'redirect' to a private storage with expiring URLs); "
+            "see the content library docs, 'Who may download what'.",
+            id="wagtail_distmark.W004",
+        )
+    ]

@@ -172,3 +172,39 @@ def test_dashboard_counts_what_the_indexes_list(net, library, client_for, user):
     index = client.get(reverse("wagtaildocs:index")).content.decode()
     for document in documents:
         assert document.title in index
+
+
+# How files are served --------------------------------------------------------------------
+
+
+def test_direct_document_serving_is_a_system_check_warning(settings):
+    from wagtail_distmark.checks import check_document_serving
+
+    assert check_document_serving(None) == []  # the example site: serve_view
+    settings.WAGTAILDOCS_SERVE_METHOD = "direct"
+    assert [w.id for w in check_document_serving(None)] == ["wagtail_distmark.W004"]
+
+
+def test_document_links_go_through_the_checking_view(net, library):
+    assert library.documents["a"].url.startswith("/documents/")
+
+
+def test_development_server_serves_image_files_but_not_documents(settings):
+    """The demo serves media with DEBUG on: image files only, never the documents folder."""
+    import importlib
+
+    from django.urls import Resolver404, resolve
+
+    import example_site.urls as site_urls
+
+    settings.DEBUG = True
+    try:
+        debug_urls = importlib.reload(site_urls)
+        resolve("/media/original_images/hero.png", debug_urls)
+        resolve("/media/images/hero.max-800x600.png", debug_urls)
+        with pytest.raises(Resolver404):
+            resolve("/media/documents/store-a-flyer.pdf", debug_urls)
+        assert resolve("/documents/1/store-a-flyer.pdf", debug_urls).url_name == "wagtaildocs_serve"
+    finally:
+        settings.DEBUG = False
+        importlib.reload(site_urls)

@@ -117,6 +117,9 @@ WAGTAIL_DISTMARK_KIND_LABELS = {"headquarters": "Head office", "region": "Region
 # The content library: usage-rights dates and per-role upload limits on Wagtail's own forms.
 WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_distmark.library.forms.LibraryImageForm"
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "wagtail_distmark.library.forms.LibraryDocumentForm"
+# Documents go through Wagtail's serve view, where the plugin checks who may download them
+# (docs/library.md); "direct" would hand out the storage URL instead.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
 # Approvals that wait too long move one level up the org tree (run `celery -A example_site
 # beat` beside a worker; docs/workflows.md).
