@@ -22,7 +22,9 @@ from wagtail_distmark.models import (
     ProductAvailability,
 )
 from wagtail_distmark.network.admin import OrgUnitAdmin
-from wagtail_distmark.rules.policies import register_policies
+from wagtail_distmark.rules.bulk_actions import ScopedDeleteBulkAction
+from wagtail_distmark.rules.policies import ScopedUrlsMixin, policy_for, register_policies
+from wagtail_distmark.rules.reports import scope_wagtail_reports
 
 register_policies(
     [BrandTemplate, LocalCampaign, BannedWord, Product, ProductAvailability, BrandCollection]
@@ -65,11 +67,33 @@ def count_the_files_users_see(request, items):
     library_hooks.count_visible_files(request, items)
 
 
+@hooks.register("register_admin_urls", order=-100)
+def register_scoped_reports():
+    """Site history and the workflow reports list only what is in the user's scope."""
+    scope_wagtail_reports()
+    return []
+
+
+# After Wagtail's own (order 0): ours answers for our snippet models.
+hooks.register("register_bulk_action", ScopedDeleteBulkAction, order=100)
+
+
 @hooks.register("construct_snippet_action_menu")
 def campaigns_are_published_by_their_workflow(menu_items, request, context):
     """Campaigns go live through approval, not a Publish button (see rules/permissions.py)."""
     if context.get("model") is LocalCampaign:
         menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
+
+
+@hooks.register("construct_snippet_action_menu")
+def offer_unpublish_only_to_who_may(menu_items, request, context):
+    """The Unpublish item only for users the ``unpublish`` rule allows (URL_RULES)."""
+    instance = context.get("instance")
+    if not isinstance(getattr(instance, "snippet_viewset", None), ScopedUrlsMixin):
+        return
+    policy = policy_for(type(instance))
+    if not policy.user_has_permission_for_instance(request.user, "unpublish", instance):
+        menu_items[:] = [item for item in menu_items if item.name != "action-unpublish"]
 
 
 @hooks.register("before_edit_snippet")

@@ -4,16 +4,21 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
-from wagtail.admin.ui.tables import LiveStatusTagColumn
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.admin.ui.tables import StatusTagColumn
+from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
 
+from wagtail_distmark.campaigns.copying import copy_view
 from wagtail_distmark.campaigns.forms import LocalCampaignForm
 from wagtail_distmark.campaigns.panels import CampaignEditHandler, ZonesPanel
+from wagtail_distmark.campaigns.status import campaign_status, change_request, with_campaign_status
 from wagtail_distmark.models import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.rules.policies import RulesPolicyMixin, ScopedUrlsMixin
+from wagtail_distmark.rules.scope import get_scope
 
 
-class BrandTemplateViewSet(RulesPolicyMixin, SnippetViewSet):
+class BrandTemplateViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
+    """HQ's; a unit's choosers offer only the templates available to one of its units."""
+
     model = BrandTemplate
     icon = "doc-full"
     menu_label = _("Brand templates")
@@ -58,21 +63,67 @@ class BrandTemplateViewSet(RulesPolicyMixin, SnippetViewSet):
         ]
     )
 
+    def get_chooser_queryset(self, request):
+        if request.user.has_perm("wagtail_distmark.change_brandtemplate"):
+            return BrandTemplate.objects.all()
+        paths = [grant.path for grant in get_scope(request.user).grants]
+        return BrandTemplate.objects.available_under(paths)
 
-class BannedWordViewSet(RulesPolicyMixin, SnippetViewSet):
+
+class BannedWordViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
+    """HQ's list, HQ's alone, in its chooser too: a unit learns that a word is banned when
+    it uses it (the error names the word), never the whole list."""
+
     model = BannedWord
     icon = "warning"
     menu_label = _("Banned words")
 
 
+def status_of(campaign):
+    """The campaign's status, worked out once per listed row."""
+    if not hasattr(campaign, "_distmark_status"):
+        campaign._distmark_status = campaign_status(campaign)
+    return campaign._distmark_status
+
+
+class CampaignEditView(EditView):
+    """Wagtail's snippet editor, saying what the campaign's state means and, when the
+    approver asked for changes, what they asked."""
+
+    template_name = "wagtail_distmark/campaigns/edit.html"
+
+    def get_side_panels(self):
+        return with_campaign_status(super().get_side_panels())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["change_request"] = change_request(self.object)
+        return context
+
+
 class LocalCampaignViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
-    """Every URL with a campaign id answers 404 outside the user's scope."""
+    """Every URL with a campaign id answers 404 outside the user's scope (``URL_RULES``)."""
 
     model = LocalCampaign
     icon = "mail"
     menu_label = _("Local campaigns")
+    edit_view_class = CampaignEditView
+    #: Our own copy view: a new draft of the same unit (``campaigns/copying.py``).
+    copy_view_enabled = True
+    refusals = {
+        "unpublish": _("Only head office may withdraw an approved campaign, and never once it "
+                       "was sent."),
+        "copy": _("You may copy only the campaigns of your own units."),
+        "change": _("You may not change this campaign (a sent campaign stays as it was sent)."),
+        "delete": _("Only a manager of its unit may delete this campaign."),
+    }  # fmt: skip
     list_display = [
-        "name", "unit", "template", "template_state", LiveStatusTagColumn(), "updated_at",
+        "name", "unit", "template", "template_state",
+        StatusTagColumn(
+            "status", label=_("Status"), accessor=lambda c: status_of(c).label,
+            primary=lambda c: status_of(c).primary,
+        ),
+        "updated_at",
     ]  # fmt: skip
     search_fields = ["name", "subject"]
     edit_handler = CampaignEditHandler(
@@ -82,6 +133,10 @@ class LocalCampaignViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
 
     def get_queryset(self, request):
         return LocalCampaign.objects.for_user(request.user).select_related("unit", "template")
+
+    @property
+    def copy_view(self):
+        return copy_view
 
     @property
     def add_view(self):

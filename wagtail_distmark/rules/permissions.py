@@ -18,6 +18,8 @@ PERMISSIONS = {
     "wagtail_distmark.move_orgunit": p.can_move_orgunit,
     "wagtail_distmark.delete_orgunit": p.can_delete_orgunit,
     "wagtail_distmark.manage_members": p.can_manage_members,
+    # The object is a (unit, role) pair: may the user give that role on that unit?
+    "wagtail_distmark.grant_role": p.can_grant_role,
     "wagtail_distmark.delete_membership": p.can_remove_membership,
     # Local campaigns: the object is a campaign, or the unit to create one for.
     "wagtail_distmark.view_localcampaign": p.can_view_campaign,
@@ -29,14 +31,21 @@ PERMISSIONS = {
     # editor shows no Publish button for campaigns, and a campaign is ready to send only if
     # its workflow approved its live revision (LocalCampaign.sending_readiness()).
     "wagtail_distmark.publish_localcampaign": p.can_view_campaign,
+    # Unpublishing withdraws an approved campaign: HQ's decision, never once it was sent.
+    "wagtail_distmark.unpublish_localcampaign": p.can_unpublish_campaign,
+    # A copy is a new draft of the campaign's unit (campaigns/copying.py).
+    "wagtail_distmark.copy_localcampaign": p.can_copy_campaign,
     # Brand templates and banned words: HQ's.
+    "wagtail_distmark.view_brandtemplate": p.can_manage_templates,
     "wagtail_distmark.add_brandtemplate": p.can_manage_templates,
     "wagtail_distmark.change_brandtemplate": p.can_manage_templates,
     "wagtail_distmark.delete_brandtemplate": p.can_manage_templates,
     "wagtail_distmark.publish_brandtemplate": p.can_manage_templates,
+    "wagtail_distmark.unpublish_brandtemplate": p.can_manage_templates,
     "wagtail_distmark.lock_brandtemplate": p.can_manage_templates,
     "wagtail_distmark.unlock_brandtemplate": p.can_manage_templates,
     "wagtail_distmark.use_brandtemplate": p.can_use_template,
+    "wagtail_distmark.view_bannedword": p.can_manage_templates,
     "wagtail_distmark.add_bannedword": p.can_manage_templates,
     "wagtail_distmark.change_bannedword": p.can_manage_templates,
     "wagtail_distmark.delete_bannedword": p.can_manage_templates,

@@ -73,18 +73,85 @@ def is_unit_manager_of(user, unit) -> bool:
 
 @rules.predicate
 def has_grantable_roles(user, unit) -> bool:
-    """Holds a role on the unit that outranks at least one other role."""
+    """May grant at least one role on the unit."""
     if unit is None:
         return any(g.role != UNIT_EDITOR for g in get_scope(user).grants)
     return bool(grantable_roles(user, unit))
 
 
+#: The rules a role hands out on a unit (and on the units below it), compared by
+#: :func:`can_grant_role`. Managing members is left out on purpose: whom a grantee may
+#: appoint is itself limited by this comparison, so it can never exceed the granter's.
+GRANTED_PERMISSIONS = (
+    "wagtail_distmark.view_orgunit",
+    "wagtail_distmark.change_orgunit",
+    "wagtail_distmark.change_orgunit_structure",
+    "wagtail_distmark.add_orgunit",
+    "wagtail_distmark.move_orgunit",
+    "wagtail_distmark.delete_orgunit",
+    "wagtail_distmark.add_localcampaign",
+)
+
+
+def phantom_member(unit, role: str):
+    """A stand-in user holding exactly ``role`` on ``unit``: what would the grant allow?"""
+    from types import SimpleNamespace
+
+    from wagtail_distmark.rules.scope import Grant, Scope
+
+    scope = Scope(grants=(Grant(unit.path, role, getattr(unit, "pk", None)),))
+    return SimpleNamespace(
+        pk=None, is_authenticated=True, is_active=True, is_superuser=False,
+        is_staff=False, _distmark_scope=scope,
+    )  # fmt: skip
+
+
+def granted_targets(unit) -> list:
+    """The unit, and a stand-in for any unit below it (a role covers the subtree)."""
+    below = OrgUnit(
+        path=unit.path + "ZZZZ", depth=getattr(unit, "depth", 0) + 1, kind=OrgUnit.Kind.UNIT
+    )
+    return [unit, below]
+
+
+def permissions_of(user, targets) -> set[tuple[str, int]]:
+    """The (rule name, target index) pairs the named rules allow ``user``."""
+    return {
+        (name, i)
+        for i, target in enumerate(targets)
+        for name in GRANTED_PERMISSIONS
+        if rules.has_perm(name, user, target)
+    }
+
+
+@rules.predicate
+def can_grant_role(user, unit_and_role) -> bool:
+    """May give ``role`` on ``unit``: a role strictly below the user's own there, and
+    everything that role may do on the unit (or below it), the user may do too.
+
+    The second half is computed by asking the named rules for a stand-in member holding
+    only the granted role, so it follows every rule (and a site's overrides) by itself.
+    """
+    if unit_and_role is None:
+        return has_grantable_roles(user, None)
+    unit, role = unit_and_role
+    if role not in Membership.RANKS:
+        return False
+    if get_scope(user).is_superuser:
+        return True
+    if Membership.RANKS[role] not in _ranks_below(user, unit):
+        return False
+    targets = granted_targets(unit)
+    granted = permissions_of(phantom_member(unit, role), targets)
+    return granted <= permissions_of(user, targets)
+
+
 @rules.predicate
 def outranks_membership(user, membership) -> bool:
-    """May remove this membership: it is in scope and below the user's own rank there."""
+    """May remove this membership: its role is one the user may grant on its unit."""
     if membership is None:
         return has_grantable_roles(user, None)
-    return Membership.RANKS[membership.role] in _ranks_below(user, membership.unit)
+    return rules.has_perm("wagtail_distmark.grant_role", user, (membership.unit, membership.role))
 
 
 def _ranks_below(user, unit) -> set:
@@ -93,11 +160,12 @@ def _ranks_below(user, unit) -> set:
 
 
 def grantable_roles(user, unit) -> list[str]:
-    """Roles the user may grant on ``unit``: strictly below their best role there."""
-    if get_scope(user).is_superuser:
-        return list(Membership.Role)
-    ranks = _ranks_below(user, unit)
-    return [role for role in Membership.Role if Membership.RANKS[role] in ranks]
+    """Roles the user may grant on ``unit`` (the ``grant_role`` rule, role by role)."""
+    return [
+        role
+        for role in Membership.Role
+        if rules.has_perm("wagtail_distmark.grant_role", user, (unit, role))
+    ]
 
 
 def editable_fields(user, unit) -> tuple[str, ...] | str:
@@ -137,6 +205,11 @@ def is_unsent(user, campaign) -> bool:
 
 
 @rules.predicate
+def is_hq_admin_of_its_unit(user, obj) -> bool:
+    return _covered(user, unit_of(obj), (HQ_ADMIN,))
+
+
+@rules.predicate
 def is_hq_admin_anywhere(user) -> bool:
     return get_scope(user).has_role(HQ_ADMIN)
 
@@ -169,6 +242,8 @@ can_view_campaign = is_distmark_superuser | has_role_on_its_unit
 can_add_campaign = is_distmark_superuser | has_role_on_its_unit
 can_change_campaign = (is_distmark_superuser | has_role_on_its_unit) & is_unsent
 can_delete_campaign = is_distmark_superuser | manages_its_unit
+can_unpublish_campaign = (is_distmark_superuser | is_hq_admin_of_its_unit) & is_unsent
+can_copy_campaign = can_add_campaign  # the copy is a new campaign of the same unit
 can_manage_templates = is_distmark_superuser | is_hq_admin_anywhere
 can_use_template = is_distmark_superuser | may_use_template
 

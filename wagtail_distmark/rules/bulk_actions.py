@@ -1,0 +1,43 @@
+"""Wagtail's snippet bulk actions (``/admin/bulk/<app>/<model>/<action>/?id=…``), scoped.
+
+Wagtail's confirmation page names every object whose id is in the URL, listing the ones the
+user may not act on as "no access"; here an id outside the user's scope is ignored as if it
+did not exist (404 when none is left), and the rule of the action is asked per object.
+"""
+
+from django.http import Http404
+from django.utils.functional import classproperty
+from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
+from wagtail.snippets.models import get_snippet_models
+
+from wagtail_distmark.rules.policies import ScopedUrlsMixin
+
+
+def scoped_snippet_models() -> list:
+    """The snippet models whose viewsets answer through our rules (``ScopedUrlsMixin``)."""
+    return [
+        model
+        for model in get_snippet_models()
+        if isinstance(getattr(model, "snippet_viewset", None), ScopedUrlsMixin)
+    ]
+
+
+class ScopedBulkActionMixin:
+    def in_scope(self):
+        return self.model.snippet_viewset.scoped_queryset(self.request)
+
+    def get_queryset(self, model, object_ids):  # an instance method here: it needs the user
+        ids = [pk for pk in object_ids if str(pk).isdigit()]  # a crafted id is not a 500
+        objects = list(self.in_scope().filter(pk__in=ids))
+        if not objects:
+            raise Http404
+        return objects
+
+    def get_all_objects_in_listing_query(self, parent_id):
+        return self.in_scope().values_list("pk", flat=True)
+
+
+class ScopedDeleteBulkAction(ScopedBulkActionMixin, DeleteBulkAction):
+    @classproperty
+    def models(cls):
+        return scoped_snippet_models()
