@@ -149,3 +149,39 @@ def test_demo_installs_the_approval_workflow_with_a_campaign_in_review(capsys):
     assert [u.username for u in state.approvers()] == ["manager"]
     assert LocalCampaign.get_default_workflow().name == "Local campaign approval"
     assert "waits for the store manager's approval" in capsys.readouterr().out
+
+
+def test_demo_template_images_are_in_the_brand_library_for_every_unit(capsys, client):
+    """After an editor replaces a template's hero, they can choose the original again; a
+    demo loaded before the images moved gets them moved on the next load."""
+    from django.urls import reverse
+    from wagtail.images import get_image_model
+    from wagtail.models import Collection
+
+    from wagtail_distmark.library.files import visible_files
+    from wagtail_distmark.models import BrandCollection, BrandTemplate
+
+    Image = get_image_model()
+    load(capsys)
+    titles = ("Maison Lumière logo", "Autumn candles", "Store opening", "Candle workshop")
+    root = Collection.get_first_root_node()
+    Image.objects.filter(title__in=titles).update(collection=root)  # an earlier demo's layout
+    load(capsys)
+    template_images = Image.objects.filter(title__in=titles)
+    assert template_images.count() == 4
+    assert not Image.objects.filter(collection=root).exists()
+    for image in template_images:
+        brand = BrandCollection.objects.get(collection=image.collection)
+        assert not brand.units.exists()  # the whole network
+    hero_id = (
+        BrandTemplate.objects.get(name="Seasonal promotion").body[1].value["content"]["image"].pk
+    )
+    for username in ("editor", "manager2"):
+        user = get_user_model().objects.get(username=username)
+        choosable = visible_files(user, Image)
+        assert set(template_images) <= set(choosable), username
+        client.force_login(user)
+        chosen = client.get(reverse("wagtailimages_chooser:chosen", args=[hero_id]))
+        assert chosen.status_code == 200, username
+        html = client.get(reverse("wagtailimages_chooser:choose"), {"q": "Autumn"}).content
+        assert b"Autumn candles" in html, username

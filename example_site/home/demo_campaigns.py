@@ -8,8 +8,8 @@ from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw
 from wagtail.images import get_image_model
-from wagtail.models import Collection
 
+from home.demo_library import brand_collection
 from wagtail_distmark.blocks import zone_data as zone
 from wagtail_distmark.models import BrandTemplate, ImageUsageRights, LocalCampaign, OrgUnit
 
@@ -19,17 +19,21 @@ LEGAL = (
 )
 
 
-def demo_image(title: str, colour: str, size=(1200, 600)):
-    """A generated picture (no binary files in the repository), created once."""
+def demo_image(title: str, colour: str, collection, size=(1200, 600)):
+    """A generated picture (no binary files in the repository), created once in ``collection``
+    of the brand library, so that units can choose it again after replacing it in a campaign.
+    Moved there if an earlier demo left it elsewhere (Wagtail's root collection)."""
     Image = get_image_model()
     existing = Image.objects.filter(title=title).first()
     if existing:
+        if existing.collection_id != collection.pk:
+            existing.collection = collection
+            existing.save(update_fields=["collection"])
         return existing
     picture = PILImage.new("RGB", size, colour)
     ImageDraw.Draw(picture).text((40, size[1] // 2 - 10), title, fill="white")
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
-    collection = Collection.get_first_root_node()
     filename = f"{title.lower().replace(' ', '-')}.png"
     return Image.objects.create(
         title=title, file=ImageFile(buffer, name=filename), collection=collection
@@ -157,11 +161,12 @@ def templates_data(images):
 
 def load() -> list[str]:
     """Create or update the demo templates and two campaigns of the Lyon store."""
+    logos, photos = brand_collection("Logos"), brand_collection("Photography")
     images = {
-        "logo": demo_image("Maison Lumière logo", "#1d4e89", (600, 200)),
-        "autumn": demo_image("Autumn candles", "#b5562b"),
-        "opening": demo_image("Store opening", "#2b7a5b"),
-        "workshop": demo_image("Candle workshop", "#6b4c9a"),
+        "logo": demo_image("Maison Lumière logo", "#1d4e89", logos, (600, 200)),
+        "autumn": demo_image("Autumn candles", "#b5562b", photos),
+        "opening": demo_image("Store opening", "#2b7a5b", photos),
+        "workshop": demo_image("Candle workshop", "#6b4c9a", photos),
     }
     templates = {}
     for data in templates_data(images):
