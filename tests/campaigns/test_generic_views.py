@@ -7,6 +7,7 @@ a new draft and never touches the original; unpublishing is HQ's.
 
 import pytest
 import rules
+from django.test import Client
 from django.urls import URLPattern, path, reverse
 from wagtail.models import Revision
 from wagtail.snippets.models import get_snippet_models
@@ -24,6 +25,14 @@ from wagtail_distmark.rules.policies import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def stranger(net):
+    """Another region's store manager, in a browser of their own (no one else's messages)."""
+    client = Client()
+    client.force_login(net.users["manager_c"])
+    return client
+
 
 NAME = "Autumn in Lyon"
 
@@ -112,7 +121,7 @@ def campaign_urls(campaign):
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_every_campaign_url_is_a_404_for_another_region(net, client_for, approved, method):
     before = state(approved)
-    client = client_for(net.users["manager_c"])
+    client = stranger(net)
     data = {**edit_form_data(approved), "action-publish": "1"}
     for name, url in campaign_urls(approved).items():
         response = getattr(client, method)(url, data) if method == "post" else client.get(url)
@@ -169,7 +178,7 @@ def test_a_crafted_copy_post_never_saves_into_the_original(net, client_for, appr
 
 
 def test_another_region_cannot_copy(net, client_for, campaign):
-    client = client_for(net.users["manager_c"])
+    client = stranger(net)
     for response in (client.get(snippet_url("copy", campaign.pk)),
                      client.post(snippet_url("copy", campaign.pk))):  # fmt: skip
         assert response.status_code == 404
