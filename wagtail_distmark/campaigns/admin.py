@@ -90,8 +90,6 @@ class CampaignEditView(EditView):
     """Wagtail's snippet editor, saying what the campaign's state means and, when the
     approver asked for changes, what they asked."""
 
-    template_name = "wagtail_distmark/campaigns/edit.html"
-
     def get_side_panels(self):
         return with_campaign_status(super().get_side_panels())
 
@@ -108,6 +106,7 @@ class LocalCampaignViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     icon = "mail"
     menu_label = _("Local campaigns")
     edit_view_class = CampaignEditView
+    edit_template_name = "wagtail_distmark/campaigns/edit.html"
     #: Our own copy view: a new draft of the same unit (``campaigns/copying.py``).
     copy_view_enabled = True
     refusals = {

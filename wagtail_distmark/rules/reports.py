@@ -46,9 +46,15 @@ def in_scope(queryset, user, content_type_field: str, object_id_field: str):
     return queryset
 
 
+def is_generic_log(log_model) -> bool:
+    """Logs any model by content type and id (ModelLogEntry); PageLogEntry logs pages."""
+    names = {field.name for field in log_model._meta.get_fields()}
+    return {"content_type", "object_id"} <= names
+
+
 def visible_log_entries(log_model, user):
     entries = log_model.objects.viewable_by_user(user)
-    if not hasattr(log_model, "content_type"):  # not a generic log (e.g. a custom one)
+    if not is_generic_log(log_model):
         return entries
     return in_scope(entries, user, "content_type", "object_id")
 
@@ -77,9 +83,7 @@ class ScopedLogEntriesView(LogEntriesView):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        if queryset.model not in log_action_registry.get_log_entry_models():
-            return queryset
-        if not hasattr(queryset.model, "content_type"):
+        if not is_generic_log(queryset.model):
             return queryset
         return in_scope(queryset, self.request.user, "content_type", "object_id")
 
