@@ -325,7 +325,7 @@ def test_unit_manager_cannot_grant_their_own_role(net, client_for):
         {"role": "unit_manager", "existing_user": "outsider"},
     )
     assert response.status_code == 200
-    assert "Select a valid choice" in response.content.decode()
+    assert "You may not make anyone Unit manager of Store A" in response.content.decode()
     assert not Membership.objects.filter(user=net.users["outsider"]).exists()
 
 
@@ -348,11 +348,11 @@ def test_add_member_errors_are_clear_and_save_nothing(net, client_for):
     target = url("add_member", net.units["a"].pk)
     cases = [
         ({"role": "unit_editor"}, "Name an existing user or fill in a new user."),
-        ({"role": "unit_editor", "existing_user": "nobody"}, "No user has this username"),
+        ({"role": "unit_editor", "existing_user": "nobody"}, "No user you may add here has this"),
         ({"role": "unit_editor", "existing_user": "editor_a"}, "already has a role on Store A"),
         ({"role": "unit_editor", "username": "x2"}, "This field is required for a new user."),
         ({"role": "unit_editor", "username": "hq", "email": "a@b.c", "password": "Zq9!long-pw"},
-         "A user with this username already exists."),
+         "This username is not available; choose another."),
         ({"role": "unit_editor", "username": "x3", "email": "x3@b.c", "password": "123"},
          "This password is too short."),
     ]  # fmt: skip

@@ -17,7 +17,7 @@ def user(*grants, superuser=False):
 
 
 def unit(path):
-    return SimpleNamespace(path=path, LOCALLY_EDITABLE_FIELDS=OrgUnit.LOCALLY_EDITABLE_FIELDS)
+    return OrgUnit(path=path, depth=len(path) // OrgUnit.steplen)
 
 
 def test_view_covers_the_subtree_of_a_membership_but_not_its_parent_or_siblings():
@@ -110,3 +110,40 @@ def test_anonymous_and_inactive_users_have_an_empty_scope():
     assert get_scope(anonymous).grants == ()
     assert get_scope(inactive).grants == ()
     assert get_scope(None).q().children == [("pk__in", [])]
+
+
+def test_a_grant_never_hands_out_what_the_granter_cannot_do():
+    """Issue 9, break 4: a regional manager may not change their region's profile, so may not
+    make someone unit manager of the region (who could); on a store they may."""
+    regional = user((NORTH, "regional_manager"))
+    assert not predicates.can_grant_role(regional, (unit(NORTH), "unit_manager"))
+    assert predicates.can_grant_role(regional, (unit(NORTH), "unit_editor"))
+    assert predicates.can_grant_role(regional, (unit(STORE_A), "unit_manager"))
+    assert not predicates.can_grant_role(regional, (unit(STORE_C), "unit_editor"))
+    assert predicates.grantable_roles(regional, unit(NORTH)) == ["unit_editor"]
+
+
+def test_grant_rule_follows_a_sites_override_of_the_rules(monkeypatch):
+    """Computed from the rules themselves: if unit managers lose the profile, the regional
+    manager may appoint one on the region again."""
+    import rules
+
+    regional = user((NORTH, "regional_manager"))
+    assert not predicates.can_grant_role(regional, (unit(NORTH), "unit_manager"))
+    rules.set_perm("wagtail_distmark.change_orgunit", predicates.can_change_orgunit_structure)
+    try:
+        assert predicates.can_grant_role(regional, (unit(NORTH), "unit_manager"))
+    finally:
+        rules.set_perm("wagtail_distmark.change_orgunit", predicates.can_change_orgunit)
+
+
+def test_removing_a_role_needs_the_right_to_grant_it():
+    regional = user((NORTH, "regional_manager"))
+    on_region = SimpleNamespace(role="unit_manager", unit=unit(NORTH))
+    on_store = SimpleNamespace(role="unit_manager", unit=unit(STORE_A))
+    assert not predicates.can_remove_membership(regional, on_region)
+    assert predicates.can_remove_membership(regional, on_store)
+
+
+def test_unknown_role_is_never_grantable():
+    assert not predicates.can_grant_role(user((HQ, "hq_admin")), (unit(STORE_A), "owner"))

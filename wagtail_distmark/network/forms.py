@@ -113,10 +113,23 @@ class MoveForm(forms.Form):
         )
 
 
-class AddMemberForm(forms.Form):
-    """Give a role on a unit to an existing user, or to a new user created here."""
+class RoleField(forms.ChoiceField):
+    """Offers the grantable roles, but accepts any role name, so that the form's own
+    ``clean_role`` refuses an ungrantable one with a message that says why."""
 
-    role = forms.ChoiceField(label=_("Role"))
+    def valid_value(self, value):
+        return value in Membership.RANKS
+
+
+class AddMemberForm(forms.Form):
+    """Give a role on a unit to an existing user, or to a new user created here.
+
+    Both halves ask the rules: ``grant_role`` for the role on this unit, ``attach_user`` for
+    the account. An account the user may not attach gets the same answer as one that does not
+    exist, so the form never tells who has an account elsewhere on the site.
+    """
+
+    role = RoleField(label=_("Role"))
     existing_user = forms.CharField(
         label=_("Existing user"),
         required=False,
@@ -131,14 +144,28 @@ class AddMemberForm(forms.Form):
     )
 
     NEW_USER_FIELDS = ("username", "email", "first_name", "last_name", "password")
+    #: The one answer for "no such account" and "an account you may not attach".
+    NOT_FOUND = _("No user you may add here has this username or e-mail address.")
 
     def __init__(self, *args, unit: OrgUnit, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.unit = unit
+        self.unit, self.granter = unit, user
         labels = dict(Membership.Role.choices)
         self.fields["role"].choices = [
             (role, labels[role]) for role in predicates.grantable_roles(user, unit)
         ]
+
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        if not self.granter.has_perm("wagtail_distmark.grant_role", (self.unit, role)):
+            raise forms.ValidationError(
+                _(
+                    "You may not make anyone %(role)s of %(unit)s: that role may do things "
+                    "here that you may not."
+                )
+                % {"role": Membership.Role(role).label, "unit": self.unit}
+            )
+        return role
 
     def clean(self):
         data = super().clean()
@@ -157,26 +184,29 @@ class AddMemberForm(forms.Form):
 
     def find_existing_user(self, identifier: str):
         User = get_user_model()
-        matches = list(
-            User.objects.filter(Q(username__iexact=identifier) | Q(email__iexact=identifier))[:2]
-        )
-        if not matches:
-            self.add_error("existing_user", _("No user has this username or e-mail address."))
+        matches = User.objects.filter(Q(username__iexact=identifier) | Q(email__iexact=identifier))
+        attachable = [
+            account
+            for account in matches[:10]
+            if self.granter.has_perm("wagtail_distmark.attach_user", account)
+        ]
+        if not attachable:
+            self.add_error("existing_user", self.NOT_FOUND)
             return None
-        if len(matches) > 1:
+        if len(attachable) > 1:
             self.add_error(
                 "existing_user",
                 _("Several users share this e-mail address; enter the username instead."),
             )
             return None
-        if Membership.objects.filter(user=matches[0], unit=self.unit).exists():
+        if Membership.objects.filter(user=attachable[0], unit=self.unit).exists():
             self.add_error(
                 "existing_user",
                 _("%(user)s already has a role on %(unit)s; remove it first to change it.")
-                % {"user": matches[0], "unit": self.unit},
+                % {"user": attachable[0], "unit": self.unit},
             )
             return None
-        return matches[0]
+        return attachable[0]
 
     def check_new_user(self, data):
         User = get_user_model()
@@ -184,7 +214,8 @@ class AddMemberForm(forms.Form):
             if not data.get(name):
                 self.add_error(name, _("This field is required for a new user."))
         if data.get("username") and User.objects.filter(username__iexact=data["username"]).exists():
-            self.add_error("username", _("A user with this username already exists."))
+            # Said without confirming who has the name: usernames are unique site-wide.
+            self.add_error("username", _("This username is not available; choose another."))
         if data.get("password"):
             candidate = User(username=data.get("username", ""), email=data.get("email", ""))
             try:

@@ -21,6 +21,8 @@ PERMISSIONS = {
     # The object is a (unit, role) pair: may the user give that role on that unit?
     "wagtail_distmark.grant_role": p.can_grant_role,
     "wagtail_distmark.delete_membership": p.can_remove_membership,
+    # The object is an existing user account to give a role to.
+    "wagtail_distmark.attach_user": p.can_attach_account,
     # Local campaigns: the object is a campaign, or the unit to create one for.
     "wagtail_distmark.view_localcampaign": p.can_view_campaign,
     "wagtail_distmark.add_localcampaign": p.can_add_campaign,

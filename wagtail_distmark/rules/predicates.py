@@ -154,6 +154,31 @@ def outranks_membership(user, membership) -> bool:
     return rules.has_perm("wagtail_distmark.grant_role", user, (membership.unit, membership.role))
 
 
+def has_site_wide_access(account) -> bool:
+    """Staff, superuser, or rights through Wagtail's groups: an account of the whole site."""
+    return (
+        account.is_superuser
+        or account.is_staff
+        or account.groups.exists()
+        or account.user_permissions.exists()
+    )
+
+
+@rules.predicate
+def can_attach_account(user, account) -> bool:
+    """May give a role to this existing account: every unit it already belongs to lies in
+    the user's scope. An account with no membership may be attached, unless it is an
+    account of the whole site (staff, superuser, Wagtail groups): those only by HQ."""
+    scope = get_scope(user)
+    if account is None or scope.is_superuser:
+        return scope.is_superuser or has_grantable_roles(user, None)
+    if has_site_wide_access(account):
+        return scope.has_role(HQ_ADMIN)
+    prefixes = scope.prefixes()
+    paths = Membership.objects.filter(user=account).values_list("unit__path", flat=True)
+    return all(any(path.startswith(prefix) for prefix in prefixes) for path in paths)
+
+
 def _ranks_below(user, unit) -> set:
     best = get_scope(user).best_rank_on(unit.path)
     return {rank for rank in Membership.RANKS.values() if rank < best}
