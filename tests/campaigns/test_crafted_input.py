@@ -4,6 +4,7 @@ and nothing saved (issue 9, break 6)."""
 import json
 
 import pytest
+from django.urls import reverse
 from wagtail.test.utils.form_data import rich_text
 
 from tests.campaigns.test_admin import snippet_url, start
@@ -129,3 +130,133 @@ def test_crafted_input_is_refused_without_a_500(
     assert response.status_code == 200, response.content.decode()[:3000]
     assert "could not be saved due to errors" in response.content.decode()
     assert campaign.revisions.count() == revisions
+
+
+def zone_keys(data, zone_id):
+    return [key for key in data if key == f"zone_{zone_id}" or key.startswith(f"zone_{zone_id}-")]
+
+
+@pytest.mark.parametrize(
+    "dropped",
+    [
+        lambda data: zone_keys(data, "hero"),  # the whole zone
+        lambda data: zone_keys(data, "text"),
+        lambda data: zone_keys(data, "grid"),
+        lambda data: ["zone_hero-heading"],  # one field of it
+        lambda data: ["zone_grid-products-0-value-product"],
+        lambda data: ["zone_grid-products-0-deleted"],
+    ],
+)
+@pytest.mark.parametrize("action", ["", "action-submit"])
+def test_a_post_without_a_zones_fields_is_refused_not_emptied(
+    net, client_for, campaign, product, image, dropped, action
+):
+    client = client_for(net.users["manager_a"])
+    before = campaign.latest_revision_id
+    data = valid_data(campaign, product, image)
+    for key in dropped(data):
+        del data[key]
+    if action:
+        data[action] = "1"
+    response = post(client, campaign, data)
+    assert response.status_code == 200
+    assert "were missing from the form" in response.content.decode().replace("&#x27;", "'")
+    assert campaign.revisions.count() == 1
+    campaign.refresh_from_db()
+    assert campaign.latest_revision_id == before
+
+
+def test_the_error_is_shown_once_on_the_zone_at_fault(net, client_for, campaign, product, image):
+    client = client_for(net.users["manager_a"])
+    data = {**valid_data(campaign, product, image), "zone_hero-image": "987654"}
+    html = post(client, campaign, data).content.decode().replace("&#x27;", "'")
+    message = "The chosen image does not exist (any more): choose another."
+    assert f'<p class="error-message distmark-zone__error" role="alert"><span>{message}' in html
+    zone = html.split('id="zone_hero"')[0].rsplit("<section", 1)[-1]
+    assert message in zone  # in the hero's section, above its input
+    assert html.count(message) == 1  # not repeated by the zone's widget
+    assert campaign.revisions.count() == 1
+
+
+def test_a_link_to_a_missing_page_is_refused_with_its_reason(
+    net, client_for, campaign, product, image
+):
+    client = client_for(net.users["manager_a"])
+    data = {**valid_data(campaign, product, image), "zone_text": link_to_page("abc")}
+    html = post(client, campaign, data).content.decode()
+    assert "A link points to a page or a file that does not exist" in html
+    assert campaign.revisions.count() == 1
+
+
+def store_bad_link(campaign):
+    """A value saved before links were checked (or written by a script)."""
+    body = [dict(child) for child in campaign.body.raw_data]
+    body[1]["value"] = '<p>See <a linktype="page" id="abc">our page</a> and more</p>'
+    campaign.body = body
+    campaign.save()
+    campaign.save_revision()
+
+
+def test_a_stored_bad_link_does_not_lock_anyone_out(net, client_for, campaign, settings):
+    store_bad_link(campaign)
+    for username in ("manager_a", "editor_a", "regional_north"):
+        client = client_for(net.fresh(username))
+        response = client.get(snippet_url("edit", campaign.pk))
+        assert response.status_code == 200, username
+        html = response.content.decode()
+        assert "pointed to a page or a file that does not exist; it was removed" in html
+        assert "our page" in html  # the text itself is kept
+    email = campaign.compile(base_url="https://brand.example").personalise({})
+    assert "our page" in email.html and 'id="abc"' not in email.html
+
+
+def test_a_stored_bad_link_previews_and_sends_a_test(net, client_for, campaign, mailoutbox):
+    store_bad_link(campaign)
+    client = client_for(net.users["manager_a"])
+    test_url = reverse("wagtail_distmark:campaign_test_email", args=[campaign.pk])
+    assert client.post(test_url).status_code == 302
+    assert "our page" in mailoutbox[0].alternatives[0][0]
+
+
+def test_a_draft_without_an_image_previews_and_sends_a_test(
+    net, client_for, campaign, product, image, mailoutbox
+):
+    """Drafts skip "required": what they lack must not crash the preview or the test."""
+    client = client_for(net.users["manager_a"])
+    data = {**valid_data(campaign, product, image), "zone_hero-image": ""}
+    assert client.post(snippet_url("preview_on_edit", campaign.pk), data).status_code == 200
+    preview = client.get(snippet_url("preview_on_edit", campaign.pk))
+    assert preview.status_code == 200 and "Autumn is here" in preview.content.decode()
+    assert post(client, campaign, data).status_code == 302  # a draft may lack it
+    test_url = reverse("wagtail_distmark:campaign_test_email", args=[campaign.pk])
+    assert client.post(test_url).status_code == 302
+    assert "Autumn is here" in mailoutbox[0].alternatives[0][0]
+
+
+@pytest.mark.parametrize("case", ["count text", "image id text", "broken rich text json"])
+def test_a_preview_get_after_a_crafted_preview_post(
+    net, client_for, campaign, product, image, case
+):
+    client = client_for(net.users["manager_a"])
+    url = snippet_url("preview_on_edit", campaign.pk)
+    data = {**valid_data(campaign, product, image), **CRAFTED[case]}
+    answer = client.post(url, data)
+    assert answer.status_code == 200 and answer.json()["is_valid"] is False
+    assert client.get(url).status_code == 200
+
+
+def test_line_breaks_in_merged_values_never_reach_a_header(net, client_for, campaign, mailoutbox):
+    store = net.units["a"]
+    store.name = "Store A\r\nBcc: everyone@example.com"
+    store.sender_name = "Store A\nX-Evil: 1"
+    store.sender_email = "store-a@example.com"
+    store.save()
+    client = client_for(net.users["manager_a"])
+    test_url = reverse("wagtail_distmark:campaign_test_email", args=[campaign.pk])
+    assert client.post(test_url).status_code == 302
+    message = mailoutbox[0]
+    assert message.subject == "[Test] News from Store A  Bcc: everyone@example.com"
+    assert message.recipients() == [net.users["manager_a"].email]
+    assert "\n" not in message.from_email and "X-Evil" not in message.message()
+    headers = message.message().as_string().split("\n\n", 1)[0]
+    assert not any(line.startswith(("Bcc", "X-Evil")) for line in headers.splitlines())

@@ -19,7 +19,7 @@ from wagtail import blocks
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from wagtail_distmark.blocks import ZonePolicy
-from wagtail_distmark.campaigns.posted import ZoneField, repaired
+from wagtail_distmark.campaigns.posted import ZoneField, repaired, zone_messages
 
 
 @dataclass
@@ -96,8 +96,8 @@ class LocalCampaignForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         # The stored body is never read from the request: it is rebuilt from the zones.
         self.fields["body"] = forms.CharField(required=False, widget=forms.HiddenInput)
-        #: Messages of the zones' limits, by field name, shown by the zones panel.
-        self.zone_messages: dict[str, list[str]] = {}
+        #: Notices about a zone's saved content (a broken link removed), by field name.
+        self.zone_notices: dict[str, list[str]] = {}
         self.zone_views = self.build_zone_fields()
 
     @property
@@ -124,9 +124,17 @@ class LocalCampaignForm(WagtailAdminModelForm):
                 initial=initial,
             )  # fmt: skip
             if repaired(block, initial)[1]:  # saved before links were checked: say so
-                self.zone_messages[name] = [broken_link_message()]
+                self.zone_notices[name] = [broken_link_message()]
             views.append(ZoneView(zone, name))
         return views
+
+    def zone_errors(self, field_name: str) -> list[str]:
+        """The messages the zones panel shows above a zone's input, each once."""
+        messages = list(self.zone_notices.get(field_name, []))
+        if self.is_bound:
+            for error in self.errors.as_data().get(field_name, []):
+                messages += zone_messages(error)
+        return list(dict.fromkeys(messages))
 
     def clean_name(self):
         return refuse_line_breaks(self.cleaned_data["name"])
@@ -195,7 +203,6 @@ class LocalCampaignForm(WagtailAdminModelForm):
                     _("%(zone)s: %(errors)s") % {"zone": view.label, "errors": " ".join(messages)},
                 )
             else:
-                self.zone_messages[view.field_name] = messages
                 self.add_error(
                     view.field_name, zone_field_error(self.fields[view.field_name], messages)
                 )

@@ -39,7 +39,7 @@ class ZonesPanel(Panel):
                 {
                     "view": view,
                     "field": self.form[view.field_name] if view.field_name else None,
-                    "errors": self.form.zone_messages.get(view.field_name, []),
+                    "errors": self.form.zone_errors(view.field_name) if view.field_name else [],
                     "html": self.zone_html(view.zone, context) if view.locked else "",
                     "height": PREVIEW_HEIGHTS.get(view.zone.block_type, 12),
                 }

@@ -13,7 +13,9 @@ import json
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.utils.translation import gettext as _
+from django.forms.utils import ErrorList
 from wagtail import blocks
+from wagtail.blocks.base import get_error_json_data
 
 from wagtail_distmark.blocks.email import without_broken_references
 
@@ -171,7 +173,26 @@ class ZoneWidget(blocks.BlockWidget):
         if isinstance(value, UnreadableZone):
             value = self.fallback
         value, _changed = repaired(self.block_def, value)
+        if errors:  # the zone's own messages are shown once, by the zones panel
+            errors = ErrorList([NestedErrors(errors.as_data()[0])])
         return super().render_with_errors(name, value, attrs, errors, renderer)
+
+
+def zone_messages(error) -> list[str]:
+    """A zone error's own messages (not those of the fields inside it)."""
+    return list(get_error_json_data(error).get("messages", []))
+
+
+class NestedErrors(ValidationError):
+    """A zone's error as its widget shows it: the errors of the fields inside the zone, and
+    the zone marked invalid; the zone's own messages are left to the panel."""
+
+    def __init__(self, error: ValidationError):
+        super().__init__(" ".join(zone_messages(error)))  # one message: keeps this class
+        self.data = get_error_json_data(error)
+
+    def as_json_data(self):
+        return {**self.data, "messages": []}
 
 
 class ZoneField(blocks.BlockField):

@@ -1,5 +1,7 @@
 """ "Send me a test e-mail": the campaign as its unit would send it, to the current user only."""
 
+import copy
+
 from django.core.mail import EmailMultiAlternatives
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -7,8 +9,19 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from wagtail.admin import messages
 
+from wagtail_distmark import conf
+from wagtail_distmark.email.render import one_line
 from wagtail_distmark.models import LocalCampaign
 from wagtail_distmark.models.campaigns import preview_links, sender_address
+
+
+def header_safe_unit(unit):
+    """The unit with line breaks taken out of what goes into headers (a profile saved
+    before they were refused must not add a header, nor crash the send)."""
+    unit = copy.copy(unit)
+    for field in ("name", "sender_name", "sender_email", "reply_to"):
+        setattr(unit, field, one_line(getattr(unit, field, "") or ""))
+    return unit
 
 
 def send_test_email(campaign: LocalCampaign, user, base_url: str) -> None:
@@ -18,12 +31,13 @@ def send_test_email(campaign: LocalCampaign, user, base_url: str) -> None:
         {"first_name": user.first_name, "last_name": user.last_name, "email": user.email},
         preview_links(),
     )
+    unit = header_safe_unit(campaign.unit)
     message = EmailMultiAlternatives(
-        subject=_("[Test] %(subject)s") % {"subject": email.subject},
+        subject=one_line(_("[Test] %(subject)s") % {"subject": email.subject}),
         body=email.text,
-        from_email=sender_address(campaign.template, campaign.unit),
+        from_email=sender_address(campaign.template, unit),
         to=[user.email],
-        reply_to=[campaign.unit.reply_to] if campaign.unit.reply_to else None,
+        reply_to=unit.reply_to_addresses(),
     )
     message.attach_alternative(email.html, "text/html")
     message.send()
@@ -36,7 +50,8 @@ def test_email_view(request, pk):
         messages.error(request, _("Your account has no e-mail address to send the test to."))
         return redirect(edit_url)
     if request.method == "POST":
-        send_test_email(campaign, request.user, request.build_absolute_uri("/"))
+        base_url = conf.get_base_url() or request.build_absolute_uri("/")
+        send_test_email(campaign, request.user, base_url)
         messages.success(
             request, _("A test of “%(name)s” was sent to %(email)s.")
             % {"name": campaign, "email": request.user.email},

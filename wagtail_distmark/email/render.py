@@ -7,6 +7,7 @@ revision and unit); ``CompiledEmail.personalise()`` is a join over precomputed p
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -34,10 +35,20 @@ class CompiledEmail:
     def personalise(self, contact=None, links: Mapping[str, str] | None = None) -> PersonalEmail:
         values = {**self.base_values, **contact_values(contact), **(links or {})}
         return PersonalEmail(
-            subject=self.subject.render(values),
+            subject=one_line(self.subject.render(values)),
             html=self.html.render(values),
             text=self.text.render(values),
         )
+
+
+def one_line(value: str) -> str:
+    """A header value: line breaks and other control characters become spaces (a merged
+    value must never add a header)."""
+    return "".join(" " if is_control(char) else char for char in value).strip()
+
+
+def is_control(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
 
 
 def render_mjml(stream: Iterable, context: EmailContext) -> str:
