@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.utils.translation import gettext as _
 from django.forms.utils import ErrorList
+from django.utils.translation import gettext as _
 from wagtail import blocks
 from wagtail.blocks.base import get_error_json_data
 
