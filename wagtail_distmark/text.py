@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -82,10 +83,40 @@ def look_alike_table() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=8192)
+def fold_char(char: str) -> str:
+    return unicodedata.normalize("NFKC", char).casefold().translate(look_alike_table()).casefold()
+
+
+class Folded(NamedTuple):
+    """A folded text that remembers where each of its characters came from."""
+
+    #: The folded form, searched for banned words.
+    text: str
+    #: The text as a reader sees it (:func:`visible`).
+    shown: str
+    #: For each character of ``text``, the index of the character of ``shown`` it came from.
+    origins: tuple[int, ...]
+
+    def original(self, start: int, end: int) -> str:
+        """The part of ``shown`` that ``text[start:end]`` came from (as the reader sees it)."""
+        return self.shown[self.origins[start] : self.origins[end - 1] + 1]
+
+
+def folded(text: str | None) -> Folded:
+    """:func:`fold`, character by character, keeping where each folded character came from."""
+    shown = visible(text)
+    parts, origins = [], []
+    for index, char in enumerate(shown):
+        part = fold_char(char)
+        parts.append(part)
+        origins.extend([index] * len(part))
+    return Folded("".join(parts), shown, tuple(origins))
+
+
 def fold(text: str | None) -> str:
     """The form banned words are compared on (see the module's docstring)."""
-    plain = unicodedata.normalize("NFKC", visible(text)).casefold()
-    return plain.translate(look_alike_table()).casefold()
+    return folded(text).text
 
 
 def check_length(text: str | None, limit: int | None = None) -> None:
@@ -98,3 +129,10 @@ def check_length(text: str | None, limit: int | None = None) -> None:
             code="too_long",
             params={"count": len(text), "limit": limit},
         )
+
+
+def is_one_of(value: str, allowed: list[str]) -> bool:
+    """``value`` is exactly one of ``allowed``, as composed characters (NFC): a no-break or
+    invisible character makes it another value, a decomposed accent does not."""
+    canonical = {unicodedata.normalize("NFC", choice) for choice in allowed}
+    return unicodedata.normalize("NFC", value or "") in canonical

@@ -5,23 +5,31 @@ POST body says, :func:`check_campaign_body` refuses any addition, removal or reo
 zones, any change to a locked zone and any broken constraint, with one message per zone.
 :func:`effective_body` is what gets rendered: locked zones always come from the live
 template, so an HQ fix reaches every campaign not yet sent.
+
+Texts are judged as a reader sees them (:mod:`wagtail_distmark.text`): limits count visible
+characters, a text of invisible characters is empty, banned words are found on the folded
+form (no invisible characters, any case, look-alike letters folded), and HQ's ``re:``
+patterns run on RE2, an engine in linear time that no pattern can make backtrack.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
+import re2
 from django.core.exceptions import ValidationError
-from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.rich_text import RichText
 
+from wagtail_distmark.blocks.email import html_to_text
 from wagtail_distmark.blocks.zones import ZonePolicy
+from wagtail_distmark.conf import get_max_text_length
+from wagtail_distmark.text import Folded, fold, folded, is_blank, is_one_of, visible_length
 
 
 def leaves(block: blocks.Block, value) -> Iterator[tuple[blocks.Block, object]]:
@@ -37,9 +45,24 @@ def leaves(block: blocks.Block, value) -> Iterator[tuple[blocks.Block, object]]:
 
 
 def as_text(value) -> str | None:
+    """The text a reader sees in a leaf value (a rich text's words without its markup)."""
     if isinstance(value, RichText):
-        return strip_tags(value.source)
+        return html_to_text(value.source)
     return value if isinstance(value, str) else None
+
+
+def raw_length(value) -> int:
+    return len(value.source if isinstance(value, RichText) else value or "")
+
+
+def oversized(block, value) -> bool:
+    """A text longer than ``WAGTAIL_DISTMARK_MAX_TEXT_LENGTH``: judged before any parsing."""
+    limit = get_max_text_length()
+    return any(raw_length(leaf) > limit for _, leaf in leaves(block, value) if as_text_like(leaf))
+
+
+def as_text_like(value) -> bool:
+    return isinstance(value, (str, RichText))
 
 
 def texts(block, value) -> list[str]:
@@ -69,17 +92,17 @@ def constraint_errors(block, value, constraints) -> list[str]:
     """Messages for every limit of a constrained zone that ``value`` breaks."""
     errors = []
     all_texts = texts(block, value)
-    if constraints["required"] and any(not text.strip() for text in all_texts):
+    if constraints["required"] and any(is_blank(text) for text in all_texts):
         errors.append(_("Every text of this zone must be filled in."))
     limit = constraints["max_chars"]
-    if limit and any(len(text) > limit for text in all_texts):
-        longest = max(len(text) for text in all_texts)
+    longest = max((visible_length(text) for text in all_texts), default=0)
+    if limit and longest > limit:
         errors.append(
             _("Texts of this zone are limited to %(limit)d characters (one has %(count)d).")
             % {"limit": limit, "count": longest}
         )
     allowed = [line.strip() for line in (constraints["choices"] or "").splitlines() if line.strip()]
-    if allowed and (primary_text(block, value) or "").strip() not in allowed:
+    if allowed and not is_one_of(primary_text(block, value) or "", allowed):
         errors.append(_("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)})
     errors += number_errors(block, value, constraints["min_value"], constraints["max_value"])
     errors += image_errors(block, value, constraints["collection"])
@@ -134,38 +157,113 @@ def item_errors(block, value, low, high) -> list[str]:
     return []
 
 
-def banned_errors(block, value, patterns: Iterable[re.Pattern]) -> list[str]:
-    found = sorted(
-        {m.group(0) for text in texts(block, value) for p in patterns if (m := p.search(text))}
-    )
-    if not found:
-        return []
-    return [_("These words are not allowed by the brand: %(words)s.") % {"words": ", ".join(found)}]
+@dataclass(frozen=True)
+class Banned:
+    """One entry of HQ's banned-word list, ready to search folded texts."""
+
+    #: The entry as HQ wrote it (shown in messages).
+    entry: str
+    #: The folded word, for a plain word.
+    word: str = ""
+    #: The compiled RE2 pattern, for a ``re:`` entry.
+    pattern: object = None
+
+    def search(self, text: Folded) -> str | None:
+        """The banned part of ``text``, as the reader sees it, or None."""
+        if self.pattern is not None:
+            match = self.pattern.search(text.text)
+            span = match.span() if match and match.end() > match.start() else None
+        else:
+            span = whole_word_at(text.text, self.word)
+        return text.original(*span) if span else None
 
 
-def compile_banned(lines: Iterable[str]) -> list[re.Pattern]:
-    """Banned words (whole words, any case) and ``re:`` patterns from HQ's list."""
-    patterns = []
-    for line in lines:
-        line = line.strip()
-        if line.startswith("re:"):
-            patterns.append(re.compile(line[3:].strip(), re.IGNORECASE))
-        elif line:
-            patterns.append(re.compile(rf"\b{re.escape(line)}\b", re.IGNORECASE))
-    return patterns
+def is_word_char(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] == "_")
+
+
+def whole_word_at(text: str, word: str) -> tuple[int, int] | None:
+    """Where ``word`` occurs in ``text`` as a whole word (``str.find``: no pattern)."""
+    start = text.find(word) if word else -1
+    while start >= 0:
+        end = start + len(word)
+        if not is_word_char(text, start - 1) and not is_word_char(text, end):
+            return start, end
+        start = text.find(word, start + 1)
+    return None
+
+
+def re2_options():
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    options.max_mem = 8 << 20  # a pattern whose program needs more is refused
+    return options
+
+
+def compile_pattern(pattern: str):
+    """An HQ ``re:`` pattern compiled by RE2 (linear time whatever the text).
+
+    Raises:
+        ValueError: for a pattern RE2 cannot run (back-references, look-around, a
+            program too large) or one that matches an empty text, with the reason.
+    """
+    try:
+        compiled = re2.compile(pattern, re2_options())
+    except re2.error as error:
+        reason = error.args[0] if error.args else error
+        reason = reason.decode() if isinstance(reason, bytes) else str(reason)
+        raise ValueError(reason) from error
+    if compiled.search("") is not None:
+        raise ValueError(_("it matches an empty text, so it would ban every text"))
+    return compiled
+
+
+def banned_entry(line: str) -> Banned | None:
+    """One line of HQ's list, or None if it is empty or a pattern RE2 cannot run (one
+    saved before patterns were checked: it is skipped rather than crash every save)."""
+    line = line.strip()
+    if line.startswith("re:"):
+        try:
+            return Banned(line, pattern=compile_pattern(line[3:].strip()))
+        except ValueError:
+            return None
+    word = fold(line).strip()
+    return Banned(line, word=word) if word else None
+
+
+def compile_banned(lines: Iterable[str]) -> list[Banned]:
+    """Banned words (whole words, any case, any look-alike) and ``re:`` patterns."""
+    return [entry for line in lines if (entry := banned_entry(line)) is not None]
+
+
+def banned_in(texts: Iterable[str], banned: Iterable[Banned]) -> list[str]:
+    """The banned words and pattern matches found in ``texts``, sorted."""
+    banned = list(banned)
+    forms = [folded(text) for text in texts if text] if banned else []
+    return sorted({hit for form in forms for entry in banned if (hit := entry.search(form))})
+
+
+def banned_message(found: list[str]) -> str:
+    return _("These words are not allowed by the brand: %(words)s.") % {"words": ", ".join(found)}
+
+
+def banned_errors(block, value, banned: Iterable[Banned]) -> list[str]:
+    found = banned_in(texts(block, value), banned)
+    return [banned_message(found)] if found else []
 
 
 def prep(child) -> object:
     return child.block.get_prep_value(child.value)
 
 
-def check_campaign_body(template_body, campaign_body, banned: Iterable[re.Pattern] = (), unit=None):
+def check_campaign_body(template_body, campaign_body, banned: Iterable[Banned] = (), unit=None):
     """Raise ``StreamBlockValidationError`` if the campaign breaks the template's zones.
 
     Args:
         template_body: the template's StreamValue of :class:`ZoneBlock` values.
         campaign_body: the campaign's StreamValue of e-mail block values.
-        banned: compiled banned-word patterns (:func:`compile_banned`).
+        banned: HQ's banned words, compiled (:func:`compile_banned`).
         unit: the campaign's unit: its images and products must be ones it may use
             (:mod:`wagtail_distmark.campaigns.assets`).
     """
@@ -192,6 +290,9 @@ def zone_errors(zone, child, banned, unit=None) -> list[str]:
         if prep(child) != template_value:
             return [_("This zone is locked by HQ and cannot be changed.")]
         errors = []
+    elif oversized(child.block, child.value):
+        limit = get_max_text_length()
+        return [_("A text of this zone is longer than %(limit)d characters.") % {"limit": limit}]
     else:
         errors = banned_errors(child.block, child.value, banned)
     if policy == ZonePolicy.CONSTRAINED:

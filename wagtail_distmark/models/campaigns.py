@@ -25,9 +25,11 @@ from wagtail.models import (
 )
 
 from wagtail_distmark.blocks import EmailContext, email_blocks, zone_blocks
+from wagtail_distmark.campaigns.zones import banned_in, banned_message, compile_pattern
 from wagtail_distmark.email.merge_tags import validate_merge_tags
 from wagtail_distmark.models.org import OrgUnit, path_and_ancestors
 from wagtail_distmark.models.scoping import UnitScopedQuerySet
+from wagtail_distmark.text import fold, is_blank, visible_length
 
 SAMPLE_CONTACT = {"first_name": "Camille", "last_name": "Martin", "email": "camille@example.com"}
 
@@ -39,7 +41,11 @@ class BannedWord(models.Model):
         _("word or pattern"),
         max_length=200,
         unique=True,
-        help_text=_("A whole word, any case; or 're:' followed by a regular expression."),
+        help_text=_(
+            "A whole word: found in any case, with invisible characters or look-alike letters "
+            "of other scripts. Or 're:' followed by a regular expression (RE2 syntax: no "
+            "back-references or look-around), matched on the text in lower case."
+        ),
     )
 
     class Meta:
@@ -51,13 +57,33 @@ class BannedWord(models.Model):
         return self.text
 
     def clean(self):
-        import re
-
+        self.text = (self.text or "").strip()
+        if len(self.text) > self._meta.get_field("text").max_length:
+            return  # the field's own length error says it; nothing is compiled
         if self.text.startswith("re:"):
             try:
-                re.compile(self.text[3:].strip())
-            except re.error as error:
-                raise ValidationError({"text": _("Not a valid pattern: %s") % error}) from error
+                compile_pattern(self.text[3:].strip())
+            except ValueError as error:
+                raise ValidationError(
+                    {"text": _("This pattern cannot be used: %(reason)s. Patterns run on RE2, "
+                               "which has no back-references or look-around.")
+                     % {"reason": error}}
+                ) from error  # fmt: skip
+        elif not self.key():
+            raise ValidationError({"text": _("A banned word needs visible letters.")})
+        self.refuse_duplicate()
+
+    def key(self) -> str:
+        """What makes two entries the same: the folded word, or the exact pattern."""
+        return self.text if self.text.startswith("re:") else fold(self.text).strip()
+
+    def refuse_duplicate(self):
+        others = BannedWord.objects.exclude(pk=self.pk).values_list("text", flat=True)
+        twin = next((text for text in others if BannedWord(text=text).key() == self.key()), None)
+        if twin is not None:
+            raise ValidationError(
+                {"text": _("“%(word)s” is already banned.") % {"word": twin}}, code="duplicate"
+            )
 
 
 class BrandTemplateQuerySet(models.QuerySet):
@@ -278,6 +304,9 @@ class LocalCampaign(
 
         return compile_banned(BannedWord.objects.values_list("text", flat=True))
 
+    #: The texts besides the body that readers see (customers, or colleagues for the name).
+    TEXT_FIELDS = ("name", "subject", "preheader")
+
     def clean(self):
         super().clean()
         errors = self.header_errors()
@@ -294,24 +323,32 @@ class LocalCampaign(
             raise ValidationError(errors)
 
     def header_errors(self) -> dict:
+        """Errors of the name, subject and preheader, by field (judged as readers see them)."""
         errors = {}
-        if not self.template_id:
-            return errors
-        template = self.template
-        for field in ("subject", "preheader"):
-            value = getattr(self, field)
-            if not getattr(template, f"{field}_editable") and value != getattr(template, field):
-                errors[field] = [_("HQ has locked this field.")]
-                continue
-            limit = getattr(template, f"{field}_max_length")
-            if len(value) > limit:
-                errors[field] = [_("At most %(limit)d characters.") % {"limit": limit}]
-                continue
-            try:
-                validate_merge_tags(value)
-            except ValidationError as error:
-                errors[field] = error.messages
+        for field in self.TEXT_FIELDS:
+            messages = self.text_field_errors(field)
+            if messages:
+                errors[field] = messages
         return errors
+
+    def text_field_errors(self, field: str) -> list[str]:
+        value = getattr(self, field) or ""
+        template = self.template if self.template_id else None
+        if field != "name" and template is not None:
+            if not getattr(template, f"{field}_editable"):
+                return [] if value == getattr(template, field) else [_("HQ has locked this field.")]
+            limit = getattr(template, f"{field}_max_length")
+            if visible_length(value) > limit:
+                return [_("At most %(limit)d characters.") % {"limit": limit}]
+        if field != "preheader" and value and is_blank(value):
+            return [_("This field is required.")]
+        try:
+            if field != "name":  # the name is never sent: no merge tags in it
+                validate_merge_tags(value)
+        except ValidationError as error:
+            return error.messages
+        found = banned_in([value], self.banned_patterns)
+        return [banned_message(found)] if found else []
 
     @property
     def template_expired(self) -> bool:
