@@ -76,3 +76,29 @@ def check_document_serving(app_configs, **kwargs):
             id="wagtail_distmark.W004",
         )
     ]
+
+
+@register(Tags.security)
+def check_snippet_url_rules(app_configs, **kwargs):
+    """Every URL of our snippet viewsets must be mapped to a rule (``URL_RULES``); an
+    unmapped one (e.g. a view a new Wagtail release adds) answers 404 until it is."""
+    from wagtail.snippets.models import get_snippet_models
+
+    from wagtail_distmark.rules.policies import ScopedUrlsMixin, unmapped_url_names
+
+    warnings = []
+    for model in get_snippet_models():
+        viewset = getattr(model, "snippet_viewset", None)
+        if not isinstance(viewset, ScopedUrlsMixin):
+            continue
+        for name in sorted(unmapped_url_names(viewset, viewset.url_rules)):
+            warnings.append(
+                Warning(
+                    f"{type(viewset).__name__} registers the URL '{name}', which no rule "
+                    "answers: it is switched off (404).",
+                    hint="Map it in wagtail_distmark.rules.policies.URL_RULES (or the "
+                    "viewset's url_rules) to the rule it needs, or to OFF.",
+                    id="wagtail_distmark.W005",
+                )
+            )
+    return warnings

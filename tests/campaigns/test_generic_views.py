@@ -99,6 +99,25 @@ def test_a_url_name_nobody_mapped_is_switched_off(rf, net):
     assert URL_RULES["list"] is SCOPE
 
 
+def test_the_system_check_names_an_unmapped_url(monkeypatch):
+    from wagtail_distmark.campaigns.admin import LocalCampaignViewSet
+    from wagtail_distmark.checks import check_snippet_url_rules
+
+    assert check_snippet_url_rules(None) == []
+    rules_without_history = {k: v for k, v in URL_RULES.items() if k != "history"}
+    monkeypatch.setattr(LocalCampaignViewSet, "url_rules", rules_without_history)
+    warnings = check_snippet_url_rules(None)
+    assert [w.id for w in warnings] == ["wagtail_distmark.W005"]
+    assert "'history'" in warnings[0].msg
+
+
+def test_campaigns_have_no_create_form_preview(net, client_for, campaign):
+    url = reverse("wagtailsnippets_wagtail_distmark_localcampaign:preview_on_add")
+    client = client_for(net.users["editor_a"])
+    assert client.post(url, {"name": "x"}).status_code == 404
+    assert client.get(url).status_code == 404
+
+
 # -- every URL of the campaign viewset, both ways ----------------------------------------
 
 

@@ -12,7 +12,7 @@ from wagtail_distmark.campaigns.forms import LocalCampaignForm
 from wagtail_distmark.campaigns.panels import CampaignEditHandler, ZonesPanel
 from wagtail_distmark.campaigns.status import campaign_status, change_request, with_campaign_status
 from wagtail_distmark.models import BannedWord, BrandTemplate, LocalCampaign
-from wagtail_distmark.rules.policies import RulesPolicyMixin, ScopedUrlsMixin
+from wagtail_distmark.rules.policies import OFF, URL_RULES, RulesPolicyMixin, ScopedUrlsMixin
 from wagtail_distmark.rules.scope import get_scope
 
 
@@ -109,6 +109,8 @@ class LocalCampaignViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     edit_template_name = "wagtail_distmark/campaigns/edit.html"
     #: Our own copy view: a new draft of the same unit (``campaigns/copying.py``).
     copy_view_enabled = True
+    #: A campaign starts in the gallery, never from Wagtail's empty create form.
+    url_rules = {**URL_RULES, "preview_on_add": OFF}
     refusals = {
         "unpublish": _("Only head office may withdraw an approved campaign, and never once it "
                        "was sent."),
