@@ -49,7 +49,9 @@ def test_reimport_is_idempotent_and_updates_what_changed():
 
 def test_missing_columns_are_one_clear_error_and_nothing_is_imported():
     report = import_products("sku,title\nC-X,Something\n")
-    assert report.errors == [(1, "Missing column(s): name, price.")]
+    assert report.errors == [
+        (1, "Missing column(s): name, price. The first line has: “sku”, “title”.")
+    ]
     assert not Product.objects.exists()
 
 
@@ -79,6 +81,89 @@ def test_availability_import(net):
 def test_uploaded_bytes_with_a_bom_and_files_in_another_encoding():
     report = import_products("\ufeffsku,name,price\nC-ÉTÉ,Été,12\n".encode())
     assert report.ok and Product.objects.get(sku="C-ÉTÉ").name == "Été"
-    latin1 = import_products("sku,name,price\nC-X,Été,12\n".encode("latin-1"))
-    assert latin1.errors == [(1, "The file is not UTF-8 text: save it as CSV UTF-8.")]
-    assert Product.objects.count() == 1
+    windows = import_products("sku,name,price\nC-X,Été – “best”,12\n".encode("cp1252"))
+    assert windows.ok and Product.objects.get(sku="C-X").name == "Été – “best”"
+    assert import_products(b"sku,name,price\nC-Y,\x81\x8d,12\n").errors == [
+        (1, "The file is not text: save it as CSV UTF-8.")
+    ]
+    assert Product.objects.count() == 2
+
+
+def test_a_semicolon_separated_file_from_excel_is_read():
+    report = import_products("sku;name;price\r\nC-FIG;Figue candle;29,00\r\n".encode("cp1252"))
+    assert report.ok and Product.objects.get(sku="C-FIG").price == Decimal("29.00")
+    tabs = import_products("sku\tname\tprice\nC-AMB\tAmbre\t12\n")
+    assert tabs.ok and Product.objects.filter(sku="C-AMB").exists()
+
+
+def test_missing_columns_say_what_was_found():
+    report = import_products("ref;title;cost\nC-X;Something;3\n")
+    assert report.errors == [
+        (1, "Missing column(s): name, price, sku. The first line has: “ref”, “title”, “cost”.")
+    ]
+
+
+BAD_ROWS = """sku,name,price,category
+C-OK1,First good,10.00,Candles
+C-NAN,Not a number,NaN,Candles
+C-INF,Infinite,Infinity,Candles
+C-NEGINF,Minus infinite,-inf,Candles
+C-BIG,Too expensive,123456789012.00,Candles
+C-LONG,{long},5.00,Candles
+C-CAT,Long category,5.00,{category}
+C-NUL,Nul\x00byte,5.00,Candles
+{sku},Long SKU,5.00,Candles
+C-OK2,Second good,12.00,Candles
+""".format(long="x" * 300, category="c" * 101, sku="S" * 65)
+
+
+def test_every_bad_row_is_reported_with_its_column_and_every_good_row_is_imported():
+    report = import_products(BAD_ROWS)
+    assert sorted(Product.objects.values_list("sku", flat=True)) == ["C-OK1", "C-OK2"]
+    assert report.created == 2
+    lines = dict(report.errors)
+    assert sorted(lines) == [3, 4, 5, 6, 7, 8, 9, 10]
+    assert lines[3] == "price “NaN” is not a number."
+    assert lines[4] == "price “Infinity” is not a number."
+    assert lines[6].startswith("price: Ensure that there are no more than 10 digits")
+    assert lines[7].startswith("name: Ensure this value has at most 255 characters")
+    assert lines[8].startswith("category: Ensure this value has at most 100 characters")
+    assert lines[9] == "name contains a NUL character."
+    assert lines[10].startswith("sku: Ensure this value has at most 64 characters")
+
+
+def test_an_overflowing_local_price_is_refused_and_the_availability_list_still_opens(
+    net, client_for
+):
+    from django.urls import reverse
+
+    import_products(PRODUCTS)
+    report = import_availability(
+        "sku,unit_code,local_price\nC-FIG,C-A,99999999999\nC-FIG,C-B,nan\nC-AMB,C-A,12\n"
+    )
+    assert [line for line, _reason in report.errors] == [2, 3]
+    assert report.errors[0][1].startswith("local_price: Ensure that there are no more than")
+    assert ProductAvailability.objects.count() == 1
+    url = reverse("wagtailsnippets_wagtail_distmark_productavailability:list")
+    assert client_for(net.users["hq"]).get(url).status_code == 200
+
+
+def test_when_the_database_refuses_a_good_row_nothing_is_imported(monkeypatch):
+    from django.db import DatabaseError
+
+    from wagtail_distmark.catalogue import importers
+
+    calls = []
+    original = importers.save
+
+    def failing_save(report, planned):
+        calls.append(planned)
+        if len(calls) == 2:
+            raise DatabaseError("disk full")
+        original(report, planned)
+
+    monkeypatch.setattr(importers, "save", failing_save)
+    report = import_products("sku,name,price\nC-1,One,1\nC-2,Two,2\n")
+    assert not Product.objects.exists()
+    assert report.created == 0
+    assert report.errors == [("", "Nothing was imported: the database refused it (disk full).")]
