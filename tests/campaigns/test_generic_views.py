@@ -276,3 +276,69 @@ def test_lock_needs_the_change_rule_on_the_campaign(net, client_for, approved):
     assert response.status_code == 403
     approved.refresh_from_db()
     assert not approved.locked
+
+
+# -- every object URL of every viewset of ours, read from the viewset itself --------------
+
+#: Values for the URL arguments other than ``pk`` (those that do not exist are a 404 too).
+EXTRA_ARGS = {
+    "revision_id": 1, "revision_id_a": "earliest", "revision_id_b": "latest",
+    "action_name": "approve", "task_state_id": 1, "workflow_state_id": 1, "task_id": 1,
+}  # fmt: skip
+
+
+def object_urls(viewset, pk):
+    """Every URL of the viewset (and its chooser) that names an object, for ``pk``."""
+    patterns = list(viewset.get_urlpatterns()) + list(viewset.chooser_viewset.get_urlpatterns())
+    for pattern in patterns:
+        names = set(getattr(pattern.pattern, "converters", {})) or set(
+            pattern.pattern.regex.groupindex
+        )
+        if "pk" in names:
+            namespace = (
+                viewset.get_chooser_admin_url_namespace()
+                if pattern in patterns[len(viewset.get_urlpatterns()) :]
+                else viewset.get_admin_url_namespace()
+            )
+            kwargs = {name: EXTRA_ARGS.get(name, pk) for name in names}
+            yield pattern.name, reverse(f"{namespace}:{pattern.name}", kwargs=kwargs)
+
+
+@pytest.fixture
+def hq_objects(net, brand_template):
+    from wagtail_distmark.models import BannedWord, Product, ProductAvailability
+
+    product = Product.objects.create(sku="S-1", name="Secret candle", price="9.00")
+    brand_template.available_to_all = False  # Store A's users may not even choose it
+    brand_template.save()
+    brand_template.available_units.set([net.units["south"]])
+    return {
+        BrandTemplate: (brand_template, "Autumn promotion"),
+        BannedWord: (BannedWord.objects.create(text="secretword"), "secretword"),
+        ProductAvailability: (
+            ProductAvailability.objects.create(product=product, unit=net.units["c"]),
+            "Secret candle",
+        ),
+    }
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_object_url_of_hqs_snippets_is_closed_to_units(net, hq_objects, method):
+    for model, (obj, label) in hq_objects.items():
+        count = model.objects.count()
+        for username in ("manager_a", "editor_a"):
+            client = Client()
+            client.force_login(net.users[username])
+            for name, url in object_urls(model.snippet_viewset, obj.pk):
+                response = getattr(client, method)(url, {"text": "x", "name": "x"})
+                assert response.status_code in (403, 404, 405), (model, name, username)
+                assert label not in response.content.decode(), (model, name)
+        assert model.objects.count() == count
+        assert str(model.objects.get(pk=obj.pk)) == str(obj)
+
+
+def test_hq_reaches_every_object_url_of_its_snippets(net, client_for, hq_objects):
+    client = client_for(net.users["hq"])
+    for model, (obj, _label) in hq_objects.items():
+        for name, url in object_urls(model.snippet_viewset, obj.pk):
+            assert client.get(url).status_code < 500, (model, name)
