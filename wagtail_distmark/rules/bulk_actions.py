@@ -6,11 +6,11 @@ did not exist (404 when none is left), and the rule of the action is asked per o
 """
 
 from django.http import Http404
-from django.utils.functional import classproperty
+from django.utils.functional import cached_property, classproperty
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.models import get_snippet_models
 
-from wagtail_distmark.rules.policies import ScopedUrlsMixin
+from wagtail_distmark.rules.policies import ScopedUrlsMixin, policy_for
 
 
 def scoped_snippet_models() -> list:
@@ -23,6 +23,11 @@ def scoped_snippet_models() -> list:
 
 
 class ScopedBulkActionMixin:
+    @cached_property
+    def permission_policy(self):
+        """The rules, per object (Wagtail 7's bulk actions would ask model permissions)."""
+        return policy_for(self.model)
+
     def in_scope(self):
         return self.model.snippet_viewset.scoped_queryset(self.request)
 
