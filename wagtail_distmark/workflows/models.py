@@ -69,6 +69,9 @@ class OrgApprovalTask(Task):
     @transaction.atomic
     def start(self, workflow_state, user=None):
         campaign = workflow_state.content_object
+        # On a resubmission Wagtail hands over the object it loaded before saving the new
+        # revision: its latest_revision is the one sent back. Judge what was just submitted.
+        campaign.refresh_from_db(fields=["latest_revision"])
         found = routing.route(campaign.unit, self.approver, submitter=workflow_state.requested_by)
         task_state = OrgApprovalTaskState(
             workflow_state=workflow_state,
