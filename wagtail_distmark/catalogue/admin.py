@@ -1,19 +1,28 @@
 """HQ's product catalogue in the admin, and its CSV imports."""
 
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.choosers import BaseFilterForm
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets import Button
+from wagtail.snippets.models import SnippetAdminURLFinder
 from wagtail.snippets.views import chooser as chooser_views
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from wagtail_distmark.catalogue.importers import import_availability, import_products
-from wagtail_distmark.models import Product, ProductAvailability
+from wagtail_distmark.formats import format_price
+from wagtail_distmark.models import OrgUnit, Product, ProductAvailability
 from wagtail_distmark.rules.policies import RulesPolicyMixin, ScopedUrlsMixin
+from wagtail_distmark.rules.scope import get_scope
 
 #: The largest CSV file accepted by the import form.
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -29,11 +38,104 @@ class ProductIndexView(SnippetIndexView):
         return buttons
 
 
+#: Products per page of the chooser: the whole of a typical catalogue on one or two pages.
+CHOOSER_PAGE_SIZE = 50
+
+
+class ProductFilterForm(BaseFilterForm):
+    """The chooser's search (name, SKU or category) and category filter, on the database."""
+
+    q = forms.CharField(
+        label=_("Search term"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Name, SKU or category")}),
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        required=False,
+        widget=forms.Select(attrs={"data-chooser-modal-search-filter": True}),
+    )
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("All categories"))] + [
+            (category, category) for category in categories
+        ]
+
+    def filter(self, objects):
+        query = self.cleaned_data.get("q", "").strip()
+        if query:
+            objects = objects.filter(
+                Q(name__icontains=query) | Q(sku__icontains=query) | Q(category__icontains=query)
+            )
+            self.is_searching, self.search_query = True, query
+        if self.cleaned_data.get("category"):
+            objects = objects.filter(category=self.cleaned_data["category"])
+        return objects
+
+
+def price_unit(user) -> OrgUnit | None:
+    """The unit whose prices the chooser shows: the user's unit, when they have only one."""
+    unit_ids = {grant.unit_id for grant in get_scope(user).grants}
+    if len(unit_ids) != 1:
+        return None
+    return OrgUnit.objects.filter(pk__in=unit_ids).first()
+
+
+class ProductThumbnailColumn(Column):
+    cell_template_name = "wagtail_distmark/catalogue/thumbnail_cell.html"
+
+
 class ScopedProductsMixin:
-    """A chooser view listing only the products the user may choose."""
+    """A chooser view listing only the products the user may choose: searchable, filtered by
+    category, with a thumbnail, the category and the price at the user's unit."""
+
+    filter_form_class = ProductFilterForm
 
     def get_object_list(self):
-        return Product.objects.for_user(self.request.user)
+        return Product.objects.for_user(self.request.user).select_related("image")
+
+    def get_filter_form(self):
+        categories = (
+            self.get_object_list()
+            .exclude(category="")
+            .order_by("category")
+            .values_list("category", flat=True)
+            .distinct()
+        )
+        return self.filter_form_class(self.request.GET, categories=categories)
+
+    @cached_property
+    def unit(self):
+        return price_unit(self.request.user)
+
+    @cached_property
+    def unit_prices(self) -> dict:
+        if self.unit is None:
+            return {}
+        rows = Product.objects.available_at(self.unit).values_list(
+            "pk", "unit_price", "price_currency"
+        )
+        return {pk: (price, currency) for pk, price, currency in rows}
+
+    def price(self, product) -> str:
+        """In the unit's locale (HQ: the user's language), e.g. '£34.00' or '34,00 €'."""
+        amount, currency = self.unit_prices.get(product.pk, (product.price, product.currency))
+        locale = self.unit.locale if self.unit is not None else get_language()
+        return format_price(Decimal(amount), currency, locale)
+
+    @property
+    def columns(self):
+        if self.unit is None:
+            price_label = _("Price")
+        else:
+            price_label = _("Price at %(unit)s") % {"unit": self.unit.name}
+        return [
+            ProductThumbnailColumn("image", label=_("Image"), width="1%"),
+            *super().columns,
+            Column("category", label=_("Category")),
+            Column("price", label=price_label, accessor=self.price),
+        ]
 
 
 class ProductChooseView(ScopedProductsMixin, chooser_views.ChooseView):
@@ -61,11 +163,23 @@ class ProductChooserViewSet(chooser_views.SnippetChooserViewSet):
     chosen_multiple_view_class = ProductChosenMultipleView
 
 
+class ProductURLFinder(SnippetAdminURLFinder):
+    """ "Edit this product" only for users who may change it. The block's widget is rendered
+    without a user (Wagtail asks without one): no link then; choosing a product in the modal
+    asks with the user, and HQ gets the link."""
+
+    def get_edit_url(self, instance):
+        if self.user is None:
+            return None
+        return super().get_edit_url(instance)
+
+
 class ProductViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     """Units see (and choose) only the products sold in their scope; HQ sees them all."""
 
     index_view_class = ProductIndexView
     chooser_viewset_class = ProductChooserViewSet
+    chooser_per_page = CHOOSER_PAGE_SIZE
     model = Product
     icon = "tag"
     menu_label = _("Products")
@@ -75,6 +189,14 @@ class ProductViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
 
     def get_queryset(self, request):
         return Product.objects.for_user(request.user)
+
+    @property
+    def url_finder_class(self):
+        return type(
+            "ProductURLFinder",
+            (ProductURLFinder,),
+            {"model": self.model, "edit_url_name": self.get_url_name("edit")},
+        )
 
 
 class ProductAvailabilityViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
