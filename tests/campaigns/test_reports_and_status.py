@@ -135,3 +135,20 @@ def test_a_change_request_shows_its_comment_on_the_edit_page(net, in_review):
     assert resubmitted.status_code == 302
     _, editor = listing_and_editor(net.users["manager_a"], in_review)
     assert "Use the autumn photo" not in editor
+
+
+def test_the_status_column_costs_no_query_per_draft(net, campaign, brand_template):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def listing_queries():
+        client = browser(net.users["editor_a"])
+        client.get(snippet_url("list"))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(snippet_url("list")).status_code == 200
+        return len(queries)
+
+    few = listing_queries()
+    for i in range(5):
+        start(browser(net.users["editor_a"]), brand_template, net.units["a"], name=f"More {i}")
+    assert listing_queries() == few

@@ -22,7 +22,8 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 
 from wagtail_distmark.email.links import validate_link, validate_rich_text_links
 from wagtail_distmark.email.merge_tags import validate_merge_tags
-from wagtail_distmark.email.mjml import validate_mjml_fragment
+from wagtail_distmark.email.mjml import DEFAULT_HEAD, MJMLError, compile_mjml, document
+from wagtail_distmark.email.raw_mjml import MAX_RAW_MJML_CHARS, split_raw_mjml
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 IMAGE_RENDITION = "width-1200"
@@ -538,21 +539,48 @@ class SpacerBlock(EmailBlockMixin, blocks.StructBlock):
         label = _("Spacer")
 
 
+def validate_mjml_fragment(body: str, head: str = "") -> None:
+    """Raise ``ValidationError`` if raw MJML sections (with their head styles) do not compile."""
+    try:
+        compile_mjml(document(body, head=DEFAULT_HEAD + head))
+    except MJMLError as error:
+        raise ValidationError(
+            _("This MJML does not compile: %(reason)s"), params={"reason": error}
+        ) from error
+
+
 class RawMJMLBlock(EmailBlockMixin, blocks.TextBlock):
-    """HQ's own MJML sections (``<mj-section>`` …); always locked in local campaigns."""
+    """HQ's own MJML: sections (``<mj-section>`` …), or a whole MJML document whose head
+    styles join the e-mail's head (:mod:`wagtail_distmark.email.raw_mjml`). Always locked
+    in local campaigns."""
 
     def clean(self, value):
         value = super().clean(value)
-        validate_mjml_fragment(value)
+        if len(value) > MAX_RAW_MJML_CHARS:
+            raise ValidationError(
+                _("Raw MJML is limited to %(limit)d characters."),
+                params={"limit": MAX_RAW_MJML_CHARS},
+            )
+        raw = split_raw_mjml(value)
+        if not raw.body.strip():
+            raise ValidationError(_("This MJML has no content: its <mj-body> is empty."))
+        try:
+            validate_merge_tags(value)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
+        validate_mjml_fragment(raw.body, head=raw.head)
         return value
+
+    def render_head(self, value) -> str:
+        """The styling this zone adds to the e-mail's ``<mj-head>``."""
+        return split_raw_mjml(value).head
 
     def render_mjml(self, value, context):
-        return value
+        return split_raw_mjml(value).body
 
     def render_text(self, value, context):
-        from wagtail_distmark.email.mjml import compile_mjml, document
-
-        return html_to_text(compile_mjml(document(value)).split("<body", 1)[-1].split(">", 1)[-1])
+        # The text of the sections, without compiling them again.
+        return html_to_text(strip_tags(split_raw_mjml(value).body.replace("</mj-", "\n</mj-")))
 
     class Meta:
         icon = "code"

@@ -10,7 +10,12 @@ from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetVie
 from wagtail_distmark.campaigns.copying import copy_view
 from wagtail_distmark.campaigns.forms import LocalCampaignForm
 from wagtail_distmark.campaigns.panels import CampaignEditHandler, ZonesPanel
-from wagtail_distmark.campaigns.status import campaign_status, change_request, with_campaign_status
+from wagtail_distmark.campaigns.status import (
+    campaign_status,
+    change_request,
+    with_campaign_status,
+    with_workflow_status,
+)
 from wagtail_distmark.models import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.rules.policies import OFF, URL_RULES, RulesPolicyMixin, ScopedUrlsMixin
 from wagtail_distmark.rules.scope import get_scope
@@ -133,7 +138,8 @@ class LocalCampaignViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     )
 
     def get_queryset(self, request):
-        return LocalCampaign.objects.for_user(request.user).select_related("unit", "template")
+        campaigns = LocalCampaign.objects.for_user(request.user).select_related("unit", "template")
+        return with_workflow_status(campaigns)
 
     @property
     def copy_view(self):

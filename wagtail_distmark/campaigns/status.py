@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, OuterRef, Subquery
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import TaskState, WorkflowState
 from wagtail.snippets.side_panels import SnippetStatusSidePanel
@@ -21,15 +24,35 @@ class Status(NamedTuple):
     primary: bool = False
 
 
+#: The annotation :func:`with_workflow_status` adds (a listing reads it instead of a query).
+WORKFLOW_STATUS = "distmark_workflow_status"
+
+
+def with_workflow_status(campaigns):
+    """Annotate each campaign with the status of its latest workflow: one query in all."""
+    states = WorkflowState.objects.filter(
+        base_content_type=ContentType.objects.get_for_model(campaigns.model),
+        object_id=Cast(OuterRef("pk"), CharField()),
+    ).order_by("-created_at")
+    return campaigns.annotate(**{WORKFLOW_STATUS: Subquery(states.values("status")[:1])})
+
+
+def workflow_status(campaign) -> str | None:
+    if hasattr(campaign, WORKFLOW_STATUS):
+        return getattr(campaign, WORKFLOW_STATUS)
+    state = campaign.workflow_states.order_by("-created_at").first()
+    return state.status if state else None
+
+
 def campaign_status(campaign) -> Status:
     if campaign.sent_at:
         return Status(_("Sent"), primary=True)
     if campaign.scheduled_at:
         return Status(_("Scheduled"), primary=True)
-    state = campaign.workflow_states.order_by("-created_at").first()
-    if state and state.status == WorkflowState.STATUS_IN_PROGRESS:
+    state = workflow_status(campaign)
+    if state == WorkflowState.STATUS_IN_PROGRESS:
         return Status(_("In review"), _("It is waiting for approval."))
-    if state and state.status == WorkflowState.STATUS_NEEDS_CHANGES:
+    if state == WorkflowState.STATUS_NEEDS_CHANGES:
         return Status(_("Changes requested"), _("Edit it and submit it again."))
     if campaign.live:
         readiness = campaign.sending_readiness()
