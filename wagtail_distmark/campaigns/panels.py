@@ -5,7 +5,7 @@ from django.utils.safestring import mark_safe
 from wagtail.admin.panels import ObjectList, Panel
 
 from wagtail_distmark.blocks import EmailContext
-from wagtail_distmark.email.mjml import compile_mjml, document
+from wagtail_distmark.email.mjml import DEFAULT_HEAD, compile_mjml, document
 
 #: Height (rem) of a locked zone's preview: the sandboxed frame cannot size itself.
 PREVIEW_HEIGHTS = {
@@ -47,8 +47,11 @@ class ZonesPanel(Panel):
             ]
 
         def zone_html(self, zone, context) -> str:
-            block = zone.block.content_block
-            return compile_mjml(document(block.render_mjml(zone.value["content"], context)))
+            block, value = zone.block.content_block, zone.value["content"]
+            head = DEFAULT_HEAD + (
+                block.render_head(value) if hasattr(block, "render_head") else ""
+            )
+            return compile_mjml(document(block.render_mjml(value, context), head=head))
 
         def get_context_data(self, parent_context=None):
             return {**super().get_context_data(parent_context), "zones": self.zones}

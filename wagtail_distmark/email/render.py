@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from wagtail_distmark.blocks.email import EmailContext
 from wagtail_distmark.email.merge_tags import MergeTemplate, contact_values, unit_values
-from wagtail_distmark.email.mjml import compile_mjml, document
+from wagtail_distmark.email.mjml import DEFAULT_HEAD, compile_mjml, document
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,15 @@ def render_mjml(stream: Iterable, context: EmailContext) -> str:
     return "".join(child.block.render_mjml(child.value, context) for child in stream)
 
 
+def render_head(stream: Iterable) -> str:
+    """What blocks add to the e-mail's ``<mj-head>`` (a raw MJML document's styles)."""
+    return "".join(
+        child.block.render_head(child.value)
+        for child in stream
+        if hasattr(child.block, "render_head")
+    )
+
+
 def render_text(stream: Iterable, context: EmailContext) -> str:
     parts = (child.block.render_text(child.value, context) for child in stream)
     return "\n\n".join(part for part in parts if part)
@@ -71,7 +80,8 @@ def compile_email(
             validated when the template is saved, so this means a bug, not user input).
     """
     body = render_mjml(stream, context)
-    compiled = compile_mjml(document(body, title=subject, preheader=preheader))
+    head = DEFAULT_HEAD + render_head(stream)
+    compiled = compile_mjml(document(body, title=subject, preheader=preheader, head=head))
     return CompiledEmail(
         subject=MergeTemplate(subject, escape=str),
         html=MergeTemplate(compiled, escape=html.escape),
