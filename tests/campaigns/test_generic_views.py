@@ -222,9 +222,9 @@ def test_the_listing_row_menu_offers_copy(net, client_for, campaign):
     assert snippet_url("copy", campaign.pk) in page.content.decode()
 
 
-def test_brand_templates_and_banned_words_have_no_copy(net, client_for, brand_template):
+def test_hqs_snippets_have_no_copy_view(net, client_for, brand_template):
     client = client_for(net.users["hq"])
-    for model in ("brandtemplate", "bannedword"):
+    for model in ("brandtemplate", "bannedword", "product", "productavailability"):
         url = f"/admin/snippets/wagtail_distmark/{model}/copy/{brand_template.pk}/"
         assert client.post(url, {"name": "X"}).status_code == 404
     assert BrandTemplate.objects.count() == 1
