@@ -15,6 +15,10 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[testing]"
 	touch $@
 
+# `make demo HOST=127.0.0.1:8101` serves the demo there, and every link the site writes
+# (approval e-mails, Wagtail's notifications, test e-mails) points there too: the example
+# settings read WAGTAILADMIN_BASE_URL from the environment.
+demo: export WAGTAILADMIN_BASE_URL = http://$(HOST)
 demo: venv
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo_network --base-url http://$(HOST)

@@ -1,5 +1,7 @@
 """Every setting of the plugin and its default, read when called (never at import)."""
 
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
@@ -49,3 +51,23 @@ def get_link_domains_for_contact_data() -> list[str]:
     """Domains (and their sub-domains) whose links may carry a recipient's merge tags
     (``{{ contact.* }}``). Empty by default: personal data never leaves in a link."""
     return list(getattr(settings, "WAGTAIL_DISTMARK_LINK_DOMAINS_FOR_CONTACT_DATA", []))
+
+
+def get_sender_domains() -> list[str]:
+    """The domains a unit's sender address may use: the ones the brand authenticates
+    (SPF, DKIM, DMARC). Empty or unset: the domain of ``DEFAULT_FROM_EMAIL``."""
+    domains = getattr(settings, "WAGTAIL_DISTMARK_SENDER_DOMAINS", None) or [
+        parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+    ]
+    return [domain.strip().lower().rstrip(".") for domain in domains if domain.strip()]
+
+
+def get_default_currency() -> str:
+    """The currency of a unit with none of its own, no parent's and no known country's."""
+    return getattr(settings, "WAGTAIL_DISTMARK_DEFAULT_CURRENCY", "EUR")
+
+
+def get_base_url() -> str:
+    """The address of the admin, for every absolute link the plugin writes (approval mails,
+    test e-mails): Wagtail's own ``WAGTAILADMIN_BASE_URL``, which its notifications use too."""
+    return (getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")

@@ -144,7 +144,7 @@ ONLY_IN = {
     "GFT-005": ("ML-FR",),  # gift cards: French tills only for now
     "CND-012": ("ML-FR", "ML-UK"),
 }
-#: Regional prices (EUR) that replace HQ's.
+#: Regional prices that replace HQ's, in the region's currency (UK: GBP, Canada: CAD).
 LOCAL_PRICES = {
     ("CND-001", "ML-CA"): "35.00",
     ("CND-001", "ML-UK"): "34.00",

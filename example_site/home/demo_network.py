@@ -1,4 +1,10 @@
-"""The fictional Maison Lumière network: one head office, three regions, fourteen stores."""
+"""The fictional Maison Lumière network: one head office, three regions, fourteen stores.
+
+Countries are ISO 3166 codes; each unit prices in its country's currency (Dublin in euros,
+the other UK stores in pounds, formatted for en-GB).
+"""
+
+from wagtail_distmark.formats import country_currency
 
 HQ = {
     "code": "ML-HQ",
@@ -7,7 +13,8 @@ HQ = {
     "address_line_1": "12 rue des Lanternes",
     "city": "Paris",
     "postal_code": "75003",
-    "country": "France",
+    "country": "FR",
+    "currency": "EUR",
     "phone": "+33 1 42 00 00 00",
     "email": "contact@maison-lumiere.example",
     "website": "https://maison-lumiere.example",
@@ -25,7 +32,8 @@ REGIONS = [
         "name": "France",
         "kind": "region",
         "city": "Lyon",
-        "country": "France",
+        "country": "FR",
+        "currency": "EUR",
         "locale": "fr",
         "timezone": "Europe/Paris",
         "sender_name": "Maison Lumière France",
@@ -84,14 +92,15 @@ REGIONS = [
         ],
         "store_locale": "fr",
         "store_timezone": "Europe/Paris",
-        "country_name": "France",
+        "country_name": "FR",
     },
     {
         "code": "ML-CA",
         "name": "Canada",
         "kind": "region",
         "city": "Montréal",
-        "country": "Canada",
+        "country": "CA",
+        "currency": "CAD",
         "locale": "fr-CA",
         "timezone": "America/Toronto",
         "sender_name": "Maison Lumière Canada",
@@ -155,14 +164,15 @@ REGIONS = [
             "ML-105": "America/Halifax",
         },
         "store_timezone": "America/Toronto",
-        "country_name": "Canada",
+        "country_name": "CA",
     },
     {
         "code": "ML-UK",
         "name": "UK & Ireland",
         "kind": "region",
         "city": "London",
-        "country": "United Kingdom",
+        "country": "GB",
+        "currency": "GBP",
         "locale": "en-GB",
         "timezone": "Europe/London",
         "sender_name": "Maison Lumière UK & Ireland",
@@ -213,8 +223,8 @@ REGIONS = [
         "store_locales": {"ML-204": "en-IE"},
         "store_timezone": "Europe/London",
         "store_timezones": {"ML-204": "Europe/Dublin"},
-        "country_name": "United Kingdom",
-        "store_countries": {"ML-204": "Ireland"},
+        "country_name": "GB",
+        "store_countries": {"ML-204": "IE"},
     },
 ]
 
@@ -234,6 +244,7 @@ def store_profiles(region: dict):
     """Yield the profile dict of each store of ``region``."""
     for code, name, street, city, postal, phone, owner, hours in region["stores"]:
         slug = code.lower()
+        country = region.get("store_countries", {}).get(code, region["country_name"])
         yield {
             "code": code,
             "name": name,
@@ -241,7 +252,8 @@ def store_profiles(region: dict):
             "address_line_1": street,
             "city": city,
             "postal_code": postal,
-            "country": region.get("store_countries", {}).get(code, region["country_name"]),
+            "country": country,
+            "currency": country_currency(country),
             "phone": phone,
             "email": f"{slug}@maison-lumiere.example",
             "website": f"https://maison-lumiere.example/stores/{slug}",
@@ -261,6 +273,7 @@ def region_profile(region: dict) -> dict:
         "kind",
         "city",
         "country",
+        "currency",
         "locale",
         "timezone",
         "sender_name",

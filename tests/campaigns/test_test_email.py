@@ -20,7 +20,8 @@ def url(campaign):
     return reverse("wagtail_distmark:campaign_test_email", args=[campaign.pk])
 
 
-def test_test_email_reaches_only_the_current_user(net, client_for, campaign):
+def test_test_email_reaches_only_the_current_user(net, client_for, campaign, settings):
+    settings.WAGTAIL_DISTMARK_SENDER_DOMAINS = ["brand.example"]
     store = net.units["a"]
     store.sender_name, store.sender_email = "Claire — Store A", "store-a@brand.example"
     store.reply_to = "hello-a@brand.example"

@@ -24,6 +24,7 @@ from wagtail_distmark.email.links import validate_link, validate_rich_text_links
 from wagtail_distmark.email.merge_tags import validate_merge_tags
 from wagtail_distmark.email.mjml import DEFAULT_HEAD, MJMLError, compile_mjml, document
 from wagtail_distmark.email.raw_mjml import MAX_RAW_MJML_CHARS, split_raw_mjml
+from wagtail_distmark.formats import format_price
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 IMAGE_RENDITION = "width-1200"
@@ -45,14 +46,19 @@ class EmailContext:
         return url if urlsplit(url).scheme else f"{self.base_url.rstrip('/')}{url}"
 
     def prices(self, products) -> dict:
-        """Each product's price at the unit (its local price, inherited), else HQ's."""
-        prices = {product.pk: product.price for product in products}
-        if self.unit is not None and prices:
+        """Each product's price at the unit (its local price, inherited), else HQ's, as
+        text in the unit's locale and the price's currency (e.g. '£34.00', '34,00 €')."""
+        amounts = {product.pk: (product.price, product.currency) for product in products}
+        if self.unit is not None and amounts:
             from wagtail_distmark.models import Product
 
-            local = Product.objects.available_at(self.unit).filter(pk__in=prices)
-            prices.update(local.values_list("pk", "unit_price"))
-        return prices
+            local = Product.objects.available_at(self.unit).filter(pk__in=amounts)
+            amounts.update(
+                (pk, (price, currency))
+                for pk, price, currency in local.values_list("pk", "unit_price", "price_currency")
+            )
+        locale = self.unit.locale if self.unit is not None else "en"
+        return {pk: format_price(*amount, locale) for pk, amount in amounts.items()}
 
     def image_url(self, image) -> str:
         if image.pk not in self.image_urls:
@@ -364,13 +370,6 @@ class OfferBlock(EmailBlockMixin, blocks.StructBlock):
         label = _("Offer")
 
 
-CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CAD": "CA$", "CHF": "CHF"}
-
-
-def format_price(amount, currency: str) -> str:
-    return f"{amount:.2f} {CURRENCY_SYMBOLS.get(currency, currency)}"
-
-
 class ProductBlock(blocks.StructBlock):
     """A product of the catalogue, shown with the unit's own price."""
 
@@ -408,7 +407,7 @@ class ProductGridBlock(EmailBlockMixin, blocks.StructBlock):
             if product.image_id
             else []
         )
-        price = format_price(prices[product.pk], product.currency)
+        price = prices[product.pk]
         parts.append(
             mj_text(f"<strong>{escape(product.name)}</strong><br>{escape(price)}", align="center")
         )
@@ -418,7 +417,7 @@ class ProductGridBlock(EmailBlockMixin, blocks.StructBlock):
         lines = [value["heading"]] if value["heading"] else []
         products = [item["product"] for item in value["products"] if item["product"] is not None]
         prices = context.prices(products)
-        lines += [f"- {p.name} {format_price(prices[p.pk], p.currency)}" for p in products]
+        lines += [f"- {p.name} {prices[p.pk]}" for p in products]
         return "\n".join(lines)
 
     class Meta:

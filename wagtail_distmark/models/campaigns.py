@@ -458,10 +458,9 @@ class LocalCampaign(
 
 
 def sender_address(template: BrandTemplate, unit: OrgUnit) -> str:
-    """The From: header, per the template's sender policy (the unit's identity or HQ's)."""
-    from email.headerregistry import Address
-
-    if template.sender_policy == BrandTemplate.SenderPolicy.UNIT and unit.sender_email:
-        # Quoted as needed but not encoded: Django encodes headers when it sends.
-        return str(Address(display_name=unit.sender_name or unit.name, addr_spec=unit.sender_email))
+    """The From: header, per the template's sender policy: the unit's name on an address of
+    an authenticated domain (``OrgUnit.from_address``), or HQ's. Replies go to
+    ``unit.reply_to_addresses()``."""
+    if template.sender_policy == BrandTemplate.SenderPolicy.UNIT:
+        return unit.from_address()
     return settings.DEFAULT_FROM_EMAIL

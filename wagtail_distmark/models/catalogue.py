@@ -35,6 +35,10 @@ class ProductQuerySet(models.QuerySet):
             .annotate(
                 is_available=Subquery(rows.values("available")[:1]),
                 unit_price=Coalesce(Subquery(priced.values("local_price")[:1]), F("price")),
+                # A local price is in the currency of the unit it was set on.
+                price_currency=Coalesce(
+                    Subquery(priced.values("unit__currency")[:1]), F("currency")
+                ),
             )
             .filter(is_available=True)
         )

@@ -1,5 +1,8 @@
 """The org tree (head office > regions > stores, any depth) and who works where."""
 
+from email.utils import parseaddr
+
+from babel.numbers import list_currencies
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -8,7 +11,41 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from wagtail_distmark import conf
+from wagtail_distmark.formats import country_currency, country_names, format_price
 from wagtail_distmark.models.scoping import UnitScopedQuerySet, UnitScopedQuerySetMixin
+
+
+def validate_sender_domain(address: str) -> None:
+    """A sender address must be on a domain the brand authenticates (SPF, DKIM, DMARC):
+    mail "from" any other domain is spoofing, and receivers reject or junk it."""
+    domain = address.rpartition("@")[2].lower().rstrip(".")
+    allowed = conf.get_sender_domains()
+    if not any(domain == ok or domain.endswith("." + ok) for ok in allowed):
+        raise ValidationError(
+            _("Use an address on %(domains)s: the brand's e-mail is authenticated for these "
+              "domains only.") % {"domains": ", ".join(allowed)},
+            code="sender_domain",
+        )  # fmt: skip
+
+
+def validate_single_line(value: str) -> None:
+    """No line breaks or other control characters: the value goes into a mail header."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ValidationError(
+            _("Line breaks and control characters are not allowed here."), code="single_line"
+        )
+
+
+def validate_country(code: str) -> None:
+    if code not in country_names():
+        raise ValidationError(_("Choose a country from the list."), code="country")
+
+
+def validate_currency(code: str) -> None:
+    if code not in list_currencies():
+        raise ValidationError(
+            _("Enter an ISO 4217 currency code such as EUR, GBP or CAD."), code="currency"
+        )
 
 
 class OrgUnitQuerySet(UnitScopedQuerySetMixin, MP_NodeQuerySet):
@@ -57,7 +94,10 @@ class OrgUnit(MP_Node):
     address_line_2 = models.CharField(_("address line 2"), max_length=255, blank=True)
     city = models.CharField(_("city"), max_length=255, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
-    country = models.CharField(_("country"), max_length=100, blank=True)
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, validators=[validate_country],
+        help_text=_("New units take their parent's country."),
+    )  # fmt: skip
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     website = models.URLField(_("website"), blank=True)
@@ -67,8 +107,12 @@ class OrgUnit(MP_Node):
         max_length=255,
         blank=True,
         help_text=_("Shown as the sender of this unit's e-mails, e.g. the owner's name."),
+        validators=[validate_single_line],
     )
-    sender_email = models.EmailField(_("sender e-mail"), blank=True)
+    sender_email = models.EmailField(
+        _("sender e-mail"), blank=True, validators=[validate_sender_domain],
+        help_text=_("On one of the brand's domains; replies go to the reply-to address."),
+    )  # fmt: skip
     reply_to = models.EmailField(_("reply-to"), blank=True)
 
     locale = models.CharField(
@@ -89,6 +133,11 @@ class OrgUnit(MP_Node):
         default="UTC",
         help_text=_("An IANA time zone name, e.g. 'Europe/Paris'."),
     )
+    currency = models.CharField(
+        _("currency"), max_length=3, blank=True, validators=[validate_currency],
+        help_text=_("ISO 4217 code of the prices shown for this unit, e.g. EUR or GBP. "
+                    "Empty: the parent's, else the country's."),
+    )  # fmt: skip
     opening_hours = models.TextField(_("opening hours"), blank=True)
     collection = models.OneToOneField(
         "wagtailcore.Collection", null=True, blank=True, editable=False,
@@ -123,6 +172,49 @@ class OrgUnit(MP_Node):
             raise ValidationError(
                 {"timezone": _("'%(tz)s' is not a known time zone.") % {"tz": self.timezone}}
             )
+
+    def save(self, *args, **kwargs):
+        if not self.currency:
+            self.currency = self.inherited_currency()
+        super().save(*args, **kwargs)
+
+    def inherited_currency(self) -> str:
+        """The parent's currency (unless this unit is in another country than its parent),
+        else the country's, else the site's default."""
+        parent = self.get_parent() if self.path and (self.depth or 0) > 1 else None
+        from_parent = parent.currency if parent is not None else ""
+        if parent is not None and self.country and self.country != parent.country:
+            from_parent = ""
+        return from_parent or country_currency(self.country) or conf.get_default_currency()
+
+    #: What a new unit takes from its parent unless told otherwise.
+    INHERITED_FIELDS = ("locale", "timezone", "country", "currency")
+
+    def inherited_values(self) -> dict:
+        """The values a new child of this unit starts with."""
+        return {name: getattr(self, name) for name in self.INHERITED_FIELDS}
+
+    def format_price(self, amount, currency: str = "") -> str:
+        """A price in this unit's locale (and its currency unless another is given)."""
+        return format_price(amount, currency or self.currency, self.locale)
+
+    def from_address(self) -> str:
+        """The From: header of this unit's mail: its sender name, on its sender address if
+        that is on an authenticated domain (else the site's default address)."""
+        from email.headerregistry import Address
+
+        email = self.sender_email
+        try:
+            validate_sender_domain(email)
+        except ValidationError:
+            email = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        name = " ".join((self.sender_name or self.name).split())  # never a line break
+        return str(Address(display_name=name, addr_spec=email))
+
+    def reply_to_addresses(self) -> list[str]:
+        """Where replies to this unit's mail go: its own address."""
+        own = self.reply_to or self.email or self.sender_email
+        return [own] if own else []
 
     def move(self, target, pos=None):
         super().move(target, pos)

@@ -1,32 +1,42 @@
 """Forms of the Network admin."""
 
 import zoneinfo
+from unicodedata import normalize
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 
 from wagtail_distmark import conf
 from wagtail_distmark.models import Membership, OrgUnit
+from wagtail_distmark.models.org import country_names
 from wagtail_distmark.rules import predicates
 from wagtail_distmark.rules.scope import get_scope
 
 #: The unit form's sections, in order. The edit view keeps the fields a user may change.
 PANEL_GROUPS = [
     (_("Identity"), ["name", "kind", "code"]),
-    (_("Address"), ["address_line_1", "address_line_2", "city", "postal_code", "country"]),
+    (_("Address"), ["address_line_1", "address_line_2", "city", "postal_code"]),
     (_("Contact"), ["phone", "email", "website", "opening_hours"]),
     (_("Sender identity"), ["sender_name", "sender_email", "reply_to"]),
-    (_("Locale"), ["locale", "timezone"]),
+    (_("Locale"), ["locale", "timezone", "country", "currency"]),
 ]
 ALL_PROFILE_FIELDS = [name for _heading, names in PANEL_GROUPS for name in names]
 
 
 def timezone_choices():
     return [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
+
+
+def country_choices():
+    """Countries by name in the user's language (ISO 3166 codes are what is stored)."""
+    names = country_names(get_language() or "en")
+    by_name = sorted(names.items(), key=lambda item: normalize("NFKD", item[1]).casefold())
+    return [("", "---------"), *by_name]
 
 
 class OrgUnitForm(WagtailAdminModelForm):
@@ -42,6 +52,12 @@ class OrgUnitForm(WagtailAdminModelForm):
                 choices=timezone_choices(),
                 initial=self.instance.timezone,
             )
+        if "country" in self.fields:
+            field = self.fields["country"]
+            self.fields["country"] = forms.ChoiceField(
+                label=field.label, help_text=field.help_text, required=False,
+                choices=country_choices,
+            )  # fmt: skip
 
 
 def indented_label(unit: OrgUnit) -> str:
@@ -79,6 +95,14 @@ class OrgUnitCreateForm(OrgUnitForm):
             parent = choices[0]  # the only place this user may create a unit
         if parent is not None:
             self.fields["parent"].initial = parent.pk
+            self.inherit_from(parent)
+
+    def inherit_from(self, parent: OrgUnit) -> None:
+        """A new unit starts with its parent's locale, time zone, country and currency."""
+        for name, value in parent.inherited_values().items():
+            if name in self.fields and not self.is_bound:
+                self.initial[name] = value
+                self.fields[name].initial = value
 
     def clean_parent(self):
         parent = self.cleaned_data["parent"]
