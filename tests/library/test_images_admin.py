@@ -174,3 +174,36 @@ def test_usage_rights_are_edited_on_the_image_form(net, library, client_for):
     response = client.post(url, {**data, "usage_expires_on": "2027-01-31"})
     assert response.status_code == 302
     assert str(ImageUsageRights.objects.get(pk=image.pk).expires_on) == "2027-01-31"
+
+
+def collection_options(html) -> dict[str, int]:
+    """The chooser's collection menu: option label -> indentation level."""
+    import re
+
+    select = re.search(r'<select name="collection_id".*?</select>', html, re.S).group(0)
+    options = re.findall(r"<option value=\"\d+\"[^>]*>(.*?)</option>", select, re.S)
+    levels = {}
+    for label in options:
+        name = re.sub(r"^(&nbsp;)*(&#x21b3)?\s*", "", label.strip())
+        levels[name] = label.count("&nbsp;") // 4
+    return levels
+
+
+@pytest.mark.parametrize(
+    "user, expected",
+    [
+        ("manager_a", {"Brand library": 0, "Photos": 1, "North imagery": 1, "Store A (C-A)": 0}),
+        (
+            "regional_north",
+            {"Brand library": 0, "Photos": 1, "North imagery": 1, "North (C-NORTH)": 0},
+        ),
+        ("manager_c", {"Brand library": 0, "Photos": 1, "Store C (C-C)": 0}),
+    ],
+)
+def test_chooser_collection_menu_follows_the_real_tree(net, library, client_for, user, expected):
+    """A unit's collection is not indented under an unrelated (brand) collection; brand
+    sub-collections stay under the brand library."""
+    import json
+
+    response = client_for(net.users[user]).get(reverse("wagtailimages_chooser:choose"))
+    assert collection_options(json.loads(response.content)["html"]) == expected

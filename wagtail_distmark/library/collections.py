@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext
 from wagtail.models import Collection
+from wagtail.models.media import CollectionQuerySet
 
 from wagtail_distmark.models import BrandCollection, OrgUnit
 
@@ -76,3 +77,27 @@ def inherit_brand_visibility(collection: Collection) -> None:
     brand, created = BrandCollection.objects.get_or_create(collection=collection)
     if created:
         brand.units.set(brand_parent.units.all())
+
+
+class TreeMenuQuerySet(CollectionQuerySet):
+    """Collections offered in a menu that leaves some of their ancestors out (a store's
+    collection without its region's): each is indented under the listed collections that
+    really contain it, not under whichever collection happens to come before it."""
+
+    def get_indented_choices(self):
+        collections = list(self)
+        listed = {collection.path for collection in collections}
+        return [(c.pk, indented_name(c, listed)) for c in collections]
+
+
+def indented_name(collection: Collection, listed_paths: set[str]) -> str:
+    """The collection's name, indented once per listed ancestor (Wagtail's own rendering)."""
+    steplen = Collection.steplen
+    ancestors = (collection.path[:end] for end in range(steplen, len(collection.path), steplen))
+    level = sum(1 for path in ancestors if path in listed_paths)
+    return collection.get_indented_name(collection.depth - level, html=True)
+
+
+def tree_menu(collections) -> TreeMenuQuerySet:
+    """``collections`` (a queryset of collections) as a :class:`TreeMenuQuerySet`."""
+    return TreeMenuQuerySet(model=Collection, query=collections.query.chain(), using=collections.db)

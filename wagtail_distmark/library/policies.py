@@ -18,6 +18,7 @@ from wagtail.models import Collection
 from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
 
 from wagtail_distmark.library import access
+from wagtail_distmark.library.collections import tree_menu
 from wagtail_distmark.models import (
     DocumentUsageRights,
     ImageUsageRights,
@@ -70,7 +71,7 @@ class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):
         collections = super().collections_user_has_any_permission_for(user, actions)
         if user.is_superuser or not get_scope(user).grants:
             return collections  # Wagtail's answer, unchanged
-        return collections.filter(access.menu_q(get_scope(user)))
+        return tree_menu(collections.filter(access.menu_q(get_scope(user))))
 
     def instances_user_has_any_permission_for(self, user, actions):
         instances = super().instances_user_has_any_permission_for(user, actions)
