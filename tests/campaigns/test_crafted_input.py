@@ -260,3 +260,42 @@ def test_line_breaks_in_merged_values_never_reach_a_header(net, client_for, camp
     assert "\n" not in message.from_email and "X-Evil" not in message.message()
     headers = message.message().as_string().split("\n\n", 1)[0]
     assert not any(line.startswith(("Bcc", "X-Evil")) for line in headers.splitlines())
+
+
+def test_a_zone_limited_to_allowed_values_offers_a_select(net, client_for, campaign):
+    html = client_for(net.users["manager_a"]).get(snippet_url("edit", campaign.pk)).content
+    html = html.decode().replace("&quot;", '"')
+    offer = html.split('id="zone_offer"')[1].split("</section>")[0]
+    title = offer.split('["title", ')[1].split("}]}")[0]
+    assert "wagtail.widgets.Select" in title
+    assert 'option value=\\"Our gift\\"' in title.replace("&lt;", "<")
+
+
+@pytest.mark.parametrize(("title", "saved"), [("Our gift", True), ("Free stuff", False)])
+def test_the_server_still_checks_the_allowed_values(
+    net, client_for, campaign, product, image, title, saved
+):
+    client = client_for(net.users["manager_a"])
+    data = {**valid_data(campaign, product, image), "zone_offer-title": title}
+    response = post(client, campaign, data)
+    assert (response.status_code == 302) is saved
+    campaign.refresh_from_db()
+    latest = campaign.get_latest_revision_as_object().body[3].value["title"]
+    assert latest == (title if saved else "Your offer")
+
+
+def test_a_rich_text_zone_over_its_limit_shows_its_error_once(
+    net, client_for, rich_template, product, image
+):
+    rich_template.body.raw_data[1]["value"]["policy"] = "constrained"
+    rich_template.body.raw_data[1]["value"]["constraints"]["max_chars"] = 30
+    rich_template.save()
+    client = client_for(net.users["manager_a"])
+    start(client, rich_template, net.units["a"], name="Newsletter")
+    campaign = LocalCampaign.objects.get()
+    long_text = rich_text("<p>" + "A much longer text than HQ allows here. " * 3 + "</p>")
+    html = post(client, campaign, {**valid_data(campaign, product, image), "zone_text": long_text})
+    html = html.content.decode()
+    message = "Texts of this zone are limited to 30 characters"
+    assert html.count(message) == 1
+    assert campaign.revisions.count() == 1

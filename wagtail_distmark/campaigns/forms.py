@@ -67,6 +67,27 @@ def show_character_counters(block, max_chars: int | None) -> None:
         text_block.max_length = min(current, max_chars) if current else max_chars
 
 
+def allowed_values(choices: str | None) -> list[str]:
+    return [line.strip() for line in (choices or "").splitlines() if line.strip()]
+
+
+def offer_allowed_values(block, choices: str | None) -> None:
+    """A zone whose main text HQ limits to a few values gets a select of them (the server
+    still checks the value: :func:`~wagtail_distmark.campaigns.zones.constraint_errors`)."""
+    allowed = allowed_values(choices)
+    name = getattr(block, "primary_text_field", None)
+    if not allowed or name not in getattr(block, "child_blocks", {}):
+        return
+    text_block = block.child_blocks[name]
+    select = blocks.ChoiceBlock(
+        choices=[(value, value) for value in allowed],
+        label=text_block.label,
+        required=text_block.required,
+    )
+    select.set_name(name)
+    block.child_blocks[name] = select
+
+
 def describe_constraints(zone_value) -> list[str]:
     c = zone_value["constraints"]
     limits = []
@@ -74,9 +95,10 @@ def describe_constraints(zone_value) -> list[str]:
         limits.append(_("every text required"))
     if c["max_chars"]:
         limits.append(_("at most %(n)d characters per text") % {"n": c["max_chars"]})
-    if c["choices"]:
-        choices = [line.strip() for line in c["choices"].splitlines() if line.strip()]
-        limits.append(_("one of: %(choices)s") % {"choices": ", ".join(choices)})
+    if allowed_values(c["choices"]):
+        limits.append(
+            _("one of: %(choices)s") % {"choices": ", ".join(allowed_values(c["choices"]))}
+        )
     if c["min_value"] is not None or c["max_value"] is not None:
         low = c["min_value"] if c["min_value"] is not None else "…"
         high = c["max_value"] if c["max_value"] is not None else "…"
@@ -118,6 +140,7 @@ class LocalCampaignForm(WagtailAdminModelForm):
             block.set_name(zone.block_type)
             if zone.value["policy"] == ZonePolicy.CONSTRAINED:
                 show_character_counters(block, zone.value["constraints"]["max_chars"])
+                offer_allowed_values(block, zone.value["constraints"]["choices"])
             initial = current.get(zone.id, zone.value["content"])
             self.fields[name] = ZoneField(
                 block=block, fallback=initial, label=zone.block.label, required=False,
