@@ -31,6 +31,8 @@ def test_document_index_lists_own_files_and_the_brand_library_read_only(net, lib
     own, brand = library.documents["a"], library.documents["brand"]
     assert reverse("wagtaildocs:edit", args=[own.pk]) in html
     assert reverse("wagtaildocs:edit", args=[brand.pk]) not in html  # read-only
+    assert f'data-object-id="{own.pk}"' in html  # bulk actions: own files only
+    assert f'data-object-id="{brand.pk}"' not in html
     html = client_for(net.users["manager_c"]).get(reverse("wagtaildocs:index")).content.decode()
     assert "Store C flyer" in html and "Store A flyer" not in html
 

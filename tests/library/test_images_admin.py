@@ -53,6 +53,8 @@ def test_index_lists_own_files_and_the_brand_library_read_only(net, library, cli
     own, brand = library.images["a"], library.images["brand"]
     assert reverse("wagtailimages:edit", args=[own.pk]) in html
     assert reverse("wagtailimages:edit", args=[brand.pk]) not in html  # read-only
+    assert f'data-object-id="{own.pk}"' in html  # bulk actions: own files only
+    assert f'data-object-id="{brand.pk}"' not in html
     html = html_of(client_for(net.users["manager_c"]), reverse("wagtailimages:index"), q="Store")
     assert "Store A" not in html
     hq_html = html_of(client_for(net.users["hq"]), reverse("wagtailimages:index"))

@@ -10,7 +10,10 @@ Superusers and users outside the network get Wagtail's views unchanged.
 
 from __future__ import annotations
 
+from django.utils.functional import cached_property
+from django.utils.html import format_html
 from wagtail.admin.navigation import get_site_for_user
+from wagtail.admin.ui.tables import BulkActionsCheckboxColumn
 from wagtail.documents import get_document_model
 from wagtail.documents.views import documents as document_views
 from wagtail.documents.wagtail_hooks import DocumentsSummaryItem
@@ -43,17 +46,56 @@ class BrowseLibraryMixin:
         return super().decorate_paginated_queryset(object_list)
 
     def get_edit_url(self, instance):
-        if getattr(instance, "distmark_read_only", False):
+        if is_read_only(instance):
             return None  # a brand file: used in campaigns, changed by HQ only
         return super().get_edit_url(instance)
+
+    @cached_property
+    def columns(self):
+        return [
+            self.bulk_column_class(column.name)
+            if isinstance(column, BulkActionsCheckboxColumn)
+            else column
+            for column in super().columns
+        ]
+
+
+def is_read_only(file) -> bool:
+    return getattr(file, "distmark_read_only", False)
+
+
+class ChangeableOnlyCheckboxMixin:
+    """A bulk-action checkbox column that leaves read-only rows without a checkbox."""
+
+    def render_cell_html(self, instance, parent_context):
+        if is_read_only(instance):
+            return format_html('<td class="{}"></td>', "bulk-action-checkbox-cell")
+        return super().render_cell_html(instance, parent_context)
+
+
+class ImageBulkColumn(ChangeableOnlyCheckboxMixin, image_views.BulkActionsColumn):
+    pass
+
+
+class DocumentBulkColumn(ChangeableOnlyCheckboxMixin, document_views.BulkActionsColumn):
+    pass
 
 
 class ImageIndexView(BrowseLibraryMixin, image_views.IndexView):
     results_template_name = "wagtail_distmark/library/image_index_results.html"
+    bulk_column_class = ImageBulkColumn
+
+    @cached_property
+    def columns(self):
+        columns = super().columns
+        for column in columns:
+            if isinstance(column, image_views.ImagePreviewColumn):  # links to edit
+                column.cell_template_name = "wagtail_distmark/library/image_preview_cell.html"
+        return columns
 
 
 class DocumentIndexView(BrowseLibraryMixin, document_views.IndexView):
-    pass
+    bulk_column_class = DocumentBulkColumn
 
 
 class VisibleImagesSummaryItem(ImagesSummaryItem):
