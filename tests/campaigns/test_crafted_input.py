@@ -77,13 +77,13 @@ def valid_data(campaign, product, image):
     }
 
 
-def link_to_page(page_id):
+def link_to_page(page_id, kind="LINK", data=None):
     return json.dumps({
         "blocks": [{"key": "a", "type": "unstyled", "text": "Visit", "depth": 0,
                     "inlineStyleRanges": [],
                     "entityRanges": [{"offset": 0, "length": 5, "key": 0}]}],
-        "entityMap": {"0": {"type": "LINK", "mutability": "MUTABLE",
-                            "data": {"linktype": "page", "id": page_id}}},
+        "entityMap": {"0": {"type": kind, "mutability": "MUTABLE",
+                            "data": data or {"linktype": "page", "id": page_id}}},
     })  # fmt: skip
 
 
@@ -100,6 +100,7 @@ def test_the_valid_post_saves(net, client_for, campaign, product, image):
 CRAFTED = {
     "page link id": {"zone_text": link_to_page("abc")},
     "unknown page link id": {"zone_text": link_to_page("987654")},
+    "entity map not a map": {"zone_text": '{"blocks": [], "entityMap": []}'},
     "broken rich text json": {"zone_text": "{not json"},
     "rich text json not an object": {"zone_text": "[1, 2]"},
     "image id text": {"zone_hero-image": "abc"},
@@ -299,3 +300,20 @@ def test_a_rich_text_zone_over_its_limit_shows_its_error_once(
     message = "Texts of this zone are limited to 30 characters"
     assert html.count(message) == 1
     assert campaign.revisions.count() == 1
+
+
+@pytest.mark.parametrize(
+    "entity",
+    [("DOCUMENT", {"id": "abc"}), ("DOCUMENT", {"id": 987654}),
+     ("IMAGE", {"id": "abc", "format": "left"})],
+)  # fmt: skip
+def test_files_and_images_the_zone_does_not_offer_are_never_stored(
+    net, client_for, campaign, product, image, entity
+):
+    client = client_for(net.users["manager_a"])
+    data = {**valid_data(campaign, product, image), "zone_text": link_to_page("", *entity)}
+    assert post(client, campaign, data).status_code == 302
+    campaign.refresh_from_db()
+    saved = campaign.get_latest_revision_as_object().body[1].value.source
+    assert "abc" not in saved and "987654" not in saved and "linktype" not in saved
+    assert client.get(snippet_url("edit", campaign.pk)).status_code == 200
