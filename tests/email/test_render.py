@@ -180,3 +180,19 @@ def test_links_are_limited_to_allowed_domains(settings, stream_block):
     with pytest.raises(ValidationError) as caught:
         stream_block.clean(bad)
     assert "Links may only point to brand.example." in str(caught.value.as_json_data())
+
+
+def test_unit_profile_values_are_substituted_never_parsed(net, stream_block, image):
+    """A manager's opening hours holding tags or 100k braces stay text, and compile quickly."""
+    import time
+
+    store = net.units["a"]
+    store.opening_hours = "Mon {{ contact.email }}\nTue <b>10–19</b> " + "{{" + " " * 100_000
+    stream = build(stream_block, [("local_footer", {"intro": "Your store"})])
+    start = time.perf_counter()
+    compiled = compile_email(stream, subject="Hi", context=EmailContext(unit=store))
+    personal = compiled.personalise({"email": "ana@example.com"})
+    assert time.perf_counter() - start < 5
+    assert "ana@example.com" not in personal.html and "ana@example.com" not in personal.text
+    assert "Mon {{ contact.email }}<br>Tue &lt;b&gt;10–19&lt;/b&gt;" in personal.html
+    assert "Mon {{ contact.email }}\nTue <b>10–19</b>" in personal.text

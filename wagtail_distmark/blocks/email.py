@@ -434,6 +434,8 @@ class LocalFooterBlock(EmailBlockMixin, blocks.StructBlock):
     intro = MergeTagCharBlock(label=_("Introduction"), max_length=120, required=False)
 
     def lines(self, unit) -> list[str]:
+        """A merge tag per profile field the unit filled in: the values are substituted
+        (escaped) per recipient, never parsed, so a ``{{`` in them is only text."""
         from wagtail_distmark.email.merge_tags import unit_values
 
         if unit is None:
@@ -447,11 +449,11 @@ class LocalFooterBlock(EmailBlockMixin, blocks.StructBlock):
             "unit.opening_hours",
             "unit.website",
         )
-        return [values[key] for key in keys if values[key]]
+        return [f"{{{{ {key} }}}}" for key in keys if values[key]]
 
     def render_mjml(self, value, context):
         intro = mj_text(text_html(value["intro"])) if value["intro"] else ""
-        details = "<br>".join(text_html(line) for line in self.lines(context.unit))
+        details = "<br>".join(self.lines(context.unit))
         return section(intro + mj_text(details, font_size="14px", color="#555555"))
 
     def render_text(self, value, context):

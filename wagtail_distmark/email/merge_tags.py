@@ -18,6 +18,7 @@ import html
 from collections.abc import Callable, Mapping
 
 from django.core.exceptions import ValidationError
+from django.utils.text import normalize_newlines
 from django.utils.translation import gettext_lazy as _
 
 from wagtail_distmark.text import check_length
@@ -127,16 +128,21 @@ def contact_values(contact: Mapping | object | None) -> dict[str, str]:
     }
 
 
+def escape_html_value(value: str) -> str:
+    """A value for HTML: escaped, its line breaks kept (``<br>``)."""
+    return html.escape(normalize_newlines(value)).replace("\n", "<br>")
+
+
 class MergeTemplate:
     """A text split once around its merge tags, rendered many times.
 
     Args:
         text: the text or compiled HTML, with ``{{ tag }}`` placeholders.
-        escape: a function applied to every substituted value (``html.escape`` for HTML,
-            ``str`` for plain text and subjects).
+        escape: a function applied to every substituted value (:func:`escape_html_value`
+            for HTML, ``str`` for plain text and subjects).
     """
 
-    def __init__(self, text: str, escape: Callable[[str], str] = html.escape):
+    def __init__(self, text: str, escape: Callable[[str], str] = escape_html_value):
         self.parts = split_tags(text)
         self.escape = escape
         self.tags = set(self.parts[1::2])

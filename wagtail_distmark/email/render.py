@@ -6,13 +6,17 @@ revision and unit); ``CompiledEmail.personalise()`` is a join over precomputed p
 
 from __future__ import annotations
 
-import html
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from wagtail_distmark.blocks.email import EmailContext
-from wagtail_distmark.email.merge_tags import MergeTemplate, contact_values, unit_values
+from wagtail_distmark.email.merge_tags import (
+    MergeTemplate,
+    contact_values,
+    escape_html_value,
+    unit_values,
+)
 from wagtail_distmark.email.mjml import DEFAULT_HEAD, compile_mjml, document
 
 
@@ -84,7 +88,7 @@ def compile_email(
     compiled = compile_mjml(document(body, title=subject, preheader=preheader, head=head))
     return CompiledEmail(
         subject=MergeTemplate(subject, escape=str),
-        html=MergeTemplate(compiled, escape=html.escape),
+        html=MergeTemplate(compiled, escape=escape_html_value),
         text=MergeTemplate(render_text(stream, context), escape=str),
         base_values=unit_values(context.unit) if context.unit is not None else {},
     )
