@@ -2,7 +2,7 @@
 dashboard's counts, show a network member the files they see
 (:func:`~wagtail_distmark.library.files.visible_files`): what they may change, with a link to
 edit it, and what they may only use (the brand library shared with their units), read-only.
-The dashboard's "14 Images" then opens a listing of those 14 images.
+The dashboard counts the same files (``library/dashboard.py``).
 
 The indexes are registered ahead of Wagtail's (same paths, see ``library/urls.py``).
 Superusers and users outside the network get Wagtail's views unchanged.
@@ -12,14 +12,9 @@ from __future__ import annotations
 
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from wagtail.admin.navigation import get_site_for_user
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn
-from wagtail.documents import get_document_model
 from wagtail.documents.views import documents as document_views
-from wagtail.documents.wagtail_hooks import DocumentsSummaryItem
-from wagtail.images import get_image_model
 from wagtail.images.views import images as image_views
-from wagtail.images.wagtail_hooks import ImagesSummaryItem
 
 from wagtail_distmark.library.files import changeable_files, is_network_member, visible_files
 
@@ -96,36 +91,3 @@ class ImageIndexView(BrowseLibraryMixin, image_views.IndexView):
 
 class DocumentIndexView(BrowseLibraryMixin, document_views.IndexView):
     bulk_column_class = DocumentBulkColumn
-
-
-class VisibleImagesSummaryItem(ImagesSummaryItem):
-    def get_context_data(self, parent_context):
-        return {
-            "total_images": visible_files(self.request.user, get_image_model()).count(),
-            "site_name": get_site_for_user(self.request.user)["site_name"],
-        }
-
-
-class VisibleDocumentsSummaryItem(DocumentsSummaryItem):
-    def get_context_data(self, parent_context):
-        return {
-            "total_docs": visible_files(self.request.user, get_document_model()).count(),
-            "site_name": get_site_for_user(self.request.user)["site_name"],
-        }
-
-
-#: Wagtail's dashboard items and the ones that count what the indexes list.
-SUMMARY_ITEMS = {
-    ImagesSummaryItem: VisibleImagesSummaryItem,
-    DocumentsSummaryItem: VisibleDocumentsSummaryItem,
-}
-
-
-def count_visible_files(request, items: list) -> None:
-    """Replace Wagtail's image and document counts by the number of files the indexes list."""
-    if not is_network_member(request.user):
-        return
-    for index, item in enumerate(items):
-        replacement = SUMMARY_ITEMS.get(type(item))
-        if replacement is not None:
-            items[index] = replacement(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from wagtail_distmark.library import browse
+from wagtail_distmark.library import dashboard
 from wagtail_distmark.library.api import register_scoped_endpoints
 from wagtail_distmark.library.files import may_download
 from wagtail_distmark.library.policies import library_policies_registered
@@ -25,4 +25,4 @@ def refuse_download(document, request) -> None:
 
 def count_visible_files(request, items: list) -> None:
     if library_policies_registered():
-        browse.count_visible_files(request, items)
+        dashboard.count_visible_files(request, items)
