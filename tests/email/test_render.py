@@ -196,3 +196,19 @@ def test_unit_profile_values_are_substituted_never_parsed(net, stream_block, ima
     assert "ana@example.com" not in personal.html and "ana@example.com" not in personal.text
     assert "Mon {{ contact.email }}<br>Tue &lt;b&gt;10–19&lt;/b&gt;" in personal.html
     assert "Mon {{ contact.email }}\nTue <b>10–19</b>" in personal.text
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("image", {"alt": "Hi {{ contact.birthday }}", "link": ""}),
+        ("logo_header", {"alt": "{{ unit.name", "link": ""}),
+        ("legal_footer", {"text": "SAS", "unsubscribe_label": "{% now %}"}),
+    ],
+)
+def test_alt_texts_and_labels_follow_the_merge_tag_rules(stream_block, image, name, value):
+    key = "logo" if name == "logo_header" else "image"
+    if name != "legal_footer":
+        value = {key: image.pk, **value}
+    with pytest.raises(ValidationError):
+        stream_block.clean(build(stream_block, [(name, value)]))

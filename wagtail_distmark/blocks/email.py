@@ -214,7 +214,7 @@ class EmailLinkBlock(blocks.CharBlock):
 
 class LogoHeaderBlock(EmailBlockMixin, blocks.StructBlock):
     logo = ImageChooserBlock(label=_("Logo"))
-    alt = blocks.CharBlock(label=_("Alternative text"), max_length=125)
+    alt = MergeTagCharBlock(label=_("Alternative text"), max_length=125)
     link = EmailLinkBlock(label=_("Link"), max_length=500, required=False)
 
     def render_mjml(self, value, context):
@@ -232,7 +232,7 @@ class HeroBlock(EmailBlockMixin, blocks.StructBlock):
     #: The text a zone's "choices" constraint applies to.
     primary_text_field = "heading"
     image = ImageChooserBlock(label=_("Image"))
-    alt = blocks.CharBlock(label=_("Alternative text"), max_length=125)
+    alt = MergeTagCharBlock(label=_("Alternative text"), max_length=125)
     heading = MergeTagCharBlock(label=_("Heading"), max_length=120)
     text = MergeTagTextBlock(label=_("Text"), required=False)
 
@@ -255,7 +255,7 @@ class HeroBlock(EmailBlockMixin, blocks.StructBlock):
 
 class ImageBlock(EmailBlockMixin, blocks.StructBlock):
     image = ImageChooserBlock(label=_("Image"))
-    alt = blocks.CharBlock(label=_("Alternative text"), max_length=125)
+    alt = MergeTagCharBlock(label=_("Alternative text"), max_length=125)
     link = EmailLinkBlock(label=_("Link"), max_length=500, required=False)
 
     def render_mjml(self, value, context):
@@ -290,7 +290,7 @@ class ButtonBlock(EmailBlockMixin, blocks.StructBlock):
 
 class ColumnBlock(blocks.StructBlock):
     image = ImageChooserBlock(label=_("Image"), required=False)
-    alt = blocks.CharBlock(label=_("Alternative text"), max_length=125, required=False)
+    alt = MergeTagCharBlock(label=_("Alternative text"), max_length=125, required=False)
     heading = MergeTagCharBlock(label=_("Heading"), max_length=80, required=False)
     text = MergeTagTextBlock(label=_("Text"), required=False)
 
@@ -468,7 +468,7 @@ class LegalFooterBlock(EmailBlockMixin, blocks.StructBlock):
     #: The text a zone's "choices" constraint applies to.
     primary_text_field = "text"
     text = MergeTagTextBlock(label=_("Legal text"))
-    unsubscribe_label = blocks.CharBlock(
+    unsubscribe_label = MergeTagCharBlock(
         label=_("Unsubscribe link text"), max_length=60, default=_("Unsubscribe")
     )
 
