@@ -62,6 +62,8 @@ PERMISSIONS = {
     "wagtail_distmark.add_brandcollection": p.can_manage_templates,
     "wagtail_distmark.delete_brandcollection": rules.always_deny,
     "wagtail_distmark.view_library_report": p.can_manage_templates,
+    # How campaigns are approved (a read-only page; editing stays in Settings → Workflows).
+    "wagtail_distmark.view_approval_setup": p.can_manage_templates,
     # The product catalogue: HQ's; members see the products sold in their scope.
     "wagtail_distmark.view_product": p.can_view_product,
     "wagtail_distmark.view_productavailability": p.can_view_availability,

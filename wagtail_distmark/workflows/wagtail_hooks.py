@@ -1,8 +1,13 @@
-"""Log actions of the org approval workflow (shown in each campaign's history)."""
+"""Log actions of the org approval workflow (shown in each campaign's history), and HQ's
+read-only page of how campaigns are approved."""
 
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.log_actions import LogFormatter
+
+from wagtail_distmark.workflows import views
 
 
 class RoutedUp(LogFormatter):
@@ -64,3 +69,22 @@ FORMATTERS = {
 def register_approval_log_actions(actions):
     for name, formatter in FORMATTERS.items():
         actions.register_action(f"wagtail_distmark.{name}")(formatter)
+
+
+@hooks.register("register_admin_urls")
+def register_approval_setup_url():
+    return [
+        path("distmark/approval-setup/", views.approval_setup_view, name="distmark_approval_setup")
+    ]
+
+
+class ApprovalSetupMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(views.VIEW)
+
+
+@hooks.register("register_reports_menu_item")
+def register_approval_setup_menu_item():
+    return ApprovalSetupMenuItem(
+        _("Campaign approval"), reverse("distmark_approval_setup"), icon_name="tasks", order=900
+    )
