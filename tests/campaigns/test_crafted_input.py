@@ -317,3 +317,19 @@ def test_files_and_images_the_zone_does_not_offer_are_never_stored(
     saved = campaign.get_latest_revision_as_object().body[1].value.source
     assert "abc" not in saved and "987654" not in saved and "linktype" not in saved
     assert client.get(snippet_url("edit", campaign.pk)).status_code == 200
+
+
+@pytest.mark.parametrize("username", ["hq", "manager_a"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/distmark/network/?within=%C2%B2",
+        "/admin/distmark/network/create/?parent=%C2%B2",
+        "/admin/distmark/network/?within=99999999999999999999999",
+        "/admin/documents/chooser/chosen/abc/",
+        "/admin/images/chooser/chosen/abc/",
+    ],
+)
+def test_crafted_ids_in_other_views_are_not_a_500(net, client_for, username, url):
+    response = client_for(net.users[username]).get(url)
+    assert response.status_code in (200, 302, 403, 404)

@@ -9,6 +9,7 @@ and users outside the network get Wagtail's behaviour unchanged.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -41,7 +42,11 @@ def guard(view, get_model, id_kwarg: str, index_url_name: str, action: str = CHA
         if not is_network_member(request.user):  # Wagtail's own checks and answers
             return view(request, *args, **kwargs)
         model = get_model()
-        instance = get_object_or_404(model, pk=kwargs[id_kwarg])
+        try:  # a crafted id ("abc" in a str route) is a 404, not a 500
+            pk = model._meta.pk.to_python(kwargs[id_kwarg])
+        except ValidationError:
+            raise Http404(_("No file matches the given query.")) from None
+        instance = get_object_or_404(model, pk=pk)
         policy = policy_registry.get_by_type(model)
         user = request.user
         if not policy.user_has_any_permission_for_instance(user, [CHANGE, CHOOSE], instance):

@@ -109,7 +109,8 @@ class WithinFilter(SimpleListFilter):
         return bool(self.lookup_choices) or self.value() is not None
 
     def queryset(self, request, queryset):
-        if not (self.value() or "").isdigit():
+        value = self.value() or ""
+        if not (value.isascii() and value.isdigit()):  # "²" is a digit, not a number
             return queryset
         unit = OrgUnit.objects.for_user(request.user).filter(pk=self.value()).first()
         if unit is None:

@@ -85,7 +85,7 @@ class OrgUnitIndexView(RefuseWith403Mixin, modeladmin_views.IndexView):
     @cached_property
     def within_unit(self):
         pk = self.request.GET.get("within")
-        if not pk or not pk.isdigit():
+        if not pk or not (pk.isascii() and pk.isdigit()):  # "²" is a digit, not a number
             return None
         return OrgUnit.objects.for_user(self.request.user).filter(pk=pk).first()
 
@@ -144,7 +144,7 @@ class OrgUnitCreateView(RefuseWith403Mixin, modeladmin_views.CreateView):
     @cached_property
     def parent(self):
         pk = self.request.GET.get("parent", "")
-        if not pk.isdigit():
+        if not (pk.isascii() and pk.isdigit()):  # "²" is a digit, not a number
             return None
         parent = get_object_or_404(OrgUnit.objects.for_user(self.request.user), pk=pk)
         if not self.request.user.has_perm("wagtail_distmark.add_orgunit", parent):
@@ -294,7 +294,7 @@ class AddMemberView(UnitFormView):
 class RemoveMemberView(ScopedInstanceMixin, modeladmin_views.InstanceSpecificView):
     template_name = "wagtail_distmark/network/member_remove.html"
     membership_pk = None
-    denied_message = gettext_lazy("You may only remove roles below your own.")
+    denied_message = gettext_lazy("You may only remove roles that you could grant here.")
     page_title = gettext_lazy("Remove member")
 
     def __init__(self, model_admin, instance_pk, membership_pk):
