@@ -109,6 +109,8 @@ CRAFTED = {
     "product id unknown": {"zone_grid-products-0-value-product": "987654"},
     "count text": {"zone_grid-products-count": "many"},
     "count huge": {"zone_grid-products-count": "99999999999"},
+    "count superscript": {"zone_grid-products-count": "²"},
+    "order superscript": {"zone_grid-products-0-order": "²"},
     "order text": {"zone_grid-products-0-order": "first"},
     "deleted garbage": {"zone_grid-products-0-deleted": "yes please"},
     "subject crlf": {"subject": "Hello\r\nBcc: all@example.com"},
@@ -328,6 +330,9 @@ def test_files_and_images_the_zone_does_not_offer_are_never_stored(
         "/admin/distmark/network/?within=99999999999999999999999",
         "/admin/documents/chooser/chosen/abc/",
         "/admin/images/chooser/chosen/abc/",
+        "/admin/distmark/network/inspect/%C2%B2/",
+        "/admin/bulk/wagtail_distmark/localcampaign/delete/?id=%C2%B2",
+        "/admin/snippets/wagtail_distmark/product/chooser/chosen-multiple/?id=%C2%B2",
     ],
 )
 def test_crafted_ids_in_other_views_are_not_a_500(net, client_for, username, url):

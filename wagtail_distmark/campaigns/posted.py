@@ -64,7 +64,7 @@ def list_problems(block: blocks.ListBlock, data, prefix: str) -> list[str]:
     count = data.get(f"{prefix}-count")
     if count is None:
         return [missing_message()]
-    if not count.isdigit() or int(count) > MAX_POSTED_ITEMS:
+    if not (count.isascii() and count.isdigit()) or int(count) > MAX_POSTED_ITEMS:
         return [_("The list of items could not be read: reload the page and try again.")]
     problems = []
     for index in range(int(count)):
@@ -72,7 +72,7 @@ def list_problems(block: blocks.ListBlock, data, prefix: str) -> list[str]:
         deleted, order = data.get(f"{item}-deleted"), data.get(f"{item}-order")
         if deleted is None or order is None:
             return [missing_message()]
-        if deleted not in ("", "1") or not order.isdigit():
+        if deleted not in ("", "1") or not (order.isascii() and order.isdigit()):
             return [_("The list of items could not be read: reload the page and try again.")]
         if not deleted:
             problems += posted_problems(block.child_block, data, f"{item}-value")

@@ -24,7 +24,7 @@ def top_depth(user) -> int:
 
 def numeric_pk(instance_pk: str) -> str:
     """modeladmin's URLs accept any word as a key; ours are numbers (else 404, not 500)."""
-    if not str(instance_pk).isdigit():
+    if not (str(instance_pk).isascii() and str(instance_pk).isdigit()):
         raise Http404(_("No org unit matches the given query."))
     return instance_pk
 
@@ -140,7 +140,7 @@ class OrgUnitAdmin(ModelAdmin):
     inspect_view_fields = [
         "name", "kind", "code", "address_line_1", "address_line_2", "city", "postal_code",
         "country", "phone", "email", "website", "opening_hours", "sender_name",
-        "sender_email", "reply_to", "locale", "timezone",
+        "sender_email", "reply_to", "locale", "timezone", "currency",
     ]  # fmt: skip
 
     def get_menu_order(self):

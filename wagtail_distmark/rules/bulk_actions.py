@@ -32,7 +32,7 @@ class ScopedBulkActionMixin:
         return self.model.snippet_viewset.scoped_queryset(self.request)
 
     def get_queryset(self, model, object_ids):  # an instance method here: it needs the user
-        ids = [pk for pk in object_ids if str(pk).isdigit()]  # a crafted id is not a 500
+        ids = [pk for pk in object_ids if str(pk).isascii() and str(pk).isdigit()]  # not a 500
         objects = list(self.in_scope().filter(pk__in=ids))
         if not objects:
             raise Http404

@@ -226,7 +226,7 @@ class ScopedChosenMultipleViewMixin:
 
     def get_objects(self, pks):
         allowed = self.model_class.snippet_viewset.get_chooser_queryset(self.request)
-        pks = [pk for pk in pks if str(pk).isdigit()]  # a crafted id is not a 500
+        pks = [pk for pk in pks if str(pk).isascii() and str(pk).isdigit()]  # not a 500
         return super().get_objects(pks).filter(pk__in=allowed.values("pk"))
 
 
