@@ -185,3 +185,33 @@ def test_demo_template_images_are_in_the_brand_library_for_every_unit(capsys, cl
         assert chosen.status_code == 200, username
         html = client.get(reverse("wagtailimages_chooser:choose"), {"q": "Autumn"}).content
         assert b"Autumn candles" in html, username
+
+
+def test_demo_lyon_document_is_served_to_lyon_and_above_only(capsys, client):
+    """Who may download what, with the demo accounts: Lyon's flyer goes to Lyon's manager and
+    editor, the French region and HQ; London's manager and anonymous visitors get a 404 that
+    does not name it. The brand price list goes to every store."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from wagtail.documents import get_document_model
+
+    load(capsys)
+    lyon = OrgUnit.objects.get(code="ML-001")
+    flyer = get_document_model().objects.create(
+        title="Lyon opening flyer",
+        file=SimpleUploadedFile("lyon-flyer.pdf", b"%PDF-1.4 Lyon"),
+        collection=lyon.collection,
+    )
+    users = {u.username: u for u in get_user_model().objects.all()}
+    for username in ("manager", "editor", "regional", "hq"):
+        client.force_login(users[username])
+        assert client.get(flyer.url).status_code == 200, username
+    for username in ("manager2", None):
+        client.logout()
+        if username:
+            client.force_login(users[username])
+        response = client.get(flyer.url)
+        assert response.status_code == 404, username
+        assert b"Lyon opening flyer" not in response.content and b"%PDF" not in response.content
+    price_list = get_document_model().objects.get(title="Price list – Autumn 2026")
+    client.force_login(users["manager2"])
+    assert client.get(price_list.url).status_code == 200
