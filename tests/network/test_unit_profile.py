@@ -190,3 +190,9 @@ def test_london_shows_pounds_and_lyon_euros(net):
     lyon = OrgUnit.objects.get(pk=net.units["c"].pk)
     assert EmailContext(unit=london).prices([product]) == {product.pk: "£34.00"}
     assert EmailContext(unit=lyon).prices([product]) == {product.pk: "31,00\xa0€"}
+
+
+def test_the_profile_page_names_the_country_and_shows_the_currency(net, client_for):
+    OrgUnit.objects.filter(pk=net.units["a"].pk).update(country="GB", currency="GBP")
+    html = client_for(net.users["manager_a"]).get(url("inspect", net.units["a"].pk)).content
+    assert "United Kingdom" in html.decode() and "GBP" in html.decode()

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -193,6 +194,10 @@ class OrgUnit(MP_Node):
     def inherited_values(self) -> dict:
         """The values a new child of this unit starts with."""
         return {name: getattr(self, name) for name in self.INHERITED_FIELDS}
+
+    def get_country_display(self) -> str:
+        """The country's name in the current language (the code is what is stored)."""
+        return country_names(get_language() or "en").get(self.country, self.country)
 
     def format_price(self, amount, currency: str = "") -> str:
         """A price in this unit's locale (and its currency unless another is given)."""
