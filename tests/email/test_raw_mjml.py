@@ -32,7 +32,8 @@ DISCOUNT = """<mjml>
     <mj-section css-class="body-section" background-color="#ffffff">
       <mj-column>
         <mj-text font-size="20px" color="#212b35">Hello&nbsp;{{ contact.first_name }},</mj-text>
-        <mj-text font-family="Roboto, Arial">Enjoy <strong>15% off</strong> this week.<br>See you soon!</mj-text>
+        <mj-text font-family="Roboto, Arial">Enjoy <strong>15% off</strong> this week.<br>
+          See you soon!</mj-text>
         <mj-button background-color="#5e6ebf" href="{{ view_online_url }}">Shop now</mj-button>
       </mj-column>
     </mj-section>
@@ -61,7 +62,10 @@ BLACK_FRIDAY = """<mjml>
 </mjml>"""
 
 #: Sections only, the way the zone was used before: unchanged.
-SECTIONS = '<mj-section><mj-column><mj-text css-class="x">Plain sections</mj-text></mj-column></mj-section>'
+SECTIONS = (
+    '<mj-section><mj-column><mj-text css-class="x">Plain sections</mj-text>'
+    "</mj-column></mj-section>"
+)
 
 
 def compiled(source, subject="Autumn news", preheader="New candles"):
@@ -158,3 +162,25 @@ def test_the_raw_mjml_is_compiled_once_when_the_email_is(monkeypatch):
     monkeypatch.setattr(render, "compile_mjml", lambda s: calls.append(s) or original(s))
     compiled(DISCOUNT)
     assert len(calls) == 1  # the e-mail; its plain text does not compile the zone again
+
+
+def test_hq_saves_a_template_with_a_gallery_document_and_previews_it(net, client_for, rf):
+    from tests.campaigns.test_template_admin import raw_zone, template_post, url
+    from wagtail_distmark.models import BrandTemplate
+
+    client = client_for(net.users["hq"])
+    response = client.post(url("add"), template_post([raw_zone(BLACK_FRIDAY)]))
+    assert response.status_code == 302
+    template = BrandTemplate.objects.get(name="Raw design")
+    head, body = template.serve_preview(rf.get("/"), "").content.decode().split("<body", 1)
+    assert "letter-spacing: 2px" in head and "letter-spacing: 2px" not in body
+    assert "Everything at Store" in body or "Everything at HQ" in body
+    bad = template_post([raw_zone(DISCOUNT.replace("{{ contact.first_name }}", "{{FirstName}}"))])
+    refused = client.post(url("add"), {**bad, "name": "Refused"})
+    assert refused.status_code == 200 and "Unknown merge tag" in refused.content.decode()
+    assert not BrandTemplate.objects.filter(name="Refused").exists()
+
+
+def test_a_crafted_preview_mode_is_not_a_500(net, brand_template, rf):
+    response = brand_template.serve_preview(rf.get("/"), "unit-\u00b2")
+    assert response.status_code == 200

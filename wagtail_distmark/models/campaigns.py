@@ -218,7 +218,7 @@ class BrandTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
 
     def preview_unit(self, mode_name: str) -> OrgUnit | None:
         units = OrgUnit.objects.order_by("-depth", "path")
-        if mode_name.startswith("unit-") and mode_name[5:].isdigit():
+        if mode_name.startswith("unit-") and mode_name[5:].isascii() and mode_name[5:].isdigit():
             return units.filter(pk=mode_name[5:]).first() or units.first()
         return units.first()
 
