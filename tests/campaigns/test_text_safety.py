@@ -343,3 +343,25 @@ def test_links_to_an_allowed_domain_save(net, client_for, campaign, image, setti
         target in str(saved.body.raw_data)
         for target in ("partner.example", "mailto:", "tel:+33100000000")
     )
+
+
+@pytest.mark.parametrize("name", ["Fr\u200bee candles", "\u200b\u2060"])
+def test_the_gallery_refuses_a_bad_name_with_a_form_error(net, client_for, template, banned, name):
+    response = start(client_for(net.users["manager_a"]), template, net.units["a"], name=name)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "not allowed by the brand" in html or "This field is required." in html
+    assert not LocalCampaign.objects.exists()
+
+
+def test_hqs_own_texts_are_not_judged_by_a_word_banned_later(net, client_for, template, image):
+    template.subject = "Free delivery at {{ unit.name }}"
+    template.save()
+    BannedWord.objects.create(text="autumn")  # in the hero's heading, "Autumn is here"
+    BannedWord.objects.create(text="free")
+    client = client_for(net.users["manager_a"])
+    assert start(client, template, net.units["a"], name="Newsletter").status_code == 302
+    campaign = LocalCampaign.objects.get()
+    campaign.full_clean()
+    response = post(client_for(net.users["manager_a"]), campaign, form_data(campaign, image))
+    assert response.status_code == 302

@@ -46,6 +46,13 @@ class StartCampaignForm(forms.Form):
         if len(units) == 1:
             self.fields["unit"].initial = units[0].pk
 
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        errors = LocalCampaign(name=name).text_field_errors("name")
+        if errors:
+            raise forms.ValidationError(errors)
+        return name
+
     def clean(self):
         data = super().clean()
         template, unit = data.get("template"), data.get("unit")

@@ -285,16 +285,14 @@ def zone_errors(zone, child, banned, unit=None) -> list[str]:
     policy = zone.value["policy"]
     content_block = zone.block.content_block
     locked = policy == ZonePolicy.LOCKED
-    if locked:
-        template_value = content_block.get_prep_value(zone.value["content"])
-        if prep(child) != template_value:
-            return [_("This zone is locked by HQ and cannot be changed.")]
-        errors = []
-    elif oversized(child.block, child.value):
+    unchanged = prep(child) == content_block.get_prep_value(zone.value["content"])
+    if locked and not unchanged:
+        return [_("This zone is locked by HQ and cannot be changed.")]
+    if not locked and oversized(child.block, child.value):
         limit = get_max_text_length()
         return [_("A text of this zone is longer than %(limit)d characters.") % {"limit": limit}]
-    else:
-        errors = banned_errors(child.block, child.value, banned)
+    # HQ's own content is HQ's: a word banned later does not lock every campaign out.
+    errors = [] if unchanged else banned_errors(child.block, child.value, banned)
     if policy == ZonePolicy.CONSTRAINED:
         errors = constraint_errors(child.block, child.value, zone.value["constraints"]) + errors
     if unit is not None:

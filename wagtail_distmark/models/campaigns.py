@@ -335,8 +335,10 @@ class LocalCampaign(
         value = getattr(self, field) or ""
         template = self.template if self.template_id else None
         if field != "name" and template is not None:
+            if value == getattr(template, field):
+                return []  # HQ's own text, judged when HQ saved the template
             if not getattr(template, f"{field}_editable"):
-                return [] if value == getattr(template, field) else [_("HQ has locked this field.")]
+                return [_("HQ has locked this field.")]
             limit = getattr(template, f"{field}_max_length")
             if visible_length(value) > limit:
                 return [_("At most %(limit)d characters.") % {"limit": limit}]
