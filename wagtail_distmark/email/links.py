@@ -7,7 +7,7 @@ links and the links inside rich text).
 * ``{{ unsubscribe_url }}`` and ``{{ view_online_url }}`` may be a whole link.
 * Merge tags may follow the host (``https://brand.example/?store={{ unit.code }}``). Tags
   that carry the recipient's data — ``{{ contact.* }}``, and the two per-recipient links
-  above inside another link — are allowed only in web links to a domain of
+  above inside another link — are allowed only in ``https://`` links to a domain of
   ``WAGTAIL_DISTMARK_LINK_DOMAINS_FOR_CONTACT_DATA`` (none by default): a link must not carry
   personal data out to a third party.
 """
@@ -54,32 +54,38 @@ def validate_link(value: str) -> None:
     check_length(value, MAX_LINK_LENGTH)
     validate_merge_tags(value)
     parts = split_tags(value)
-    if len(parts) == 3 and not parts[0].strip() and not parts[2].strip() and parts[1] in LINK_TAGS:
+    if is_whole_link_tag(parts):
         return
-    literal = "x".join(parts[::2])  # each tag stands for a plain value
+    url = split("x".join(parts[::2]))  # each tag stands for a plain value
+    scheme, tags = url.scheme.lower(), parts[1::2]
+    host = web_host(url, parts[0] if tags else None) if scheme in WEB_SCHEMES else None
+    if any(is_personal(tag) for tag in tags):
+        check_personal_data(host if scheme == "https" else None)
+
+
+def is_whole_link_tag(parts: list[str]) -> bool:
+    """``{{ unsubscribe_url }}`` or ``{{ view_online_url }}``, alone."""
+    return len(parts) == 3 and not (parts[0] + parts[2]).strip() and parts[1] in LINK_TAGS
+
+
+def split(literal: str):
+    """The parts of a link (with its merge tags replaced), after its characters and scheme
+    are checked."""
     if any(char.isspace() or char == "\\" or unicodedata.category(char)[0] == "C"
            for char in literal):  # fmt: skip
         raise ValidationError(
             _("A link cannot contain spaces, backslashes or invisible characters."), code="link"
         )
-    url = split(literal)
-    if url.scheme.lower() not in SCHEMES:
-        raise ValidationError(
-            _("Enter a link starting with https:// (or http://, mailto:, tel:)."),
-            code="link_scheme",
-        )
-    tags = parts[1::2]
-    host = web_host(url, parts[0] if tags else None) if url.scheme.lower() in WEB_SCHEMES else None
-    if any(is_personal(tag) for tag in tags):
-        check_personal_data(host)
-
-
-def split(literal: str):
     try:
         url = urlsplit(literal)
         url.hostname  # noqa: B018 -- raises ValueError for a malformed host
     except ValueError as error:
         raise ValidationError(_("This link is not a valid address."), code="link") from error
+    if url.scheme.lower() not in SCHEMES:
+        raise ValidationError(
+            _("Enter a link starting with https:// (or http://, mailto:, tel:)."),
+            code="link_scheme",
+        )
     return url
 
 
@@ -112,7 +118,7 @@ def check_personal_data(host: str | None) -> None:
         return
     message = (
         _("Links that carry the recipient's data ({{ contact.email }} …) may only point to "
-          "%(domains)s.")
+          "https:// addresses on %(domains)s.")
         if domains
         else _("A link cannot carry the recipient's data ({{ contact.email }} …) to a web site.")
     )  # fmt: skip
