@@ -81,6 +81,11 @@ def test_dodges_fold_to_the_plain_word(dodge):
     assert fold(dodge) == "gratuit"
 
 
+def test_accented_latin_letters_stay_themselves():
+    assert fold("Größe café naïve Łódź") == "grösse café naïve łódź"
+    assert fold("ɑ ı") == "a i"  # Latin look-alikes of ASCII letters do fold
+
+
 def test_ascii_is_never_remapped():
     assert fold("c0upon") == "c0upon"
     assert fold("modern") == "modern"  # "rn" is not folded into "m", nor "m" into "rn"

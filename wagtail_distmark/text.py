@@ -8,7 +8,8 @@
   styled letters become plain ones), case-folded, and look-alike letters of other scripts folded
   to the letter they imitate, with the confusables data of Unicode TS #39 (from the
   ``confusable-homoglyphs`` package). ASCII characters are never remapped, so a banned word or
-  an HQ pattern written in plain letters means what it says.
+  an HQ pattern written in plain letters means what it says; accented Latin letters stay
+  themselves (``ö`` is not folded), Latin look-alikes of ASCII letters fold (``ı``, ``ɑ``).
 * :func:`check_length` — bounds a text before any pattern runs.
 """
 
@@ -70,6 +71,14 @@ def prototype(char: str, entries: list[dict], data: dict) -> str | None:
     return min(char, target)  # two characters confused with each other only: fold to one
 
 
+def folds_to(char: str, target: str | None) -> bool:
+    """Whether ``char`` should fold to ``target``: letters of other scripts and symbols always,
+    Latin letters only to plain ASCII (``ı`` to ``i``, but ``ö`` stays ``ö``)."""
+    if not target or target == char or char.isascii():
+        return False
+    return not unicodedata.name(char, "").startswith("LATIN") or target.isascii()
+
+
 @lru_cache(maxsize=1)
 def look_alike_table() -> dict[int, str]:
     """A ``str.translate`` table folding each non-ASCII look-alike to its prototype."""
@@ -77,8 +86,10 @@ def look_alike_table() -> dict[int, str]:
 
     table = {}
     for char, entries in data.items():
-        target = prototype(char, entries, data) if len(char) == 1 and not char.isascii() else None
-        if target and target != char:
+        if len(char) != 1:
+            continue
+        target = (prototype(char, entries, data) or "").translate(invisible_table())
+        if folds_to(char, target):
             table[ord(char)] = target
     return table
 
