@@ -30,6 +30,11 @@ class BrowseLibraryMixin:
         return queryset | visible_files(user, self.model)  # keeps Wagtail's joins and counts
 
     def decorate_paginated_queryset(self, object_list):
+        if is_network_member(self.request.user):
+            self.mark_read_only(object_list)
+        return super().decorate_paginated_queryset(object_list)
+
+    def mark_read_only(self, object_list):
         files = list(object_list)
         changeable = set(
             changeable_files(self.request.user, self.model)
@@ -38,7 +43,6 @@ class BrowseLibraryMixin:
         )
         for file in files:
             file.distmark_read_only = file.pk not in changeable
-        return super().decorate_paginated_queryset(object_list)
 
     def get_edit_url(self, instance):
         if is_read_only(instance):
