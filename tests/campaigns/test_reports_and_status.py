@@ -106,13 +106,24 @@ def test_an_approved_campaign_reads_approved_ready_to_send(net, in_review):
     act(browser(net.users["manager_a"]), in_review, "approve")
     in_review.refresh_from_db()
     listing, editor = listing_and_editor(net.users["editor_a"], in_review)
-    for html in (listing, editor):
-        assert "Approved, ready to send" in html
+    assert "Approved, ready to send" in listing
+    assert 'id="status-sidebar-approved-ready-to-send"' in editor
     assert "First published" not in editor
     in_review.freeze_for_sending()
     listing, editor = listing_and_editor(net.users["editor_a"], in_review)
     assert "Sent" in listing and "Approved, ready to send" not in listing
-    assert "Sent" in editor
+    assert 'id="status-sidebar-sent"' in editor
+
+
+def test_the_editor_reads_the_status_of_the_row_not_of_its_latest_draft(net, in_review):
+    act(browser(net.users["manager_a"]), in_review, "approve")
+    in_review.refresh_from_db()
+    in_review.name = "Changed after approval"
+    in_review.save_revision(user=net.users["editor_a"])  # a draft newer than the send
+    in_review.refresh_from_db()
+    in_review.freeze_for_sending()
+    _, editor = listing_and_editor(net.users["editor_a"], in_review)
+    assert 'id="status-sidebar-sent"' in editor
 
 
 def test_draft_and_in_review_say_so(net, campaign):

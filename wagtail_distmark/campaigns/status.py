@@ -93,7 +93,8 @@ class CampaignStatusSidePanel(SnippetStatusSidePanel):
 
     def get_context_data(self, parent_context):
         context = super().get_context_data(parent_context)
-        context["campaign_status"] = campaign_status(self.object)
+        # The row itself (the editor's object is its latest revision, which predates a send).
+        context["campaign_status"] = campaign_status(self.live_object or self.object)
         return context
 
 
