@@ -90,11 +90,15 @@ class TreeMenuQuerySet(CollectionQuerySet):
         return [(c.pk, indented_name(c, listed)) for c in collections]
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of a collection's ancestors, root first (no query)."""
+    steplen = Collection.steplen
+    return [path[:end] for end in range(steplen, len(path), steplen)]
+
+
 def indented_name(collection: Collection, listed_paths: set[str]) -> str:
     """The collection's name, indented once per listed ancestor (Wagtail's own rendering)."""
-    steplen = Collection.steplen
-    ancestors = (collection.path[:end] for end in range(steplen, len(collection.path), steplen))
-    level = sum(1 for path in ancestors if path in listed_paths)
+    level = sum(1 for path in ancestor_paths(collection.path) if path in listed_paths)
     return collection.get_indented_name(collection.depth - level, html=True)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.db.models import Q
 from wagtail.models import Collection
 
+from wagtail_distmark.library.collections import ancestor_paths
+from wagtail_distmark.library.policies import library_policies_registered
 from wagtail_distmark.rules.scope import get_scope
 
 #: Changing a file (Wagtail counts "delete" as "change").
@@ -52,15 +54,11 @@ def may_see(user, instance) -> bool:
     ) or policy.user_has_permission_for_instance(user, CHOOSE, instance)
 
 
-def ancestor_paths(path: str) -> list[str]:
-    steplen = Collection.steplen
-    return [path[:end] for end in range(steplen, len(path) + 1, steplen)]
-
-
 def in_network(collection: Collection) -> bool:
     """The collection is a unit's upload collection or in the brand library, or lies inside one."""
     network = Q(distmark_unit__isnull=False) | Q(distmark_brand__isnull=False)
-    return Collection.objects.filter(network, path__in=ancestor_paths(collection.path)).exists()
+    paths = [*ancestor_paths(collection.path), collection.path]
+    return Collection.objects.filter(network, path__in=paths).exists()
 
 
 def may_download(user, document) -> bool:
@@ -75,9 +73,9 @@ def may_download(user, document) -> bool:
         return True
     if not user.is_authenticated:
         return False
-    try:
+    if library_policies_registered():
         return may_see(user, document)
-    except ImportError:  # Wagtail 7: no policy registry; the named rule decides
-        return user.is_superuser or user.has_perm(
-            "wagtail_distmark.choose_from_collection", document.collection
-        )
+    # Wagtail 7 (no policy registry): the named rule decides.
+    return user.is_superuser or user.has_perm(
+        "wagtail_distmark.choose_from_collection", document.collection
+    )

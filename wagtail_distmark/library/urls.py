@@ -1,4 +1,5 @@
-"""Wagtail's own per-file image and document screens, guarded by the org tree.
+"""Wagtail's own per-file image and document screens, guarded by the org tree, and the
+Images and Documents indexes that also list the brand files a unit may use (``browse.py``).
 
 Wagtail answers a refused image or document URL with a redirect to the dashboard. These
 patterns are registered ahead of Wagtail's (same paths) and, for the network's users, answer
