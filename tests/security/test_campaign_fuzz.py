@@ -14,10 +14,12 @@ import pytest
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wagtail.models import Collection
 
 from tests.security.conftest import make_image
 from tests.security.forms import block_post_data, form_data
 from wagtail_distmark.blocks import zone_data as zone
+from wagtail_distmark.library.access import usable_by_unit_q
 from wagtail_distmark.library.collections import add_brand_collection, unit_collection
 from wagtail_distmark.models import (
     BrandTemplate,
@@ -257,7 +259,18 @@ def assert_within_constraints(campaign):
     assert LIMITS["social"][0] <= len(social["links"]) <= LIMITS["social"][1]
     assert LIMITS["products"][0] <= len(grid["products"]) <= LIMITS["products"][1]
     assert len(saved.subject) <= campaign.template.subject_max_length
+    assert_assets_usable(campaign.unit, zone_value(saved.body, "hero")["image"], grid)
     assert not any(ch in saved.subject + saved.preheader + saved.name for ch in "\r\n\x00")
+
+
+def assert_assets_usable(unit, image, grid):
+    """A swapped chooser id never saves another unit's image or a product the unit does not
+    sell."""
+    usable = Collection.objects.filter(usable_by_unit_q(unit))
+    assert image is None or usable.filter(pk=image.collection_id).exists()
+    sold = Product.objects.available_at(unit)
+    for item in grid["products"]:
+        assert item["product"] is None or sold.filter(pk=item["product"].pk).exists()
 
 
 def test_crafted_campaign_posts_never_crash_unlock_or_overflow(net, client, fuzz_campaign):
