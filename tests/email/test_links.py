@@ -126,3 +126,27 @@ def test_every_link_block_follows_the_rule(settings, stream_block, name, value):
         stream_block.clean(stream)
     settings.WAGTAIL_DISTMARK_LINK_DOMAINS_FOR_CONTACT_DATA = ["elsewhere.example"]
     stream_block.clean(stream)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<p>" + "<a " * 30_000 + "</p>",  # unclosed tags: quadratic for Wagtail's FIND_A_TAG
+        "<p><a " + "x" * 90_000 + ">x</a></p>",  # one huge tag: quadratic for FIND_ATTRS
+        "<p><embed " + "x-" * 40_000 + "/></p>",
+    ],
+)
+def test_malformed_rich_text_tags_are_refused_quickly(source):
+    start = time.perf_counter()
+    with pytest.raises(ValidationError, match="could not be read"):
+        validate_rich_text_links(source)
+    assert time.perf_counter() - start < 1
+
+
+@pytest.mark.django_db
+def test_a_rich_text_block_refuses_them_before_wagtails_patterns_run(stream_block):
+    stream = stream_block.to_python([{"type": "rich_text", "value": "<p><a " + "x" * 90_000 + ">"}])
+    start = time.perf_counter()
+    with pytest.raises(ValidationError):
+        stream_block.clean(stream)
+    assert time.perf_counter() - start < 2
