@@ -68,11 +68,18 @@ class BrandTemplateViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
         ]
     )
 
-    def get_chooser_queryset(self, request):
+    refusals = {action: _("Brand templates are managed by head office.") for action in
+                ("view", "change", "delete", "unpublish")}  # fmt: skip
+
+    def scoped_queryset(self, request):
+        """All for HQ; for a unit, the templates it may use (their other URLs answer a 403
+        page, "managed by head office"); any other template is a 404."""
         if request.user.has_perm("wagtail_distmark.change_brandtemplate"):
             return BrandTemplate.objects.all()
         paths = [grant.path for grant in get_scope(request.user).grants]
         return BrandTemplate.objects.available_under(paths)
+
+    get_chooser_queryset = scoped_queryset
 
 
 class BannedWordViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
