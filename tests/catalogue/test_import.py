@@ -166,4 +166,4 @@ def test_when_the_database_refuses_a_good_row_nothing_is_imported(monkeypatch):
     report = import_products("sku,name,price\nC-1,One,1\nC-2,Two,2\n")
     assert not Product.objects.exists()
     assert report.created == 0
-    assert report.errors == [("", "Nothing was imported: the database refused it (disk full).")]
+    assert report.errors == [(1, "Nothing was imported: the database refused it (disk full).")]

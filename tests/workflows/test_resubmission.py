@@ -49,3 +49,20 @@ def test_a_resubmission_takes_the_fast_lane_on_what_was_submitted_again(
     last = OrgApprovalTaskState.objects.filter(task__name="Store manager approval").latest("pk")
     assert last.comment.startswith("Fast lane")
     assert last.revision_id == state.content_object.latest_revision_id
+
+
+def test_the_skip_is_logged_against_the_revision_it_judged(
+    net, client_for, campaign, brand_template
+):
+    from wagtail.models import ModelLogEntry
+
+    brand_template.fast_lane = "constrained"
+    brand_template.save()
+    resubmit(client_for(net.users["editor_a"]), campaign, body_with(campaign, 0, heading="Ours"))
+    act(client_for(net.users["manager_a"]), campaign, "reject", comment="Keep HQ's heading")
+    body = body_with(campaign, 1, discount=15)
+    body[0]["value"]["heading"] = "Autumn is here"
+    resubmit(client_for(net.fresh("editor_a")), campaign, body)
+    campaign.refresh_from_db()
+    skipped = ModelLogEntry.objects.filter(action="wagtail_distmark.approval_skipped").latest("pk")
+    assert skipped.revision_id == campaign.latest_revision_id

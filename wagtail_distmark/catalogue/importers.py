@@ -28,7 +28,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[tuple[int | str, str]] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -192,7 +192,7 @@ def write(report: ImportReport, planned: list[Planned]) -> None:
     except DatabaseError as error:
         report.created = report.updated = report.unchanged = 0
         message = _("Nothing was imported: the database refused it (%(reason)s).")
-        report.errors.append(("", message % {"reason": error}))
+        report.errors.append((1, message % {"reason": error}))  # the whole file
 
 
 def import_products(source) -> ImportReport:

@@ -96,7 +96,7 @@ class OrgApprovalTask(Task):
             with LogContext(user=None):
                 log(
                     campaign, "wagtail_distmark.approval_skipped",
-                    data={"reason": str(skip), "task": self.name},
+                    data={"reason": str(skip), "task": self.name}, revision=task_state.revision,
                 )  # fmt: skip
                 task_state.approve(user=None, update=False, comment=str(skip))
             return task_state  # Wagtail moves on to the next step
