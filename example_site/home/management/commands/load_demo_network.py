@@ -1,5 +1,6 @@
 """Load the Maison Lumière demo network. Safe to run again: it updates, never duplicates."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -16,7 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--base-url", default="http://127.0.0.1:8000", help="Printed admin address."
+            "--base-url",
+            default=None,
+            help="Printed admin address (default: the WAGTAILADMIN_BASE_URL setting).",
         )
 
     @transaction.atomic
@@ -31,7 +34,7 @@ class Command(BaseCommand):
         library = demo_library.load()
         templates = demo_campaigns.load()
         workflow = demo_workflow.load()
-        self.report(base_url)
+        self.report(base_url or settings.WAGTAILADMIN_BASE_URL)
         self.stdout.write(f"Brand templates: {', '.join(templates)}")
         self.stdout.write(
             f"Workflow: {workflow.name} (“{demo_workflow.IN_REVIEW[0]}” waits for the store "
