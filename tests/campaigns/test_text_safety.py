@@ -365,3 +365,30 @@ def test_hqs_own_texts_are_not_judged_by_a_word_banned_later(net, client_for, te
     campaign.full_clean()
     response = post(client_for(net.users["manager_a"]), campaign, form_data(campaign, image))
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("hero", {"alt": "x", "heading": "\u200b\u00ad\u2060", "text": ""}),
+        ("rich_text", "<p>\u200b\ufeff</p>"),
+    ],
+)
+def test_a_required_block_text_of_invisible_characters_is_empty(image, name, value):
+    """Block level (Wagtail defers "required" for drafts; it applies when publishing)."""
+    if name == "hero":
+        value = {"image": image.pk, **value}
+    stream = CAMPAIGN.to_python([{"type": name, "value": value}])
+    with pytest.raises(ValidationError) as caught:
+        CAMPAIGN.clean(stream)
+    assert "This field is required." in str(caught.value.as_json_data())
+
+
+def test_invisible_or_no_break_variants_of_an_allowed_value_are_refused_by_the_admin(
+    net, client_for, campaign, image
+):
+    client = client_for(net.users["manager_a"])
+    revisions = campaign.revisions.count()
+    for label in ("\u200b", "Book now\u00a0"):  # the select refuses both; the model too
+        response = post(client, campaign, form_data(campaign, image, **{"zone_cta-label": label}))
+        refused(response, campaign, revisions, "Select a valid choice")

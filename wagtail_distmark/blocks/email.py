@@ -25,6 +25,7 @@ from wagtail_distmark.email.merge_tags import validate_merge_tags
 from wagtail_distmark.email.mjml import DEFAULT_HEAD, MJMLError, compile_mjml, document
 from wagtail_distmark.email.raw_mjml import MAX_RAW_MJML_CHARS, split_raw_mjml
 from wagtail_distmark.formats import format_price
+from wagtail_distmark.text import is_blank
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 IMAGE_RENDITION = "width-1200"
@@ -94,16 +95,20 @@ class EmailBlockMixin:
 
 class MergeTagTextMixin:
     """Text blocks accept merge tags, and only the whitelisted ones; a rich text's links
-    follow the link rule (:mod:`wagtail_distmark.email.links`)."""
+    follow the link rule (:mod:`wagtail_distmark.email.links`); a required text made only of
+    spaces and invisible characters is empty."""
 
     def clean(self, value):
         value = super().clean(value)
+        source = value if isinstance(value, str) else value.source
         try:
-            validate_merge_tags(value if isinstance(value, str) else value.source)
+            validate_merge_tags(source)
             if not isinstance(value, str):
-                validate_rich_text_links(value.source)
+                validate_rich_text_links(source)
         except ValidationError as error:
             raise ValidationError(error.messages) from error
+        if self.required and is_blank(source if isinstance(value, str) else html_to_text(source)):
+            raise ValidationError(self.field.error_messages["required"], code="required")
         return value
 
 
