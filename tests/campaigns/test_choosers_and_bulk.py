@@ -139,8 +139,14 @@ def test_bulk_delete_asks_the_delete_rule_per_campaign(net, client_for, two_camp
 
 
 def test_bulk_delete_of_templates_is_hqs(net, client_for, brand_template):
-    response = client_for(net.users["manager_a"]).post(
-        bulk("delete", brand_template.pk, model="brandtemplate")
-    )
+    url = bulk("delete", brand_template.pk, model="brandtemplate")
+    usable = client_for(net.users["manager_a"]).post(url)  # a template Store A may use
+    assert usable.status_code in (302, 403) and BrandTemplate.objects.exists()
+    brand_template.available_to_all = False
+    brand_template.save()
+    brand_template.available_units.set([net.units["south"]])
+    response = client_for(net.fresh("manager_a")).post(url)
     assert response.status_code == 404 and "Autumn promotion" not in text(response)
     assert BrandTemplate.objects.exists()
+    client_for(net.users["hq"]).post(url)
+    assert not BrandTemplate.objects.exists()
