@@ -12,6 +12,7 @@ from wagtail_distmark.campaigns.admin import CampaignsGroup
 from wagtail_distmark.catalogue.admin import CatalogueGroup
 from wagtail_distmark.library import hooks as library_hooks
 from wagtail_distmark.library.admin import BrandCollectionViewSet, expiring_report_menu_item
+from wagtail_distmark.library.bulk_actions import SCOPED_FILE_BULK_ACTIONS
 from wagtail_distmark.library.policies import library_policies_registered
 from wagtail_distmark.models import (
     BannedWord,
@@ -74,8 +75,9 @@ def register_scoped_reports():
     return []
 
 
-# After Wagtail's own (order 0): ours answers for our snippet models.
-hooks.register("register_bulk_action", ScopedDeleteBulkAction, order=100)
+# After Wagtail's own (order 0): ours answer for our snippet models, images and documents.
+for bulk_action in (ScopedDeleteBulkAction, *SCOPED_FILE_BULK_ACTIONS):
+    hooks.register("register_bulk_action", bulk_action, order=100)
 
 
 @hooks.register("construct_snippet_action_menu")

@@ -1,8 +1,10 @@
-"""Wagtail's snippet bulk actions (``/admin/bulk/<app>/<model>/<action>/?id=…``), scoped.
+"""Wagtail's bulk actions (``/admin/bulk/<app>/<model>/<action>/?id=…``), scoped.
 
 Wagtail's confirmation page names every object whose id is in the URL, listing the ones the
 user may not act on as "no access"; here an id outside the user's scope is ignored as if it
 did not exist (404 when none is left), and the rule of the action is asked per object.
+:class:`InScopeBulkActionMixin` is the mechanism (a view gives its ``in_scope``); the snippets'
+actions are below, the library's images and documents in ``library/bulk_actions.py``.
 """
 
 from django.http import Http404
@@ -22,14 +24,13 @@ def scoped_snippet_models() -> list:
     ]
 
 
-class ScopedBulkActionMixin:
-    @cached_property
-    def permission_policy(self):
-        """The rules, per object (Wagtail 7's bulk actions would ask model permissions)."""
-        return policy_for(self.model)
+class InScopeBulkActionMixin:
+    """Only objects of ``in_scope()`` are named, listed or acted on; ``check_perm`` (the
+    action's rule) is still asked for each of them."""
 
     def in_scope(self):
-        return self.model.snippet_viewset.scoped_queryset(self.request)
+        """The objects the user sees; an id outside them is as if it did not exist."""
+        raise NotImplementedError
 
     def get_queryset(self, model, object_ids):  # an instance method here: it needs the user
         ids = [pk for pk in object_ids if str(pk).isascii() and str(pk).isdigit()]  # not a 500
@@ -37,6 +38,16 @@ class ScopedBulkActionMixin:
         if not objects:
             raise Http404
         return objects
+
+
+class ScopedBulkActionMixin(InScopeBulkActionMixin):
+    @cached_property
+    def permission_policy(self):
+        """The rules, per object (Wagtail 7's bulk actions would ask model permissions)."""
+        return policy_for(self.model)
+
+    def in_scope(self):
+        return self.model.snippet_viewset.scoped_queryset(self.request)
 
     def get_all_objects_in_listing_query(self, parent_id):
         return self.in_scope().values_list("pk", flat=True)
