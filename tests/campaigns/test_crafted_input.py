@@ -8,6 +8,7 @@ from django.urls import reverse
 from wagtail.test.utils.form_data import rich_text
 
 from tests.campaigns.test_admin import snippet_url, start
+from tests.library.conftest import needs_policy_registry
 from wagtail_distmark.blocks import zone_data as zone
 from wagtail_distmark.models import BrandTemplate, LocalCampaign, Product, ProductAvailability
 
@@ -224,13 +225,19 @@ def test_a_stored_bad_link_previews_and_sends_a_test(net, client_for, campaign, 
 def test_a_draft_without_an_image_previews_and_sends_a_test(
     net, client_for, campaign, product, image, mailoutbox
 ):
-    """Drafts skip "required": what they lack must not crash the preview or the test."""
+    """Drafts skip "required" (Wagtail 8): what they lack must not crash the preview, the
+    test e-mail or the compile."""
     client = client_for(net.users["manager_a"])
     data = {**valid_data(campaign, product, image), "zone_hero-image": ""}
-    assert client.post(snippet_url("preview_on_edit", campaign.pk), data).status_code == 200
+    answer = client.post(snippet_url("preview_on_edit", campaign.pk), data)
     preview = client.get(snippet_url("preview_on_edit", campaign.pk))
-    assert preview.status_code == 200 and "Autumn is here" in preview.content.decode()
-    assert post(client, campaign, data).status_code == 302  # a draft may lack it
+    assert preview.status_code == 200
+    if answer.json()["is_valid"]:  # Wagtail 8 previews drafts lacking required values
+        assert "Autumn is here" in preview.content.decode()
+    body = [dict(child) for child in campaign.body.raw_data]
+    body[0]["value"] = {**body[0]["value"], "image": None}
+    campaign.body = body
+    campaign.save_revision()  # a draft saved without its image
     test_url = reverse("wagtail_distmark:campaign_test_email", args=[campaign.pk])
     assert client.post(test_url).status_code == 302
     assert "Autumn is here" in mailoutbox[0].alternatives[0][0]
@@ -314,7 +321,7 @@ def test_files_and_images_the_zone_does_not_offer_are_never_stored(
 ):
     client = client_for(net.users["manager_a"])
     data = {**valid_data(campaign, product, image), "zone_text": link_to_page("", *entity)}
-    assert post(client, campaign, data).status_code == 302
+    assert post(client, campaign, data).status_code in (200, 302)  # Wagtail 7 refuses them
     campaign.refresh_from_db()
     saved = campaign.get_latest_revision_as_object().body[1].value.source
     assert "abc" not in saved and "987654" not in saved and "linktype" not in saved
@@ -328,8 +335,8 @@ def test_files_and_images_the_zone_does_not_offer_are_never_stored(
         "/admin/distmark/network/?within=%C2%B2",
         "/admin/distmark/network/create/?parent=%C2%B2",
         "/admin/distmark/network/?within=99999999999999999999999",
-        "/admin/documents/chooser/chosen/abc/",
-        "/admin/images/chooser/chosen/abc/",
+        pytest.param("/admin/documents/chooser/chosen/abc/", marks=needs_policy_registry),
+        pytest.param("/admin/images/chooser/chosen/abc/", marks=needs_policy_registry),
         "/admin/distmark/network/inspect/%C2%B2/",
         "/admin/bulk/wagtail_distmark/localcampaign/delete/?id=%C2%B2",
         "/admin/snippets/wagtail_distmark/product/chooser/chosen-multiple/?id=%C2%B2",

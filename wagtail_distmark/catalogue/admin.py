@@ -168,6 +168,10 @@ class ProductURLFinder(SnippetAdminURLFinder):
     without a user (Wagtail asks without one): no link then; choosing a product in the modal
     asks with the user, and HQ gets the link."""
 
+    def __init__(self, user=None):
+        super().__init__(user)
+        self.user = user  # Wagtail 7's finder does not keep it
+
     def get_edit_url(self, instance):
         if self.user is None:
             return None
