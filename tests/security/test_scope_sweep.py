@@ -43,23 +43,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {}
 #: Each is left out of its role's pass and checked on its own by
 #: ``test_known_failure_is_still_there`` (xfail, strict): when it is fixed, that test XPASSes
 #: and fails the run until the entry is removed here.
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    **{
-        (f"/admin/bulk/{app}/", role): (
-            f"Wagtail's {app} bulk actions name files outside the user's scope on their "
-            "confirmation page, GET and POST (library scope: images and documents bulk actions)"
-        )
-        for app in ("wagtailimages", "wagtaildocs")
-        for role in ("regional_north", "manager_a", "editor_a")
-    },
-    **{
-        ("/admin/choose-external-link/", role): (
-            "Wagtail bug: URLOrAbsolutePathField.to_python(None) raises AttributeError when "
-            "the posted form has no url field (500 on a crafted POST; no data involved)"
-        )
-        for role in ("regional_north", "manager_a", "editor_a")
-    },
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 def store_pool(world, key) -> dict:
