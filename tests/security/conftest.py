@@ -134,6 +134,10 @@ class StoreObjects:
     availability: ProductAvailability
     template: BrandTemplate
 
+    def objects(self) -> list:
+        return [self.unit, self.manager, self.membership, self.campaign, self.image,
+                self.document, self.availability, self.template]  # fmt: skip
+
 
 @dataclass
 class World:

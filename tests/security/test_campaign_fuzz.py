@@ -165,9 +165,11 @@ LIMITS = {"discount": (5, 20), "offer_chars": 30, "choices": {"Shop now", "Book 
           "social": (1, 2), "products": (1, 6)}  # fmt: skip
 
 
-def fuzz_template(image, hq) -> BrandTemplate:
+def fuzz_template(image, sold_at) -> BrandTemplate:
+    """Every kind of zone: locked, editable, constrained (numbers, choices, list sizes)."""
     product = Product.objects.create(sku="FZ", name="Fuzz candle", price="12.00")
-    ProductAvailability.objects.create(product=product, unit=hq)
+    if sold_at is not None:
+        ProductAvailability.objects.create(product=product, unit=sold_at)
     template = BrandTemplate(
         name="Fuzz template",
         subject="Autumn at {{ unit.name }}",
@@ -379,8 +381,8 @@ def test_crafted_add_member_posts_never_crash_or_grant_beyond_the_giver(net, cli
 
 # -- the catalogue CSV import -------------------------------------------------------------------
 
-#: Cells that still crash the importer, each pinned by its own strict xfail test below; put
-#: them back in CELLS once fixed.
+#: Cells that still crash the importer, each pinned by a strict xfail in test_findings.py;
+#: put them back in CELLS once fixed.
 UNFIXED_CELLS = {"1e309"}
 CELLS = [*(t for t in TRICKS if t not in UNFIXED_CELLS), *NUMBERS,
          "29.00", "32,50", "-5", "1e8", "99999999.99", "100000000", "inf", "-Infinity", "nan",
@@ -438,16 +440,3 @@ def test_crafted_catalogue_csv_never_crashes_or_loses_rows_silently(net, client)
     example()
     for listing in listings:  # whatever the imports saved, everyone's listings still open
         assert client.get(listing).status_code == 200
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by the fuzz: parse_price quantizes a price beyond Decimal's precision "
-    "(1e309) and raises InvalidOperation (a 500 on the import page); catalogue import owner",
-)
-def test_a_price_beyond_any_column_is_a_row_error_not_a_crash(db):
-    from wagtail_distmark.catalogue.importers import import_products
-
-    report = import_products("sku,name,price\nBIG,Big candle,1e309\nOK,Fine candle,5.00\n")
-    assert [line for line, _ in report.errors] == [2]
-    assert list(Product.objects.values_list("sku", flat=True)) == ["OK"]

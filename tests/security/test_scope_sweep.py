@@ -49,12 +49,10 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 def store_pool(world, key) -> dict:
     """model -> the object of that model the URLs are filled with."""
     if key == "none":
-        objects = world.unowned.values()
+        objects = list(world.unowned.values())
     else:
         store = world.stores[key]
-        objects = [store.unit, store.manager, store.membership, store.campaign, store.image,
-                   store.document, store.availability, store.template,
-                   unit_collection(store.unit)]  # fmt: skip
+        objects = [*store.objects(), unit_collection(store.unit)]
     return {type(obj)._meta.concrete_model: obj for obj in objects}
 
 
@@ -86,9 +84,7 @@ def watched(world, keys) -> list:
     """The rows a POST must not change: other units' objects and objects of no unit."""
     objects = list(world.unowned.values())
     for key in keys:
-        store = world.stores[key]
-        objects += [store.unit, store.manager, store.membership, store.campaign, store.image,
-                    store.document, store.availability, store.template]  # fmt: skip
+        objects += world.stores[key].objects()
     return objects
 
 
