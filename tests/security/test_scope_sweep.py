@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve
+from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.models import Revision
 
 from tests.security.conftest import MARKERS, PRICES
@@ -44,6 +45,34 @@ ALLOWED: dict[tuple[str, str, str], str] = {}
 #: ``test_known_failure_is_still_there`` (xfail, strict): when it is fixed, that test XPASSes
 #: and fails the run until the entry is removed here.
 KNOWN_FAILURES: dict[tuple[str, str], str] = {}
+
+STORE_ROLES = ("regional_north", "manager_a", "editor_a")
+if WAGTAIL_VERSION < (8,):  # found by the sweep on Wagtail 7.0 LTS (CI runs the suite there)
+    KNOWN_FAILURES.update(
+        {
+            **{
+                (prefix, role): (
+                    "Wagtail 7.0: files outside the user's scope are listed or named here; the "
+                    "library's scoping of images and documents uses Wagtail 8's permission "
+                    "policy registry (library/policies.py), so this screen is not scoped on 7.0"
+                )
+                for prefix in (
+                    "/admin/api/main/",
+                    "/admin/bulk/wagtailimages/",
+                    "/admin/bulk/wagtaildocs/",
+                    "/admin/images/chooser/",
+                )
+                for role in STORE_ROLES
+            },
+            **{
+                ("/admin/forms/submissions/", role): (
+                    "Wagtail 7.0 bug: the form submissions view of a page that is not a form "
+                    "page raises AttributeError (serve_submissions_list_view): a 500"
+                )
+                for role in ("hq", *STORE_ROLES)
+            },
+        }
+    )
 
 
 def store_pool(world, key) -> dict:
