@@ -1,7 +1,7 @@
 """The template gallery: how a unit starts a campaign, and its previews of templates."""
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -56,30 +56,43 @@ class StartCampaignForm(forms.Form):
     def clean(self):
         data = super().clean()
         template, unit = data.get("template"), data.get("unit")
-        if (
-            template
-            and unit
-            and not BrandTemplate.objects.available_to(unit).filter(pk=template.pk).exists()
-        ):
+        if not (template and unit):
+            return data
+        if not BrandTemplate.objects.available_to(unit).filter(pk=template.pk).exists():
             raise forms.ValidationError(
                 _("%(template)s is not available to %(unit)s.")
                 % {"template": template, "unit": unit}
             )
+        if "name" not in data:  # its own error is shown on the field
+            return data
+        self.campaign = self.new_campaign(template, unit, data["name"])
+        try:  # the template as HQ made it may not suit this unit (e.g. a product not sold)
+            self.campaign.full_clean()
+        except ValidationError as error:
+            raise forms.ValidationError(
+                _(
+                    "%(template)s cannot be used for %(unit)s as it stands: %(reasons)s "
+                    "Ask head office to adapt it."
+                )
+                % {"template": template, "unit": unit, "reasons": " ".join(error.messages)}
+            ) from None
         return data
 
-    @transaction.atomic
-    def save(self) -> LocalCampaign:
-        template = self.cleaned_data["template"]
-        campaign = LocalCampaign(
-            unit=self.cleaned_data["unit"],
+    def new_campaign(self, template, unit, name) -> LocalCampaign:
+        return LocalCampaign(
+            unit=unit,
             template=template,
-            name=self.cleaned_data["name"],
+            name=name,
             subject=template.subject,
             preheader=template.preheader,
             body=template.campaign_body_data(),
             created_by=self.user,
             live=False,
         )
+
+    @transaction.atomic
+    def save(self) -> LocalCampaign:
+        campaign = self.campaign
         campaign.save()
         campaign.save_revision(user=self.user, log_action=True)
         log(instance=campaign, action="wagtail.create", user=self.user, content_changed=True)

@@ -98,7 +98,12 @@ def parse_price(value: str, column: str) -> Decimal | None:
         )
     if price < 0:
         raise RowError(_("%(column)s cannot be negative.") % {"column": column})
-    return price.quantize(Decimal("0.01"))
+    try:
+        return price.quantize(Decimal("0.01"))
+    except InvalidOperation:  # beyond Decimal's precision, e.g. 1e309
+        raise RowError(
+            _("%(column)s “%(value)s” is too large.") % {"column": column, "value": value}
+        ) from None
 
 
 def parse_bool(value: str, column: str, default: bool) -> bool:
