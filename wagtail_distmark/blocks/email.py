@@ -22,7 +22,7 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 
 from wagtail_distmark.email.links import validate_link, validate_rich_text_links
 from wagtail_distmark.email.merge_tags import validate_merge_tags
-from wagtail_distmark.email.mjml import DEFAULT_HEAD, MJMLError, compile_mjml, document
+from wagtail_distmark.email.mjml import validate_mjml_fragment
 from wagtail_distmark.email.raw_mjml import MAX_RAW_MJML_CHARS, split_raw_mjml
 from wagtail_distmark.formats import format_price
 from wagtail_distmark.text import is_blank
@@ -543,16 +543,6 @@ class SpacerBlock(EmailBlockMixin, blocks.StructBlock):
     class Meta:
         icon = "horizontalrule"
         label = _("Spacer")
-
-
-def validate_mjml_fragment(body: str, head: str = "") -> None:
-    """Raise ``ValidationError`` if raw MJML sections (with their head styles) do not compile."""
-    try:
-        compile_mjml(document(body, head=DEFAULT_HEAD + head))
-    except MJMLError as error:
-        raise ValidationError(
-            _("This MJML does not compile: %(reason)s"), params={"reason": error}
-        ) from error
 
 
 class RawMJMLBlock(EmailBlockMixin, blocks.TextBlock):

@@ -34,10 +34,10 @@ def document(body: str, *, title: str = "", preheader: str = "", head: str = DEF
     )
 
 
-def validate_mjml_fragment(fragment: str) -> None:
-    """Raise ``ValidationError`` if a raw MJML section does not compile."""
+def validate_mjml_fragment(body: str, head: str = "") -> None:
+    """Raise ``ValidationError`` if raw MJML sections (with their head styles) do not compile."""
     try:
-        compile_mjml(document(fragment))
+        compile_mjml(document(body, head=DEFAULT_HEAD + head))
     except MJMLError as error:
         raise ValidationError(
             _("This MJML does not compile: %(reason)s"), params={"reason": error}
