@@ -25,7 +25,7 @@ from wagtail_distmark.models import (
 from wagtail_distmark.network.admin import OrgUnitAdmin
 from wagtail_distmark.rules.bulk_actions import ScopedDeleteBulkAction
 from wagtail_distmark.rules.policies import ScopedUrlsMixin, policy_for, register_policies
-from wagtail_distmark.rules.reports import scope_wagtail_reports
+from wagtail_distmark.rules.reports import ScopedSnippetTypesView, scope_wagtail_reports
 
 register_policies(
     [BrandTemplate, LocalCampaign, BannedWord, Product, ProductAvailability, BrandCollection]
@@ -70,9 +70,10 @@ def count_the_files_users_see(request, items):
 
 @hooks.register("register_admin_urls", order=-100)
 def register_scoped_reports():
-    """Site history and the workflow reports list only what is in the user's scope."""
+    """Site history and the workflow reports list only what is in the user's scope; the
+    Snippets index (ahead of Wagtail's, same path) counts only rows in scope."""
     scope_wagtail_reports()
-    return []
+    return [path("snippets/", ScopedSnippetTypesView.as_view())]
 
 
 # After Wagtail's own (order 0): ours answer for our snippet models, images and documents.

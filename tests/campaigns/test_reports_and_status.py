@@ -5,6 +5,8 @@ Site history and the workflow reports showed every unit's campaign log, with peo
 nothing was sent; a campaign sent back for changes showed no comment.
 """
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -163,3 +165,19 @@ def test_the_status_column_costs_no_query_per_draft(net, campaign, brand_templat
     for i in range(5):
         start(browser(net.users["editor_a"]), brand_template, net.units["a"], name=f"More {i}")
     assert listing_queries() == few
+
+
+def snippet_count(page, label):
+    """The count the Snippets index shows on the row of ``label``."""
+    row = re.search(rf"{label}\s*</a>.*?</tr>", text(page), re.DOTALL)
+    return re.findall(r"<td >\s*(\d+)\s*</td>", row.group(0))
+
+
+def test_snippets_index_counts_only_campaigns_in_scope(net, campaign, brand_template, settings):
+    """With WAGTAILSNIPPETS_MENU_SHOW_ALL the index lists our models with a count each."""
+    settings.WAGTAILSNIPPETS_MENU_SHOW_ALL = True
+    start(browser(net.users["manager_c"]), brand_template, net.units["c"], name="South")
+    url = reverse("wagtailsnippets:index")
+    assert snippet_count(browser(net.users["manager_a"]).get(url), "Local campaigns") == ["1"]
+    assert snippet_count(browser(net.users["manager_c"]).get(url), "Local campaigns") == ["1"]
+    assert snippet_count(browser(net.users["hq"]).get(url), "Local campaigns") == ["2"]

@@ -16,6 +16,7 @@ from django.db.models.functions import Cast
 from wagtail.admin.views.reports.audit_logging import LogEntriesView, SiteHistoryReportFilterSet
 from wagtail.admin.views.reports.workflows import WorkflowTasksView, WorkflowView
 from wagtail.log_actions import registry as log_action_registry
+from wagtail.snippets.views.snippets import ModelIndexView
 
 from wagtail_distmark.rules.scope import get_scope
 
@@ -99,6 +100,20 @@ class ScopedWorkflowTasksView(WorkflowTasksView):
         return in_scope(
             queryset, self.request.user, "workflow_state__content_type", "workflow_state__object_id"
         )
+
+
+class ScopedSnippetTypesView(ModelIndexView):
+    """Wagtail's Snippets index (``/admin/snippets/``, listing our models when a site sets
+    ``WAGTAILSNIPPETS_MENU_SHOW_ALL``) counts each unit-scoped model's rows in scope only."""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        if get_scope(request.user).is_superuser:
+            return
+        for snippet_type in self.snippet_types:
+            manager = snippet_type["model"]._default_manager
+            if hasattr(manager, "for_user"):
+                snippet_type["count"] = manager.for_user(request.user).count()
 
 
 #: Wagtail's report URL names, and the scoped view that answers each.
