@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from tests.library.conftest import needs_policy_registry
 from wagtail_distmark.models import Membership, OrgUnit
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +152,7 @@ def test_demo_installs_the_approval_workflow_with_a_campaign_in_review(capsys):
     assert "waits for the store manager's approval" in capsys.readouterr().out
 
 
+@needs_policy_registry
 def test_demo_template_images_are_in_the_brand_library_for_every_unit(capsys, client):
     """After an editor replaces a template's hero, they can choose the original again; a
     demo loaded before the images moved gets them moved on the next load."""
