@@ -120,6 +120,12 @@ def test_demo_library_and_catalogue_load_once(capsys):
     assert "CND-009" in in_toronto and "CND-009" not in in_lyon  # Canadian exclusive
     assert in_toronto["CND-001"] > in_lyon["CND-001"] == Product.objects.get(sku="CND-001").price
     assert in_london - in_dublin == {"CND-010"}
+    # each store prices in its own currency: London every product in pounds, Dublin and Lyon
+    # in euros, Toronto in Canadian dollars
+    for code, currency in (("ML-201", "GBP"), ("ML-204", "EUR"), ("ML-001", "EUR"),
+                           ("ML-103", "CAD")):  # fmt: skip
+        prices = Product.objects.available_at(stores[code]).values_list("price_currency", flat=True)
+        assert set(prices) == {currency}, code
 
 
 @pytest.mark.django_db

@@ -154,6 +154,11 @@ LOCAL_PRICES = {
     ("GFT-002", "ML-UK"): "84.00",
     ("SOP-001", "ML-CA"): "9.50",
 }
+#: The price lists of the regions that do not sell in euros, from HQ's euro prices (rounded
+#: to whole units) where LOCAL_PRICES has no price of its own.
+PRICE_LIST_RATES = {"ML-UK": Decimal("0.86"), "ML-CA": Decimal("1.50")}
+#: Stores in euros inside a region that is not: they sell at HQ's prices.
+EURO_STORES = {"ML-204": "ML-UK"}  # Dublin, in UK & Ireland
 #: Store-level exceptions: (SKU, store code) not sold at that store.
 NOT_SOLD_AT = [("CND-010", "ML-204")]  # no English Rose in Dublin
 #: Product photos, from the brand library's photography.
@@ -468,6 +473,15 @@ def load_store_uploads() -> list:
     return uploads
 
 
+def regional_price(sku: str, code: str, hq_price: str) -> Decimal | None:
+    """A region's own price of a product, in its currency; None: HQ's euro price."""
+    if (sku, code) in LOCAL_PRICES:
+        return Decimal(LOCAL_PRICES[sku, code])
+    if code in PRICE_LIST_RATES:
+        return (Decimal(hq_price) * PRICE_LIST_RATES[code]).quantize(Decimal("1"))
+    return None
+
+
 def load_catalogue(photos: dict) -> list:
     """Upsert the products by SKU, with where each is sold and at what price."""
     units = {u.code: u for u in OrgUnit.objects.filter(code__startswith="ML-")}
@@ -484,16 +498,20 @@ def load_catalogue(photos: dict) -> list:
         if sku in PRODUCT_IMAGES:
             defaults["image"] = photos[PRODUCT_IMAGES[sku]]
         product, _ = Product.objects.update_or_create(sku=sku, defaults=defaults)
-        for code in ONLY_IN.get(sku, REGION_CODES):
-            local_price = LOCAL_PRICES.get((sku, code))
+        regions = ONLY_IN.get(sku, REGION_CODES)
+        for code in regions:
             ProductAvailability.objects.update_or_create(
                 product=product,
                 unit=units[code],
-                defaults={
-                    "available": True,
-                    "local_price": Decimal(local_price) if local_price else None,
-                },
+                defaults={"available": True, "local_price": regional_price(sku, code, price)},
             )
+        for store, region in EURO_STORES.items():
+            if region in regions:
+                ProductAvailability.objects.update_or_create(
+                    product=product,
+                    unit=units[store],
+                    defaults={"available": True, "local_price": Decimal(price)},
+                )
         products.append(product)
     by_sku = {p.sku: p for p in products}
     for sku, code in NOT_SOLD_AT:
