@@ -4,15 +4,18 @@ import ast
 import gettext
 import html as html_lib
 import re
+import shutil
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from wagtail.users.models import UserProfile
 
 import wagtail_distmark
 
-LOCALE_DIR = Path(wagtail_distmark.__file__).parent / "locale"
+PACKAGE_DIR = Path(wagtail_distmark.__file__).parent
+LOCALE_DIR = PACKAGE_DIR / "locale"
 PLURAL_FORMS = {
     "fr": "nplurals=2; plural=(n > 1);",
     "de": "nplurals=2; plural=(n != 1);",
@@ -23,8 +26,8 @@ LANGUAGES = sorted(PLURAL_FORMS)
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
 
 
-def catalogue(language):
-    return LOCALE_DIR / language / "LC_MESSAGES" / "django.po"
+def catalogue(language, locale_dir=LOCALE_DIR):
+    return locale_dir / language / "LC_MESSAGES" / "django.po"
 
 
 def po_entries(path):
@@ -57,8 +60,12 @@ def _append(entry, field, text, start=False):
         entry[field] = ("" if start else entry[field]) + text
 
 
-def messages(language):
-    return [entry for entry in po_entries(catalogue(language)) if entry["msgid"]]
+def messages(language, locale_dir=LOCALE_DIR):
+    return [entry for entry in po_entries(catalogue(language, locale_dir)) if entry["msgid"]]
+
+
+def message_ids(entries):
+    return {(entry["msgid"], entry.get("msgid_plural")) for entry in entries}
 
 
 def placeholders(text):
@@ -98,8 +105,22 @@ def test_every_placeholder_is_kept(language):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_languages_share_one_set_of_messages(language):
     """`make messages` updates every language at once: none lags behind the French one."""
-    msgids = {entry["msgid"] for entry in messages(language)}
-    assert msgids == {entry["msgid"] for entry in messages("fr")}
+    assert message_ids(messages(language)) == message_ids(messages("fr"))
+
+
+@pytest.mark.skipif(not shutil.which("msgmerge"), reason="makemessages needs GNU gettext")
+def test_catalogues_hold_every_string_of_the_code(tmp_path, monkeypatch):
+    """A string added to the code without `make messages` fails here, not in front of a user."""
+    copy = tmp_path / "wagtail_distmark"
+    shutil.copytree(PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    monkeypatch.chdir(copy)  # as `make messages` does
+    call_command("makemessages", locale=["fr"], no_obsolete=True, verbosity=0)
+
+    fresh = message_ids(messages("fr", copy / "locale"))
+    committed = message_ids(messages("fr"))
+    hint = "Run `make messages`, translate the new entries (FR, DE, NL), commit the catalogues."
+    assert fresh - committed == set(), hint  # strings the catalogues lack
+    assert committed - fresh == set(), hint  # strings the code no longer has
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
