@@ -178,9 +178,11 @@ def test_editor_submits_a_campaign_for_approval(page, shot, uncaught):
     page.goto(edit_url(submitted))
     expect(page.get_by_text(re.compile(re.escape(AWAITING)))).to_be_visible()
     panel = open_status_panel(page)
-    expect(panel.get_by_role("heading", name=re.compile(r"In Moderation"))).to_be_visible()
+    # The campaign's own status (not Wagtail's "In Moderation"), and Wagtail's lock.
+    expect(panel.get_by_role("heading", name=re.compile(r"In review"))).to_be_visible()
+    expect(panel).to_contain_text("It is waiting for approval.")
+    expect(panel).not_to_contain_text("In Moderation")
     expect(panel.get_by_role("heading", name=re.compile(r"Locked by workflow"))).to_be_visible()
-    expect(panel).to_contain_text(f"Sent to {STORE_STEP}")
     footer = page.locator("footer")
     expect(footer.get_by_role("button", name="Cancel workflow")).to_be_visible()
     expect(footer.get_by_role("button", name="Save draft")).to_have_count(0)
@@ -253,10 +255,12 @@ def test_editor_sees_the_campaign_approved_and_live(page, shot, uncaught):
     expect(page.get_by_text(re.compile(re.escape(AWAITING)))).to_have_count(0)
     expect(page.locator(HEADING)).to_have_value(NEW_HEADING)
     panel = open_status_panel(page)
-    expect(panel.get_by_role("heading", name="Live")).to_be_visible()
-    expect(panel).not_to_contain_text("In Moderation")
+    # "Approved, ready to send", not Wagtail's "Live": nothing was sent.
+    approved_heading = panel.get_by_role("heading", name=re.compile(r"Approved, ready to send"))
+    expect(approved_heading).to_be_visible()
+    expect(panel).not_to_contain_text("Live")
+    expect(panel).not_to_contain_text("In review")
     expect(panel).not_to_contain_text("Locked by workflow")
-    expect(panel).to_contain_text("Claire Dubois")  # published when the manager approved
     # Unlocked again: the editor may change it and submit it anew.
     footer = page.locator("footer")
     expect(footer.get_by_role("button", name="Save draft")).to_be_visible()
