@@ -1,6 +1,7 @@
 """Views of the Network admin: wagtail-modeladmin's views, scoped by the rules."""
 
-from django.contrib.admin.utils import quote
+from django.contrib.admin import FieldListFilter
+from django.contrib.admin.utils import get_fields_from_path, quote
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -15,6 +16,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.log_actions import log
 from wagtail_modeladmin import views as modeladmin_views
 
+from wagtail_distmark.ids import parse_id
 from wagtail_distmark.models import OrgUnit
 from wagtail_distmark.network.forms import (
     AddMemberForm,
@@ -74,7 +76,51 @@ class ScopedInstanceMixin(RefuseWith403Mixin):
         return self.url_helper.get_action_url("inspect", quote(unit.pk))
 
 
-class OrgUnitIndexView(RefuseWith403Mixin, modeladmin_views.IndexView):
+def filter_spec(list_filter, request, model_admin):
+    """An unfiltered instance of one entry of ``list_filter``, as modeladmin builds it."""
+    model = model_admin.model
+    if callable(list_filter):  # a SimpleListFilter subclass
+        return list_filter(request, {}, model, model_admin)
+    field_path, filter_class = (
+        list_filter
+        if isinstance(list_filter, (tuple, list))
+        else (list_filter, FieldListFilter.create)
+    )
+    field = get_fields_from_path(model, field_path)[-1]
+    return filter_class(field, request, {}, model, model_admin, field_path=field_path)
+
+
+class DeclaredFiltersOnlyMixin:
+    """The index filters by its declared list filters only.
+
+    modeladmin's index turns every other query parameter into a database lookup, and a
+    lookup can follow relations out of the user's scope
+    (``?memberships__user__password__startswith=...``) and answer yes/no questions by
+    showing or hiding a row; an unknown name is a 500. Here every parameter that is not a
+    declared filter's is ignored; search, ordering (declared orderable columns only) and the
+    page number are read by modeladmin from their own parameters.
+    """
+
+    @cached_property
+    def declared_filter_parameters(self) -> frozenset[str]:
+        return frozenset(
+            name
+            for list_filter in self.list_filter
+            for name in filter_spec(
+                list_filter, self.request, self.model_admin
+            ).expected_parameters()
+        )
+
+    def get_filters_params(self, params=None):
+        lookup_params = super().get_filters_params(params)
+        return {
+            name: value
+            for name, value in lookup_params.items()
+            if name in self.declared_filter_parameters
+        }
+
+
+class OrgUnitIndexView(DeclaredFiltersOnlyMixin, RefuseWith403Mixin, modeladmin_views.IndexView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         within = self.within_unit
@@ -84,8 +130,8 @@ class OrgUnitIndexView(RefuseWith403Mixin, modeladmin_views.IndexView):
 
     @cached_property
     def within_unit(self):
-        pk = self.request.GET.get("within")
-        if not pk or not (pk.isascii() and pk.isdigit()):  # "²" is a digit, not a number
+        pk = parse_id(self.request.GET.get("within", ""))
+        if pk is None:
             return None
         return OrgUnit.objects.for_user(self.request.user).filter(pk=pk).first()
 
@@ -143,8 +189,8 @@ class OrgUnitCreateView(RefuseWith403Mixin, modeladmin_views.CreateView):
 
     @cached_property
     def parent(self):
-        pk = self.request.GET.get("parent", "")
-        if not (pk.isascii() and pk.isdigit()):  # "²" is a digit, not a number
+        pk = parse_id(self.request.GET.get("parent", ""))
+        if pk is None:
             return None
         parent = get_object_or_404(OrgUnit.objects.for_user(self.request.user), pk=pk)
         if not self.request.user.has_perm("wagtail_distmark.add_orgunit", parent):
