@@ -102,18 +102,25 @@ def editor_post(campaign, **zone_fields) -> dict:
 def test_forged_posts_of_foreign_image_or_unsold_product_change_nothing(
     net, client_for, template, library, catalogue
 ):
+    """Another unit's image (or a product outside the user's catalogue) reads exactly like an
+    id that names nothing: its title is not shown, nor its picture drawn in the chooser."""
     campaign = campaign_for(net, client_for, template, "manager_c", "c")
     client = client_for(net.users["manager_c"])
     revisions = campaign.revisions.count()
-    for fields, message in [
+    for fields, message, secret in [
         ({"zone_hero-image": library.images["a"].pk, "product": catalogue["sold"].pk},
-         "“Store A window” is not in the library of Store C."),
-        ({"product": catalogue["north_only"].pk}, "Store C does not sell “Northern pine”."),
+         "The chosen image does not exist (any more): choose another.", "Store A window"),
+        ({"zone_hero-image": 987654, "product": catalogue["sold"].pk},
+         "The chosen image does not exist (any more): choose another.", "Store A window"),
+        ({"product": catalogue["north_only"].pk},
+         "The chosen product does not exist (any more): choose another.", "Northern pine"),
     ]:  # fmt: skip
         response = client.post(snippet_url("edit", campaign.pk), editor_post(campaign, **fields))
         html = response.content.decode().replace("&ldquo;", "“").replace("&rdquo;", "”")
         assert response.status_code == 200
         assert message in html
+        assert secret not in html
+        assert library.images["a"].file.name.split("/")[-1].split(".")[0] not in html
     assert campaign.revisions.count() == revisions
     # The twin: a product the store sells saves.
     response = client.post(

@@ -15,13 +15,47 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext as _
+from wagtail import blocks
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Collection
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from wagtail_distmark.campaigns.zones import leaves
 from wagtail_distmark.library.access import usable_by_unit_q
+from wagtail_distmark.library.files import visible_files
+from wagtail_distmark.library.policies import library_policies_registered
 from wagtail_distmark.models import ImageUsageRights, OrgUnit, Product, lapsed_q
+
+
+def choosable(user, model):
+    """The rows of ``model`` a user may pick in a campaign: what their choosers offer them.
+
+    A posted id outside it reads exactly like an id that names nothing, so a crafted POST
+    learns nothing (not even a title) about another unit's files or products.
+    """
+    manager = model._default_manager
+    if user is None:
+        return manager.all()
+    if hasattr(manager, "for_user"):
+        return manager.for_user(user)
+    if library_policies_registered() and is_library_file(model):
+        return visible_files(user, model)
+    return manager.all()
+
+
+def is_library_file(model) -> bool:
+    return issubclass(model, (get_image_model(), get_document_model()))
+
+
+def chosen_keys(block, value) -> set[tuple[type, object]]:
+    """(model, pk) of everything chosen in a zone's value (images, products …)."""
+    return {
+        (type(leaf), leaf.pk)
+        for child, leaf in leaves(block, value)
+        if isinstance(child, blocks.ChooserBlock) and leaf is not None
+    }
 
 
 def chosen(block, value, kind: type) -> list:

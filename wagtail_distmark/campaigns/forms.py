@@ -19,6 +19,7 @@ from wagtail import blocks
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from wagtail_distmark.blocks import ZonePolicy
+from wagtail_distmark.campaigns.assets import choosable, chosen_keys
 from wagtail_distmark.campaigns.posted import ZoneField, repaired, zone_messages
 
 
@@ -142,14 +143,26 @@ class LocalCampaignForm(WagtailAdminModelForm):
                 show_character_counters(block, zone.value["constraints"]["max_chars"])
                 offer_allowed_values(block, zone.value["constraints"]["choices"])
             initial = current.get(zone.id, zone.value["content"])
+            kept = chosen_keys(block, zone.value["content"]) | chosen_keys(block, initial)
             self.fields[name] = ZoneField(
                 block=block, fallback=initial, label=zone.block.label, required=False,
-                initial=initial,
+                initial=initial, may_choose=self.chooser(kept),
             )  # fmt: skip
             if repaired(block, initial)[1]:  # saved before links were checked: say so
                 self.zone_notices[name] = [broken_link_message()]
             views.append(ZoneView(zone, name))
         return views
+
+    def chooser(self, kept: set):
+        """``may_choose(model, pk)`` for a zone: what the user's choosers offer, and what
+        the zone already holds (the template's choice, or the campaign's saved one)."""
+
+        def may_choose(model, pk) -> bool:
+            if (model, pk) in kept:
+                return True
+            return choosable(self.for_user, model).filter(pk=pk).exists()
+
+        return may_choose
 
     def zone_errors(self, field_name: str) -> list[str]:
         """The messages the zones panel shows above a zone's input, each once."""

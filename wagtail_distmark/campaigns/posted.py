@@ -18,6 +18,7 @@ from wagtail import blocks
 from wagtail.blocks.base import get_error_json_data
 
 from wagtail_distmark.blocks.email import without_broken_references
+from wagtail_distmark.ids import parse_pk
 
 #: Items a list in a zone may ever be posted with (blocks allow six at most).
 MAX_POSTED_ITEMS = 100
@@ -41,18 +42,21 @@ def missing_message() -> str:
     )
 
 
-def posted_problems(block: blocks.Block, data, prefix: str) -> list[str]:
-    """What is wrong with the shape of the input posted for ``block`` under ``prefix``."""
+def posted_problems(block: blocks.Block, data, prefix: str, may_choose=None) -> list[str]:
+    """What is wrong with the shape of the input posted for ``block`` under ``prefix``.
+
+    ``may_choose(model, pk)``: whether the user may pick that row (default: it exists).
+    """
     if isinstance(block, blocks.StructBlock):
         return [
             problem
             for name, child in block.child_blocks.items()
-            for problem in posted_problems(child, data, f"{prefix}-{name}")
+            for problem in posted_problems(child, data, f"{prefix}-{name}", may_choose)
         ]
     if isinstance(block, blocks.ListBlock):
-        return list_problems(block, data, prefix)
+        return list_problems(block, data, prefix, may_choose)
     if isinstance(block, blocks.ChooserBlock):
-        return chooser_problems(block, data.get(prefix))
+        return chooser_problems(block, data.get(prefix), may_choose)
     if isinstance(block, blocks.RichTextBlock):
         return rich_text_problems(data.get(prefix))
     if isinstance(block, blocks.FieldBlock) and block.value_omitted_from_data(data, {}, prefix):
@@ -60,7 +64,7 @@ def posted_problems(block: blocks.Block, data, prefix: str) -> list[str]:
     return []
 
 
-def list_problems(block: blocks.ListBlock, data, prefix: str) -> list[str]:
+def list_problems(block: blocks.ListBlock, data, prefix: str, may_choose=None) -> list[str]:
     count = data.get(f"{prefix}-count")
     if count is None:
         return [missing_message()]
@@ -75,18 +79,24 @@ def list_problems(block: blocks.ListBlock, data, prefix: str) -> list[str]:
         if deleted not in ("", "1") or not (order.isascii() and order.isdigit()):
             return [_("The list of items could not be read: reload the page and try again.")]
         if not deleted:
-            problems += posted_problems(block.child_block, data, f"{item}-value")
+            problems += posted_problems(block.child_block, data, f"{item}-value", may_choose)
     return problems
 
 
-def chooser_problems(block: blocks.ChooserBlock, raw) -> list[str]:
+def chooser_problems(block: blocks.ChooserBlock, raw, may_choose=None) -> list[str]:
     if raw is None:
         return [missing_message()]
     if raw == "":
         return []
     model = block.model_class
     try:
-        exists = model._default_manager.filter(pk=model._meta.pk.to_python(raw)).exists()
+        pk = parse_pk(model, raw)
+        if pk is None:
+            exists = False
+        elif may_choose is None:
+            exists = model._default_manager.filter(pk=pk).exists()
+        else:
+            exists = may_choose(model, pk)
     except READ_ERRORS:
         exists = False
     if exists:
@@ -150,13 +160,15 @@ def repaired_raw(block: blocks.Block, raw):
 class ZoneWidget(blocks.BlockWidget):
     """A block widget that reads crafted input without raising, and always renders."""
 
-    def __init__(self, block_def, fallback=None, attrs=None):
+    def __init__(self, block_def, fallback=None, attrs=None, may_choose=None):
         super().__init__(block_def, attrs=attrs)
         #: What to show when the posted input could not be read: the saved content.
         self.fallback = fallback
+        #: ``may_choose(model, pk)``: a chosen id the user may not pick reads as unknown.
+        self.may_choose = may_choose
 
     def value_from_datadict(self, data, files, name):
-        problems = posted_problems(self.block_def, data, name)
+        problems = posted_problems(self.block_def, data, name, self.may_choose)
         if problems:
             return UnreadableZone(list(dict.fromkeys(problems)))
         try:
@@ -198,8 +210,8 @@ class NestedErrors(ValidationError):
 class ZoneField(blocks.BlockField):
     """The form field of one editable zone (see :class:`ZoneWidget`)."""
 
-    def __init__(self, block, fallback=None, **kwargs):
-        kwargs.setdefault("widget", ZoneWidget(block, fallback))
+    def __init__(self, block, fallback=None, may_choose=None, **kwargs):
+        kwargs.setdefault("widget", ZoneWidget(block, fallback, may_choose=may_choose))
         super().__init__(block=block, **kwargs)
 
     def clean(self, value):
