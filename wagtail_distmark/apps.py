@@ -10,12 +10,18 @@ class WagtailDistmarkAppConfig(AppConfig):
 
     def ready(self):
         from wagtail_distmark import checks  # noqa: F401  (registers the system checks)
-        from wagtail_distmark.compat import patch_link_choosers
+        from wagtail_distmark.compat import (
+            patch_chosen_multiple_views,
+            patch_link_choosers,
+            patch_multiple_choice_filters,
+        )
         from wagtail_distmark.library.policies import register_library_policies
         from wagtail_distmark.rules import permissions
         from wagtail_distmark.signal_handlers import register_signal_handlers
 
         patch_link_choosers()
+        patch_chosen_multiple_views()
+        patch_multiple_choice_filters()
         permissions.register_rules()
         register_library_policies()
         register_signal_handlers()

@@ -4,8 +4,12 @@ after which the fix can go)."""
 
 from __future__ import annotations
 
+from wagtail.admin import filters
 from wagtail.admin.forms.choosers import ExternalLinkChooserForm, URLOrAbsolutePathField
 from wagtail.admin.views.chooser import ExternalLinkView
+from wagtail.admin.views.generic.chooser import ChosenMultipleViewMixin
+
+from wagtail_distmark.ids import valid_pks
 
 
 class NoneSafeURLOrAbsolutePathField(URLOrAbsolutePathField):
@@ -30,3 +34,37 @@ def patch_link_choosers() -> None:
     phone and anchor link choosers use Django's own fields, which treat a missing value as
     empty: nothing to fix there.)"""
     ExternalLinkView.form_class = ExternalLinkForm
+
+
+class KnownKeysOnlyMixin:
+    """Wagtail 8.0 (and 7.0): a multiple-choice filter of the admin (the ``user`` of Site
+    history and of every history view, the content types) hands each value to the database
+    as ``pk__in``; Django's ``in`` lookup has no integer range check, so
+    ``?user=99999999999999999999`` raises OverflowError on SQLite (a 500). A value that is
+    not a key of the model is dropped here, as an unknown one (the filter is then ignored)."""
+
+    def clean(self, value):
+        if isinstance(value, (list, tuple)) and not self.to_field_name:
+            value = valid_pks(self.queryset.model, value)
+        return super().clean(value)
+
+
+def patch_multiple_choice_filters() -> None:
+    for filter_class in (filters.MultipleUserFilter, filters.MultipleContentTypeFilter):
+        field_class = filter_class.field_class
+        name = f"KnownKeysOnly{field_class.__name__}"
+        filter_class.field_class = type(name, (KnownKeysOnlyMixin, field_class), {})
+
+
+def get_known_ids_only(self, request, *args, **kwargs):
+    """Wagtail 8.0 (and 7.0): the chosen-multiple views of every chooser (images, documents,
+    snippets: ``…/chooser/chosen-multiple/?id=…``) pass each ``id`` to ``pk__in``, so
+    ``?id=²`` raises ValueError and ``?id=99999999999999999999`` OverflowError (a 500).
+    Wagtail's ``ChosenMultipleViewMixin.get``, with an id that is not a key of the model
+    dropped as an unknown one."""
+    pks = valid_pks(self.model_class, request.GET.getlist("id"))
+    return self.get_multiple_chosen_response(self.get_objects(pks))
+
+
+def patch_chosen_multiple_views() -> None:
+    ChosenMultipleViewMixin.get = get_known_ids_only

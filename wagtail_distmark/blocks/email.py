@@ -25,6 +25,7 @@ from wagtail_distmark.email.merge_tags import validate_merge_tags
 from wagtail_distmark.email.mjml import validate_mjml_fragment
 from wagtail_distmark.email.raw_mjml import MAX_RAW_MJML_CHARS, split_raw_mjml
 from wagtail_distmark.formats import format_price
+from wagtail_distmark.ids import parse_pk
 from wagtail_distmark.text import is_blank
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
@@ -128,7 +129,8 @@ def reference_exists(handler, attrs: dict) -> bool:
     """Whether every object a rich-text link or embed names exists (a bad id does not)."""
     try:
         for model, pk, *_rest in handler.extract_references(attrs):
-            if not model._default_manager.filter(pk=model._meta.pk.to_python(pk)).exists():
+            pk = parse_pk(model, pk)
+            if pk is None or not model._default_manager.filter(pk=pk).exists():
                 return False
     except REFERENCE_ERRORS:
         return False

@@ -10,7 +10,6 @@ and users outside the network get Wagtail's behaviour unchanged.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -26,6 +25,7 @@ from wagtail.images.views import multiple as image_multiple
 from wagtail.images.views.chooser import viewset as image_chooser
 from wagtail.permissions import policy_registry
 
+from wagtail_distmark.ids import parse_pk
 from wagtail_distmark.library.browse import DocumentIndexView, ImageIndexView
 from wagtail_distmark.rules.scope import get_scope
 
@@ -43,10 +43,9 @@ def guard(view, get_model, id_kwarg: str, index_url_name: str, action: str = CHA
         if not is_network_member(request.user):  # Wagtail's own checks and answers
             return view(request, *args, **kwargs)
         model = get_model()
-        try:  # a crafted id ("abc" in a str route) is a 404, not a 500
-            pk = model._meta.pk.to_python(kwargs[id_kwarg])
-        except ValidationError:
-            raise Http404(_("No file matches the given query.")) from None
+        pk = parse_pk(model, kwargs[id_kwarg])  # a crafted id ("abc", "²") is a 404
+        if pk is None:
+            raise Http404(_("No file matches the given query."))
         instance = get_object_or_404(model, pk=pk)
         policy = policy_registry.get_by_type(model)
         user = request.user

@@ -27,6 +27,7 @@ from wagtail.models import (
 from wagtail_distmark.blocks import EmailContext, email_blocks, zone_blocks
 from wagtail_distmark.campaigns.zones import banned_in, banned_message, compile_pattern
 from wagtail_distmark.email.merge_tags import validate_merge_tags
+from wagtail_distmark.ids import parse_id
 from wagtail_distmark.models.org import OrgUnit, path_and_ancestors
 from wagtail_distmark.models.scoping import UnitScopedQuerySet
 from wagtail_distmark.text import fold, is_blank, visible_length
@@ -218,8 +219,9 @@ class BrandTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
 
     def preview_unit(self, mode_name: str) -> OrgUnit | None:
         units = OrgUnit.objects.order_by("-depth", "path")
-        if mode_name.startswith("unit-") and mode_name[5:].isascii() and mode_name[5:].isdigit():
-            return units.filter(pk=mode_name[5:]).first() or units.first()
+        pk = parse_id(mode_name.removeprefix("unit-")) if mode_name.startswith("unit-") else None
+        if pk is not None:
+            return units.filter(pk=pk).first() or units.first()
         return units.first()
 
     def serve_preview(self, request, mode_name):

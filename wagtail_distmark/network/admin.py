@@ -11,6 +11,7 @@ from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin
 
 from wagtail_distmark import conf
+from wagtail_distmark.ids import parse_id
 from wagtail_distmark.models import OrgUnit
 from wagtail_distmark.network import views
 from wagtail_distmark.rules.scope import get_scope
@@ -24,7 +25,7 @@ def top_depth(user) -> int:
 
 def numeric_pk(instance_pk: str) -> str:
     """modeladmin's URLs accept any word as a key; ours are numbers (else 404, not 500)."""
-    if not (str(instance_pk).isascii() and str(instance_pk).isdigit()):
+    if parse_id(instance_pk) is None:
         raise Http404(_("No org unit matches the given query."))
     return instance_pk
 
@@ -109,10 +110,10 @@ class WithinFilter(SimpleListFilter):
         return bool(self.lookup_choices) or self.value() is not None
 
     def queryset(self, request, queryset):
-        value = self.value() or ""
-        if not (value.isascii() and value.isdigit()):  # "²" is a digit, not a number
+        pk = parse_id(self.value() or "")
+        if pk is None:
             return queryset
-        unit = OrgUnit.objects.for_user(request.user).filter(pk=self.value()).first()
+        unit = OrgUnit.objects.for_user(request.user).filter(pk=pk).first()
         if unit is None:
             return queryset.none()
         return queryset.filter(path__startswith=unit.path)

@@ -12,6 +12,7 @@ from django.utils.functional import cached_property, classproperty
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.models import get_snippet_models
 
+from wagtail_distmark.ids import valid_pks
 from wagtail_distmark.rules.policies import ScopedUrlsMixin, policy_for
 
 
@@ -33,8 +34,7 @@ class InScopeBulkActionMixin:
         raise NotImplementedError
 
     def get_queryset(self, model, object_ids):  # an instance method here: it needs the user
-        ids = [pk for pk in object_ids if str(pk).isascii() and str(pk).isdigit()]  # not a 500
-        objects = list(self.in_scope().filter(pk__in=ids))
+        objects = list(self.in_scope().filter(pk__in=valid_pks(model, object_ids)))
         if not objects:
             raise Http404
         return objects
