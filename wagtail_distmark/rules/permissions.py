@@ -73,6 +73,11 @@ PERMISSIONS = {
     "wagtail_distmark.add_productavailability": p.can_manage_templates,
     "wagtail_distmark.change_productavailability": p.can_manage_templates,
     "wagtail_distmark.delete_productavailability": p.can_manage_templates,
+    # Workflow approval: the object is an in-progress task state; it is judged by the
+    # campaign it belongs to, never by the one a URL names. Overriding is acting without
+    # being a routed approver (HQ above the campaign's unit); the action is logged.
+    "wagtail_distmark.moderate_taskstate": p.can_moderate_task_state,
+    "wagtail_distmark.override_taskstate": p.can_override_approval,
     # Members reach the Wagtail admin through their membership, not through a group.
     "wagtailadmin.access_admin": p.can_access_admin,
 }

@@ -17,7 +17,10 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, reverse
 from django.utils.translation import gettext as _
 from wagtail.admin.views.generic.chooser import BaseChooseView, ChosenMultipleViewMixin
+from wagtail.models import Revision, TaskState, WorkflowState
 from wagtail.permission_policies.base import BasePermissionPolicy
+
+from wagtail_distmark.ids import parse_pk, valid_pks
 
 
 class RulesPermissionPolicy(BasePermissionPolicy):
@@ -143,10 +146,86 @@ URL_RULES: dict[str, UrlRule | None] = {
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
+def _workflow_states_of(instance):
+    return WorkflowState.objects.for_instance(instance)
+
+
+def _is_id(value) -> bool:
+    return str(value).isascii() and str(value).isdigit()
+
+
+def owns_revision(instance, value) -> bool:
+    """A revision of the object (or one of the keywords Wagtail's compare view takes)."""
+    if not _is_id(value):
+        return value in REVISION_KEYWORDS
+    return Revision.objects.for_instance(instance).filter(pk=value).exists()
+
+
+def owns_workflow_state(instance, value) -> bool:
+    return _is_id(value) and _workflow_states_of(instance).filter(pk=value).exists()
+
+
+def owns_task_state(instance, value) -> bool:
+    return _is_id(value) and (
+        TaskState.objects.filter(pk=value, workflow_state__in=_workflow_states_of(instance))
+        .exists()
+    )  # fmt: skip
+
+
+def has_task_state_of(instance, value) -> bool:
+    """A task the object went through (or is in): a workflow task is global, its state not."""
+    return _is_id(value) and (
+        TaskState.objects.filter(task_id=value, workflow_state__in=_workflow_states_of(instance))
+        .exists()
+    )  # fmt: skip
+
+
+#: The words Wagtail's revisions compare URL takes in place of a revision id.
+REVISION_KEYWORDS = ("live", "earliest", "latest")
+
+#: URL keyword arguments that are no object's id.
+PLAIN_URL_KWARGS = frozenset({"pk", "action_name"})
+
+#: URL keyword arguments naming another object than ``pk``'s, and the check that it belongs
+#: to the object ``pk`` names (else 404): Wagtail's views load some of them by id alone
+#: (``BaseWorkflowFormView.get_task_state()``). A URL with a keyword argument in neither
+#: map is switched off (404) until someone decides; so is one with such an id but no ``pk``.
+OWNED_URL_KWARGS = {
+    "revision_id": owns_revision,
+    "revision_id_a": owns_revision,
+    "revision_id_b": owns_revision,
+    "workflow_state_id": owns_workflow_state,
+    "task_state_id": owns_task_state,
+    "task_id": has_task_state_of,
+}
+
+
+def url_kwargs(pattern: URLPattern) -> set[str]:
+    """The names of the keyword arguments a URL pattern captures."""
+    return set(pattern.pattern.regex.groupindex)
+
+
+def is_checkable(pattern: URLPattern) -> bool:
+    """Every id the URL carries is ``pk`` or one whose owner the guard can check."""
+    names = url_kwargs(pattern)
+    unknown = names - PLAIN_URL_KWARGS - set(OWNED_URL_KWARGS)
+    return not unknown and ("pk" in names or not names & set(OWNED_URL_KWARGS))
+
+
+def check_owned_ids(instance, kwargs) -> None:
+    """404 unless every other id in the URL belongs to ``instance``."""
+    for name, value in kwargs.items():
+        if name in OWNED_URL_KWARGS and not OWNED_URL_KWARGS[name](instance, value):
+            raise Http404
+
+
 def scoped_object(queryset, pk):
     """The object ``pk`` names in ``queryset``, or 404 (also for a malformed id)."""
+    pk = parse_pk(queryset.model, unquote(str(pk)))
+    if pk is None:
+        raise Http404
     try:
-        return queryset.get(pk=unquote(str(pk)))
+        return queryset.get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as error:
         raise Http404 from error
 
@@ -162,7 +241,10 @@ class GuardedUrls:
         if not isinstance(pattern, URLPattern):
             return pattern
         rule = self.url_rules.get(pattern.name, OFF)
-        view = switched_off if rule is OFF else self.guard(pattern.callback, rule)
+        if rule is OFF or not is_checkable(pattern):
+            view = switched_off
+        else:
+            view = self.guard(pattern.callback, rule)
         return URLPattern(pattern.pattern, view, pattern.default_args, pattern.name)
 
     def guard(self, callback, rule: UrlRule):
@@ -173,6 +255,7 @@ class GuardedUrls:
             if "pk" not in kwargs:
                 return callback(request, *args, **kwargs)
             instance = scoped_object(self.queryset(request), kwargs["pk"])
+            check_owned_ids(instance, kwargs)
             action = rule.read if request.method in SAFE_METHODS else rule.write
             if action and not policy.user_has_permission_for_instance(
                 request.user, action, instance
@@ -226,7 +309,7 @@ class ScopedChosenMultipleViewMixin:
 
     def get_objects(self, pks):
         allowed = self.model_class.snippet_viewset.get_chooser_queryset(self.request)
-        pks = [pk for pk in pks if str(pk).isascii() and str(pk).isdigit()]  # not a 500
+        pks = valid_pks(self.model_class, pks)  # "²" or a 20-digit id: unknown, not a 500
         return super().get_objects(pks).filter(pk__in=allowed.values("pk"))
 
 

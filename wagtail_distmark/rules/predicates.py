@@ -234,6 +234,39 @@ def is_hq_admin_of_its_unit(user, obj) -> bool:
     return _covered(user, unit_of(obj), (HQ_ADMIN,))
 
 
+def task_content(task_state):
+    """The object a workflow task state is about (never the one in a URL)."""
+    return task_state.workflow_state.content_object
+
+
+@rules.predicate
+def is_routed_approver(user, task_state) -> bool:
+    """A role on the unit the approval was routed to, at the rank it asks or above."""
+    unit_id = getattr(task_state, "approving_unit_id", None)
+    rank = getattr(task_state, "approver_rank", 0)
+    return unit_id is not None and any(
+        g.unit_id == unit_id and g.rank >= rank for g in get_scope(user).grants
+    )
+
+
+@rules.predicate
+def is_hq_admin_of_its_content(user, task_state) -> bool:
+    """HQ admin of the unit of the task state's own object (or above): may act in place of
+    the routed approvers (an override, logged)."""
+    unit = getattr(task_content(task_state), "unit", None)
+    return unit is not None and _covered(user, unit, (HQ_ADMIN,))
+
+
+@rules.predicate
+def submitted_it(user, task_state) -> bool:
+    return task_state.workflow_state.requested_by_id == user.pk
+
+
+@rules.predicate
+def is_awaiting_action(user, task_state) -> bool:
+    return task_state.status == task_state.STATUS_IN_PROGRESS
+
+
 @rules.predicate
 def is_hq_admin_anywhere(user) -> bool:
     return get_scope(user).has_role(HQ_ADMIN)
@@ -271,6 +304,11 @@ can_unpublish_campaign = (is_distmark_superuser | is_hq_admin_of_its_unit) & is_
 can_copy_campaign = can_add_campaign  # the copy is a new campaign of the same unit
 can_manage_templates = is_distmark_superuser | is_hq_admin_anywhere
 can_use_template = is_distmark_superuser | may_use_template
+# Workflow task states: the object is the task state, judged by its own content.
+can_override_approval = is_distmark_superuser | is_hq_admin_of_its_content
+can_moderate_task_state = (
+    is_awaiting_action & ~submitted_it & (is_routed_approver | can_override_approval)
+)
 
 
 def _collection_predicate(action: str):

@@ -11,6 +11,7 @@ import datetime
 from functools import reduce
 from operator import or_
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -19,9 +20,13 @@ from wagtail.log_actions import LogContext, log
 from wagtail.models import Task, TaskState
 from wagtail.signals import task_submitted
 
-from wagtail_distmark.models import Membership, OrgUnit
+from wagtail_distmark.models import OrgUnit
+from wagtail_distmark.rules.predicates import is_routed_approver
 from wagtail_distmark.rules.scope import get_scope
 from wagtail_distmark.workflows import routing
+
+#: The named rule: may this user act on this (in-progress) task state?
+MODERATE = "wagtail_distmark.moderate_taskstate"
 
 
 class OrgApprovalTask(Task):
@@ -132,11 +137,9 @@ class OrgApprovalTask(Task):
 
     def may_moderate(self, obj, user) -> bool:
         """A computed approver, or an HQ admin above the unit (an override); never the person
-        who submitted it."""
+        who submitted it (the named rule ``moderate_taskstate``)."""
         state = self.current_state(obj)
-        if state is None or state.workflow_state.requested_by_id == user.pk:
-            return False
-        return state.is_approver(user) or is_override(user, obj.unit)
+        return state is not None and user.has_perm(MODERATE, state)
 
     def current_state(self, obj) -> OrgApprovalTaskState | None:
         return (
@@ -151,7 +154,11 @@ class OrgApprovalTask(Task):
 
     @transaction.atomic
     def on_action(self, task_state, user, action_name, **kwargs):
+        """Judge the task state's own campaign, whatever URL brought it: a user who is neither
+        a routed approver nor HQ above that campaign's unit is refused, and nothing changes."""
         state = task_state.specific
+        if state.task_id != self.pk or not user.has_perm(MODERATE, state):
+            raise PermissionDenied
         if not state.is_approver(user):
             log(
                 state.workflow_state.content_object, "wagtail_distmark.approval_override",
@@ -163,14 +170,6 @@ class OrgApprovalTask(Task):
     def get_task_states_user_can_moderate(self, user, **kwargs):
         """The states routed to one of the user's units at their rank: one query."""
         return OrgApprovalTaskState.objects.filter(task=self).routed_to(user)
-
-
-def is_override(user, unit: OrgUnit) -> bool:
-    """HQ admins above the unit may always act; their action is logged as an override."""
-    scope = get_scope(user)
-    return scope.is_superuser or any(
-        g.role == Membership.Role.HQ_ADMIN and g.covers(unit.path) for g in scope.grants
-    )
 
 
 def log_routed_up(campaign, found: routing.Route) -> None:
@@ -208,10 +207,8 @@ class OrgApprovalTaskState(TaskState):
         verbose_name_plural = _("org approval task states")
 
     def is_approver(self, user) -> bool:
-        return any(
-            g.unit_id == self.approving_unit_id and g.rank >= self.approver_rank
-            for g in get_scope(user).grants
-        )
+        """Routed to one of the user's units at their rank (not an override)."""
+        return is_routed_approver(user, self)
 
     def approvers(self):
         return routing.approvers(self.approving_unit, self.approver_rank)
