@@ -345,3 +345,22 @@ def test_files_and_images_the_zone_does_not_offer_are_never_stored(
 def test_crafted_ids_in_other_views_are_not_a_500(net, client_for, username, url):
     response = client_for(net.users[username]).get(url)
     assert response.status_code in (200, 302, 403, 404)
+
+
+@pytest.mark.parametrize("field", ["name", "subject", "preheader"])
+def test_a_post_that_omits_a_header_field_is_refused_not_blanked(
+    net, client_for, campaign, product, image, field
+):
+    """Found by the hostile review: a draft POST without the name saved an empty name."""
+    client = client_for(net.users["manager_a"])
+    data = valid_data(campaign, product, image)
+    revisions = campaign.revisions.count()
+    del data[field]
+    response = post(client, campaign, data)
+    assert response.status_code == 200
+    assert "This field was missing from the form" in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.name == "Newsletter" and campaign.revisions.count() == revisions
+    # The twin: an empty preheader that is posted is a value, and saves.
+    if field == "preheader":
+        assert post(client, campaign, {**data, "preheader": ""}).status_code == 302

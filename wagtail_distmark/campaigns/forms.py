@@ -183,10 +183,18 @@ class LocalCampaignForm(WagtailAdminModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self.refuse_omitted_fields()
         if self.template is not None:
             self.refuse_locked_input()
             cleaned["body"] = self.assembled_body(cleaned)
         return cleaned
+
+    def refuse_omitted_fields(self):
+        """A field the editor shows but the POST leaves out is an error, not an empty value
+        (a crafted or truncated request would blank the campaign's name or subject)."""
+        for name in ("name", "subject", "preheader"):
+            if name in self.fields and name not in self.data:
+                self.add_error(name, missing_field_message())
 
     def refuse_locked_input(self):
         """A request that tries to set a locked zone (or the raw body) is refused, loudly."""
@@ -244,6 +252,10 @@ class LocalCampaignForm(WagtailAdminModelForm):
                 )
         if not hasattr(error, "block_errors") and not hasattr(error, "non_block_errors"):
             self.add_error(None, error)
+
+
+def missing_field_message() -> str:
+    return _("This field was missing from the form: reload the page and try again.")
 
 
 def broken_link_message() -> str:
