@@ -146,3 +146,22 @@ def test_the_scanner_finds_what_the_old_pattern_found(seed):
     )
     assert find_tags(text) == OLD_TAG.findall(text)
     assert split_tags(text) == OLD_TAG.split(text)
+
+
+def test_binding_unit_values_renders_as_rendering_them_with_the_contact():
+    """compile_email() binds a unit's values once; the result is what rendering them per
+    recipient gave, and a bound value holding a tag stays text."""
+    from wagtail_distmark.email.merge_tags import MergeTemplate, escape_html_value
+
+    template = MergeTemplate(
+        "<p>{{ unit.name }} — {{ contact.first_name }}, {{ unit.opening_hours }}</p>",
+        escape=escape_html_value,
+    )
+    unit = {"unit.name": "Lyon & Co", "unit.opening_hours": "9–19h\n{{ contact.email }}"}
+    contact = {"contact.first_name": "<Ana>", "contact.email": "ana@example.com"}
+    bound = template.bind(unit)
+    assert bound.tags == {"contact.first_name"}
+    assert bound.render(contact) == template.render({**unit, **contact})
+    assert bound.render(contact) == (
+        "<p>Lyon &amp; Co — &lt;Ana&gt;, 9–19h<br>{{ contact.email }}</p>"
+    )

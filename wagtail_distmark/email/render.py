@@ -48,6 +48,8 @@ class CompiledEmail:
 def one_line(value: str) -> str:
     """A header value: line breaks and other control characters become spaces (a merged
     value must never add a header)."""
+    if value.isprintable():  # the common case, in C: no control or line separator
+        return value.strip()
     return "".join(" " if is_control(char) else char for char in value).strip()
 
 
@@ -86,9 +88,10 @@ def compile_email(
     body = render_mjml(stream, context)
     head = DEFAULT_HEAD + render_head(stream)
     compiled = compile_mjml(document(body, title=subject, preheader=preheader, head=head))
+    unit = unit_values(context.unit) if context.unit is not None else {}
     return CompiledEmail(
-        subject=MergeTemplate(subject, escape=str),
-        html=MergeTemplate(compiled, escape=escape_html_value),
-        text=MergeTemplate(render_text(stream, context), escape=str),
-        base_values=unit_values(context.unit) if context.unit is not None else {},
+        subject=MergeTemplate(subject, escape=str).bind(unit),
+        html=MergeTemplate(compiled, escape=escape_html_value).bind(unit),
+        text=MergeTemplate(render_text(stream, context), escape=str).bind(unit),
+        base_values=unit,
     )
