@@ -39,9 +39,9 @@ def brand_domains(settings):
 # --- sender addresses ------------------------------------------------------------------
 
 
-def test_unit_manager_cannot_send_as_the_ceo(net, client_for, brand_domains):
+def test_sender_address_off_the_brands_domains_is_refused(net, client_for, brand_domains):
     store = net.units["a"]
-    response = client_for(net.users["manager_a"]).post(
+    response = client_for(net.users["regional_north"]).post(
         url("edit", store.pk), profile_post(store, sender_email="ceo@elsewhere.example")
     )
     assert response.status_code == 200
@@ -50,10 +50,10 @@ def test_unit_manager_cannot_send_as_the_ceo(net, client_for, brand_domains):
     assert store.sender_email != "ceo@elsewhere.example"
 
 
-def test_unit_manager_sets_an_address_on_the_brands_domains(net, client_for, brand_domains):
+def test_regional_manager_sets_an_address_on_the_brands_domains(net, client_for, brand_domains):
     store = net.units["a"]
     for address in ("store-a@brand.example", "a@lyon.stores.brand.example"):
-        response = client_for(net.users["manager_a"]).post(
+        response = client_for(net.users["regional_north"]).post(
             url("edit", store.pk), profile_post(store, sender_email=address)
         )
         assert response.status_code == 302, address

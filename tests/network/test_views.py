@@ -110,7 +110,8 @@ def profile_post(unit, **changes):
         field: getattr(unit, field)
         for field in ("name", "kind", "code", "address_line_1", "address_line_2", "city",
                       "postal_code", "country", "phone", "email", "website", "opening_hours",
-                      "sender_name", "sender_email", "reply_to", "locale", "timezone")
+                      "sender_name", "sender_email", "reply_to", "locale", "timezone",
+                      "currency")
     }  # fmt: skip
     return {**data, **changes}
 
@@ -164,7 +165,7 @@ def test_bad_input_is_a_form_error_and_nothing_is_saved(net, client_for):
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Org unit with this Code already exists." in html
+    assert "This code is not available." in html
     assert "Select a valid choice" in html
     store.refresh_from_db()
     assert store.code == "C-B" and store.timezone == "UTC"

@@ -73,14 +73,21 @@ class OrgUnit(MP_Node):
         UNIT = "unit", _("Store")
 
     #: Profile fields a unit manager may edit on their own unit; everything else is HQ's.
+    #: The sender address is not among them: HQ and the regional manager choose it, so a unit
+    #: cannot send as the head office or as another unit.
     LOCALLY_EDITABLE_FIELDS = (
         "phone",
         "opening_hours",
         "sender_name",
-        "sender_email",
         "reply_to",
         "website",
     )
+    #: Fields unique across the network whatever their case; one message for every clash,
+    #: so that it confirms no more than needed about units outside the user's scope.
+    CASE_INSENSITIVE_UNIQUE = {
+        "code": _("This code is not available."),
+        "sender_email": _("This sender address is not available: each unit has its own."),
+    }
 
     name = models.CharField(_("name"), max_length=255)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.UNIT)
@@ -165,6 +172,29 @@ class OrgUnit(MP_Node):
     def clean(self):
         super().clean()
         self.validate_timezone()
+
+    def validate_unique(self, exclude=None):
+        errors = {}
+        try:
+            super().validate_unique(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for name, message in self.CASE_INSENSITIVE_UNIQUE.items():
+            if name not in (exclude or ()) and name not in errors and self.value_taken(name):
+                errors[name] = [ValidationError(message, code="unique")]
+        if errors:
+            raise ValidationError(errors)
+
+    def value_taken(self, name: str) -> bool:
+        """True if another unit has this unit's (non-empty) value of ``name``, in any case."""
+        value = getattr(self, name)
+        others = OrgUnit.objects.exclude(pk=self.pk) if self.pk else OrgUnit.objects.all()
+        return bool(value) and others.filter(**{f"{name}__iexact": value}).exists()
+
+    def unique_error_message(self, model_class, unique_check):
+        if len(unique_check) == 1 and unique_check[0] in self.CASE_INSENSITIVE_UNIQUE:
+            return ValidationError(self.CASE_INSENSITIVE_UNIQUE[unique_check[0]], code="unique")
+        return super().unique_error_message(model_class, unique_check)
 
     def validate_timezone(self):
         import zoneinfo

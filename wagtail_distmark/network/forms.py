@@ -5,6 +5,9 @@ from unicodedata import normalize
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import MaxLengthValidator
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -39,11 +42,31 @@ def country_choices():
     return [("", "---------"), *by_name]
 
 
+#: The longest text a profile's multi-line field (opening hours) may hold: it is merged
+#: into every e-mail the unit sends.
+TEXT_MAX_LENGTH = 1000
+
+
+def bound_text_field(field: forms.Field, max_length: int = TEXT_MAX_LENGTH) -> None:
+    """Give a form field for an unbounded ``TextField`` a length limit (no migration)."""
+    field.max_length = max_length
+    field.validators.append(MaxLengthValidator(max_length))
+    field.widget.attrs["maxlength"] = str(max_length)
+
+
 class OrgUnitForm(WagtailAdminModelForm):
-    """The unit profile form; labels of kinds and the time zone list come from the site."""
+    """The unit profile form; labels of kinds and the time zone list come from the site.
+
+    An edit must post every field the form shows: one that leaves a field out (a script, a
+    JSON body, a truncated request) is refused with an error on that field rather than
+    emptying the saved value.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(model_field(name), models.TextField):
+                bound_text_field(field)
         if "kind" in self.fields:
             self.fields["kind"].choices = list(conf.get_kind_labels().items())
         if "timezone" in self.fields:
@@ -58,6 +81,32 @@ class OrgUnitForm(WagtailAdminModelForm):
                 label=field.label, help_text=field.help_text, required=False,
                 choices=country_choices,
             )  # fmt: skip
+
+    def clean(self):
+        editing = self.instance.pk is not None  # a new unit has nothing to lose
+        for name in self.omitted_fields() if editing else ():
+            if name not in self._errors:  # a required field already says so
+                self.add_error(
+                    name,
+                    _("This field was missing from the form: reload the page and try again."),
+                )
+        return super().clean()
+
+    def omitted_fields(self) -> list[str]:
+        """The shown fields the POST left out (a checkbox left out just means "off")."""
+        return [
+            name
+            for name, field in self.fields.items()
+            if not field.disabled
+            and field.widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name))
+        ]
+
+
+def model_field(name: str):
+    try:
+        return OrgUnit._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
 
 
 def indented_label(unit: OrgUnit) -> str:
