@@ -16,11 +16,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.log_actions import log
 from wagtail.models import Collection, Workflow, WorkflowContentType, WorkflowTask
 
 from tests.factories import NetworkBuilder
 from wagtail_distmark.blocks import zone_data as zone
+from wagtail_distmark.campaigns.copying import save_new_draft
 from wagtail_distmark.library.collections import add_brand_collection, unit_collection
 from wagtail_distmark.models import (
     BannedWord,
@@ -102,10 +102,7 @@ def make_campaign(template: BrandTemplate, unit, user, marker: str) -> LocalCamp
         created_by=user,
         live=False,
     )
-    campaign.save()
-    campaign.save_revision(user=user, log_action=True)
-    log(instance=campaign, action="wagtail.create", user=user, content_changed=True)
-    return campaign
+    return save_new_draft(campaign, user)
 
 
 def make_workflow() -> Workflow:

@@ -47,6 +47,12 @@ def copy_campaign(source: LocalCampaign, user) -> LocalCampaign:
         created_by=user,
         live=False,
     )
+    return save_new_draft(campaign, user)
+
+
+def save_new_draft(campaign: LocalCampaign, user) -> LocalCampaign:
+    """Save a new campaign with its first revision and its "created" log entry (the gallery
+    and the copy view both start campaigns this way)."""
     campaign.save()
     campaign.save_revision(user=user, log_action=True)
     log(instance=campaign, action="wagtail.create", user=user, content_changed=True)

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin import messages
-from wagtail.log_actions import log
 
 from wagtail_distmark.blocks import EmailContext
+from wagtail_distmark.campaigns.copying import save_new_draft
 from wagtail_distmark.campaigns.zones import effective_body
 from wagtail_distmark.email.render import compile_email
 from wagtail_distmark.models import BrandTemplate, LocalCampaign, OrgUnit
@@ -92,11 +92,7 @@ class StartCampaignForm(forms.Form):
 
     @transaction.atomic
     def save(self) -> LocalCampaign:
-        campaign = self.campaign
-        campaign.save()
-        campaign.save_revision(user=self.user, log_action=True)
-        log(instance=campaign, action="wagtail.create", user=self.user, content_changed=True)
-        return campaign
+        return save_new_draft(self.campaign, self.user)
 
 
 def gallery(request):
