@@ -11,6 +11,8 @@ class WagtailDistmarkAppConfig(AppConfig):
     def ready(self):
         from wagtail_distmark import checks  # noqa: F401  (registers the system checks)
         from wagtail_distmark.compat import (
+            patch_api_views,
+            patch_bulk_actions,
             patch_chosen_multiple_views,
             patch_link_choosers,
             patch_multiple_choice_filters,
@@ -21,6 +23,8 @@ class WagtailDistmarkAppConfig(AppConfig):
 
         patch_link_choosers()
         patch_chosen_multiple_views()
+        patch_bulk_actions()
+        patch_api_views()
         patch_multiple_choice_filters()
         permissions.register_rules()
         register_library_policies()

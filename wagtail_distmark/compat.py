@@ -6,10 +6,15 @@ from __future__ import annotations
 
 from wagtail.admin import filters
 from wagtail.admin.forms.choosers import ExternalLinkChooserForm, URLOrAbsolutePathField
+from wagtail.admin.views.bulk_action import BulkAction
+from wagtail.admin.views.chooser import ChosenMultipleView as PageChosenMultipleView
 from wagtail.admin.views.chooser import ExternalLinkView
 from wagtail.admin.views.generic.chooser import ChosenMultipleViewMixin
+from wagtail.api.v2.utils import BadRequestError
+from wagtail.api.v2.views import BaseAPIViewSet
+from wagtail.models import Page
 
-from wagtail_distmark.ids import valid_pks
+from wagtail_distmark.ids import clean_search, parse_number, parse_pk, valid_pks
 
 
 class NoneSafeURLOrAbsolutePathField(URLOrAbsolutePathField):
@@ -56,15 +61,71 @@ def patch_multiple_choice_filters() -> None:
         filter_class.field_class = type(name, (KnownKeysOnlyMixin, field_class), {})
 
 
-def get_known_ids_only(self, request, *args, **kwargs):
-    """Wagtail 8.0 (and 7.0): the chosen-multiple views of every chooser (images, documents,
-    snippets: ``…/chooser/chosen-multiple/?id=…``) pass each ``id`` to ``pk__in``, so
-    ``?id=²`` raises ValueError and ``?id=99999999999999999999`` OverflowError (a 500).
-    Wagtail's ``ChosenMultipleViewMixin.get``, with an id that is not a key of the model
-    dropped as an unknown one."""
-    pks = valid_pks(self.model_class, request.GET.getlist("id"))
-    return self.get_multiple_chosen_response(self.get_objects(pks))
+def with_known_ids(view_get, model_of):
+    """``view_get``, given only the ``?id=`` values that are keys of ``model_of(view)``."""
+
+    def get(self, request, *args, **kwargs):
+        query = request.GET.copy()
+        query.setlist("id", valid_pks(model_of(self), query.getlist("id")))
+        request.GET = query
+        return view_get(self, request, *args, **kwargs)
+
+    return get
 
 
 def patch_chosen_multiple_views() -> None:
-    ChosenMultipleViewMixin.get = get_known_ids_only
+    """Wagtail 8.0 (and 7.0): the chosen-multiple views of every chooser (pages, images,
+    documents, snippets: ``…/chosen-multiple/?id=…``) pass each ``id`` to ``pk__in``, so
+    ``?id=²`` raises ValueError and ``?id=99999999999999999999`` OverflowError (a 500).
+    An id that is not a key of the model is dropped, as an unknown one."""
+    mixin, pages = ChosenMultipleViewMixin, PageChosenMultipleView
+    mixin.get = with_known_ids(mixin.get, lambda view: view.model_class)
+    pages.get = with_known_ids(pages.get, lambda view: Page)
+
+
+def patch_bulk_actions() -> None:
+    """Wagtail 8.0 (and 7.0): every bulk action (``/admin/bulk/…/?id=…``) looks its ids up
+    with ``pk__in``: ``?id=²`` is a ValueError, a 20-digit id an OverflowError (a 500). An id
+    that is not a key of the model is dropped; with none left the answer is Wagtail's 404."""
+    get_queryset = BulkAction.get_queryset.__func__
+
+    def get_known_queryset(cls, model, object_ids):
+        return get_queryset(cls, model, valid_pks(model, object_ids))
+
+    BulkAction.get_queryset = classmethod(get_known_queryset)
+
+
+def safe_listing_view(listing_view):
+    """Wagtail 8.0 (and 7.0): the API reads ``?offset=`` with ``int()`` and slices the
+    queryset with it, so ``?offset=99999999999999999999`` raises OverflowError on SQLite, and
+    hands ``?search=`` to the search backend as it is, whose SQLite index fails on NUL (both
+    a 500). An offset past the database's range is refused like a malformed one (Wagtail's
+    400); NUL is dropped from the search terms."""
+
+    def safe(self, request, *args, **kwargs):
+        query = request._request.GET.copy()
+        if "offset" in query and parse_number(query["offset"]) is None:
+            raise BadRequestError("offset must be a positive integer")  # Wagtail's words
+        if "search" in query:
+            query["search"] = clean_search(query["search"])
+        request._request.GET = query
+        return listing_view(self, request, *args, **kwargs)
+
+    return safe
+
+
+def known_find_object(find_object):
+    """Wagtail 8.0 (and 7.0): the API's ``find/?id=²`` raises ValueError (a 500); an id that
+    is not a key is not found (404), like an unknown one."""
+
+    def find(self, queryset, request):
+        if "id" in request.GET and parse_pk(queryset.model, request.GET["id"]) is None:
+            return None
+        return find_object(self, queryset, request)
+
+    return find
+
+
+def patch_api_views() -> None:
+    BaseAPIViewSet.listing_view = safe_listing_view(BaseAPIViewSet.listing_view)
+    BaseAPIViewSet.find_object = known_find_object(BaseAPIViewSet.find_object)

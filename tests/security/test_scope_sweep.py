@@ -4,6 +4,9 @@ Each role requests every URL of Django's resolver (see ``urls.py``: nothing is l
 its ids filled with objects of a unit the role must not reach, and of no unit. A pass fails on
 a 5xx, on a marker of a unit the role must not see in the answer (see ``conftest.py``), or on a
 POST that changed another unit's rows. One test per role; its message lists every failure.
+
+One role's pass (``crafted``) also requests every listing, chooser and bulk action with a crafted
+value in each id-like query parameter (:data:`CRAFTED_QUERY`): none may answer 5xx.
 """
 
 import re
@@ -30,12 +33,21 @@ pytestmark = pytest.mark.django_db
 ROLES = {
     "hq": {"targets": ["c"], "hidden": [], "post": False},  # GET only, no search
     "regional_north": {"targets": ["c"], "hidden": ["c"], "post": True},
-    "manager_a": {"targets": ["b", "none"], "hidden": ["b", "c"], "post": True},
+    "manager_a": {"targets": ["b", "none"], "hidden": ["b", "c"], "post": True, "crafted": True},
     "editor_a": {"targets": ["c"], "hidden": ["b", "c"], "post": True},
     None: {"targets": ["a", "none"], "hidden": ["a", "b", "c"], "post": True},
 }
 #: HQ sees and may change everything: its pass only looks for 5xx, and it does not POST
 #: (an empty POST to a delete URL would legitimately delete the objects the pass needs).
+
+#: Query parameters some listing reads as an id, a page, an offset or a search, and the crafted
+#: values each is given (issue 9): "²" is a digit to ``str.isdigit`` but not to ``int``, 20
+#: digits overflow SQLite's integers, NUL breaks SQLite's search index. One request each; one
+#: role's pass sends them, which keeps the sweep's time bounded (about 10 requests a listing).
+CRAFTED_QUERY = {
+    **dict.fromkeys(("id", "user", "offset", "p"), ("99999999999999999999", "%C2%B2")),
+    **dict.fromkeys(("q", "search"), ("%00",)),
+}
 
 #: Markers a role may legitimately see in an answer: (path prefix, role, marker) -> reason.
 ALLOWED: dict[tuple[str, str, str], str] = {}
@@ -190,12 +202,33 @@ def request_probe(client, method, probe, query, hidden, who):
     return judge(response, error, hidden, label, probe.path, who), status
 
 
-def get_probe(client, probe, hidden, who, search: bool) -> list[str]:
-    """GET the URL; a listing that answers is also searched for the markers."""
+def get_probe(client, probe, hidden, who, search: bool, crafted: bool = False) -> list[str]:
+    """GET the URL; a listing that answers is also searched for the markers, and (``crafted``)
+    a listing, chooser or bulk action is given crafted query parameters."""
     failures, status = request_probe(client, "get", probe, target_query(probe), hidden, who)
     if search and status == 200 and not probe.route.args:
         query = {"q": "secret", **target_query(probe)}
         failures += request_probe(client, "get", probe, query, hidden, who)[0]
+    if crafted and is_listing(probe, status):
+        failures += crafted_probe(client, probe, hidden, who)
+    return failures
+
+
+def is_listing(probe, status) -> bool:
+    """A listing, chooser or bulk action: no object in its route, a bulk action, or a page
+    about an object that answered (its history, its usage: listings too)."""
+    bulk = probe.route.name.endswith("wagtail_bulk_action")
+    return not probe.route.args or bulk or status == 200
+
+
+def crafted_probe(client, probe, hidden, who) -> list[str]:
+    """The failures of the URL requested with each crafted value of each id-like parameter."""
+    failures = []
+    for name, values in CRAFTED_QUERY.items():
+        for value in values:
+            label = f"GET {probe.path}?{name}={value} as {who}"
+            response, error = request(client, "get", probe, {name: value})
+            failures += judge(response, error, hidden, label, probe.path, who)
     return failures
 
 
@@ -229,16 +262,18 @@ class WatchedRows:
         return changes(before, self.state)
 
 
-def sweep(world, username, only: str = "") -> list[str]:
-    """Every failure of one role's pass (over the paths starting with ``only``)."""
+def sweep(world, username, only: str = "", crafted: bool | None = None) -> list[str]:
+    """Every failure of one role's pass (over the paths starting with ``only``); ``crafted``
+    (default: the role's) adds the crafted query parameters."""
     role, who = ROLES[username], username or "anonymous"
+    crafted = role.get("crafted", False) if crafted is None else crafted
     client = client_for(world, username)
     found, unfillable = probes(world, role["targets"])
     failures = [f"cannot fill the arguments of {route}" for route in unfillable]
     hidden = hidden_markers(role["hidden"])
     rows = WatchedRows(watched(world, [k for k in role["hidden"] if k != "a"] or ["b", "c"]))
     for probe in (p for p in found if p.path.startswith(only)):
-        failures += get_probe(client, probe, hidden, who, search=role["post"])
+        failures += get_probe(client, probe, hidden, who, role["post"], crafted)
         if role["post"]:
             failures += post_probe(client, probe, hidden, who, rows)
     return failures
@@ -301,6 +336,15 @@ def test_the_sweep_finds_a_leak_a_crash_and_a_write_in_a_view_it_was_not_told_ab
         f"POST /leaky/campaigns/{campaign.pk}/ as editor_a: shows secret-c-campaign",
         f"POST /leaky/campaigns/{campaign.pk}/rename/ as editor_a: changed LocalCampaign",
         "POST /leaky/crash/ as editor_a: raised ValueError: a view that crashes",
+    ]
+
+
+@override_settings(ROOT_URLCONF="tests.security.leaky_urls")
+def test_the_crafted_pass_finds_a_listing_that_crashes_on_a_crafted_id(world):
+    failures = sweep(world, "editor_a", only="/leaky/history/", crafted=True)
+    assert failures == [
+        "GET /leaky/history/?user=%C2%B2 as editor_a: raised ValueError: invalid literal for "
+        "int() with base 10: '²'"
     ]
 
 

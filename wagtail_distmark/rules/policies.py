@@ -20,7 +20,7 @@ from wagtail.admin.views.generic.chooser import BaseChooseView, ChosenMultipleVi
 from wagtail.models import Revision, TaskState, WorkflowState
 from wagtail.permission_policies.base import BasePermissionPolicy
 
-from wagtail_distmark.ids import parse_pk, valid_pks
+from wagtail_distmark.ids import parse_id, parse_pk, valid_pks
 
 
 class RulesPermissionPolicy(BasePermissionPolicy):
@@ -151,7 +151,7 @@ def _workflow_states_of(instance):
 
 
 def _is_id(value) -> bool:
-    return str(value).isascii() and str(value).isdigit()
+    return parse_id(value) is not None
 
 
 def owns_revision(instance, value) -> bool:
