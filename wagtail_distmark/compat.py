@@ -7,6 +7,7 @@ from __future__ import annotations
 from wagtail.admin import filters
 from wagtail.admin.forms.choosers import ExternalLinkChooserForm, URLOrAbsolutePathField
 from wagtail.admin.views.bulk_action import BulkAction
+from wagtail.admin.views.chooser import BrowseView as PageBrowseView
 from wagtail.admin.views.chooser import ChosenMultipleView as PageChosenMultipleView
 from wagtail.admin.views.chooser import ExternalLinkView
 from wagtail.admin.views.generic.chooser import ChosenMultipleViewMixin
@@ -61,12 +62,12 @@ def patch_multiple_choice_filters() -> None:
         filter_class.field_class = type(name, (KnownKeysOnlyMixin, field_class), {})
 
 
-def with_known_ids(view_get, model_of):
-    """``view_get``, given only the ``?id=`` values that are keys of ``model_of(view)``."""
+def with_known_ids(view_get, model_of, param="id"):
+    """``view_get``, given only the ``?<param>=`` values that are keys of ``model_of(view)``."""
 
     def get(self, request, *args, **kwargs):
         query = request.GET.copy()
-        query.setlist("id", valid_pks(model_of(self), query.getlist("id")))
+        query.setlist(param, valid_pks(model_of(self), query.getlist(param)))
         request.GET = query
         return view_get(self, request, *args, **kwargs)
 
@@ -77,10 +78,12 @@ def patch_chosen_multiple_views() -> None:
     """Wagtail 8.0 (and 7.0): the chosen-multiple views of every chooser (pages, images,
     documents, snippets: ``…/chosen-multiple/?id=…``) pass each ``id`` to ``pk__in``, so
     ``?id=²`` raises ValueError and ``?id=99999999999999999999`` OverflowError (a 500).
-    An id that is not a key of the model is dropped, as an unknown one."""
+    An id that is not a key of the model is dropped, as an unknown one. The same for the page
+    chooser's ``?target_pages[]=`` (read with ``int()``: ``abc`` is a ValueError)."""
     mixin, pages = ChosenMultipleViewMixin, PageChosenMultipleView
     mixin.get = with_known_ids(mixin.get, lambda view: view.model_class)
     pages.get = with_known_ids(pages.get, lambda view: Page)
+    PageBrowseView.get = with_known_ids(PageBrowseView.get, lambda view: Page, "target_pages[]")
 
 
 def patch_bulk_actions() -> None:

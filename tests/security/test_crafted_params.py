@@ -74,6 +74,7 @@ CASES = {
     "pages API find": Case("/admin/api/main/pages/find/", "id", 404, None, ""),  # no page seen
     "page chosen-multiple": Case("/admin/choose-page/chosen-multiple/", "id", 200, "page",
                                  "Welcome"),
+    "page chooser target": Case("/admin/choose-page/", "target_pages[]", 200, "page", "Welcome"),
     "page bulk delete": Case("/admin/bulk/wagtailcore/page/delete/", "id", 404, "page", ""),
     "page bulk publish, POST": Case("/admin/bulk/wagtailcore/page/publish/", "id", 404,
                                     "page", "", method="post"),
