@@ -69,6 +69,8 @@ def test_a_regional_manager_cannot_read_another_regions_prices(net, client_for, 
         {"e": "1"},
         {"within": "abc"},
         {"within": "²"},
+        {"q": "\x00"},
+        {"within": "\x00"},
     ],
 )
 def test_unknown_or_malformed_parameters_are_not_a_500(net, client_for, params):

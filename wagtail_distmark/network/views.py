@@ -16,7 +16,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.log_actions import log
 from wagtail_modeladmin import views as modeladmin_views
 
-from wagtail_distmark.ids import parse_id
+from wagtail_distmark.ids import clean_search, parse_id
 from wagtail_distmark.models import OrgUnit
 from wagtail_distmark.network.forms import (
     AddMemberForm,
@@ -90,6 +90,12 @@ def filter_spec(list_filter, request, model_admin):
     return filter_class(field, request, {}, model, model_admin, field_path=field_path)
 
 
+def holds_nul(value) -> bool:
+    """PostgreSQL refuses a NUL in a text parameter (a DataError, a 500)."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return any("\x00" in str(item) for item in values)
+
+
 class DeclaredFiltersOnlyMixin:
     """The index filters by its declared list filters only.
 
@@ -116,8 +122,12 @@ class DeclaredFiltersOnlyMixin:
         return {
             name: value
             for name, value in lookup_params.items()
-            if name in self.declared_filter_parameters
+            if name in self.declared_filter_parameters and not holds_nul(value)
         }
+
+    def get_search_results(self, request, queryset, search_term):
+        # PostgreSQL refuses a NUL in a text parameter (a 500), SQLite's search index too.
+        return super().get_search_results(request, queryset, clean_search(search_term))
 
 
 class OrgUnitIndexView(DeclaredFiltersOnlyMixin, RefuseWith403Mixin, modeladmin_views.IndexView):
