@@ -5,21 +5,14 @@ Store A's in a chooser, its search results, ``chosen/`` or a bulk-action confirm
 """
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from tests.campaigns.test_admin import start
+from tests.campaigns.test_generic_views import stranger
 from wagtail_distmark.models import BannedWord, BrandTemplate, LocalCampaign, Product
 from wagtail_distmark.models import ProductAvailability as Availability
 
 pytestmark = pytest.mark.django_db
-
-
-def stranger(net):
-    """Another region's store manager, in a browser of their own (no one else's messages)."""
-    client = Client()
-    client.force_login(net.users["manager_c"])
-    return client
 
 
 NAME = "Autumn in Lyon"

@@ -4,30 +4,18 @@ opening hours have a length limit; codes are unique whatever their case, with on
 that confirms nothing about units out of scope."""
 
 import pytest
-from django.urls import reverse
 
+from tests.network.test_unit_profile import profile_post, url
 from wagtail_distmark.models import OrgUnit
 from wagtail_distmark.network.forms import TEXT_MAX_LENGTH
 
 pytestmark = pytest.mark.django_db
 
-PREFIX = "distmark_network_modeladmin_"
-PROFILE = ("name", "kind", "code", "address_line_1", "address_line_2", "city", "postal_code",
-           "country", "phone", "email", "website", "opening_hours", "sender_name",
-           "sender_email", "reply_to", "locale", "timezone", "currency")  # fmt: skip
 LOCAL = {"phone": "+33 1 02 03 04 05", "website": "https://a.brand.example/",
          "opening_hours": "Mon–Sat 10–19", "sender_name": "Claire — Store A",
          "sender_email": "store-a@brand.example", "reply_to": "claire@brand.example"}  # fmt: skip
 NOT_AVAILABLE = "This code is not available."
 MISSING = "This field was missing from the form"
-
-
-def url(action, *args):
-    return reverse(PREFIX + action, args=args)
-
-
-def profile_post(unit, **changes):
-    return {**{name: getattr(unit, name) for name in PROFILE}, **changes}
 
 
 @pytest.fixture
