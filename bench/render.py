@@ -347,7 +347,7 @@ def measure_compile(stream, units: list, rounds: int) -> tuple[list, CompileFigu
     from django.test.utils import CaptureQueriesContext
 
     from wagtail_distmark.blocks import EmailContext
-    from wagtail_distmark.email.render import compile_email
+    from wagtail_distmark.campaigns.rendering import compile_email
 
     # One campaign fanned out to many units shares its image URLs, as a send would.
     image_urls: dict = {}
@@ -410,9 +410,9 @@ def breakdown(stream, context, images: list) -> tuple[dict[str, float], int, int
     The image URLs are resolved inside the blocks' ``render_mjml()``; they are timed once
     more on their own, to show their share of it.
     """
-    from wagtail_distmark.email.merge_tags import MergeTemplate, unit_values
-    from wagtail_distmark.email.mjml import compile_mjml, document
-    from wagtail_distmark.email.render import render_mjml, render_text
+    from wagtail_distmark.campaigns.rendering import render_mjml, render_text
+    from wagtail_distmark.markup.merge_tags import MergeTemplate, unit_values
+    from wagtail_distmark.markup.mjml import compile_mjml, document
 
     t0 = time.perf_counter()
     body = render_mjml(stream, context)
@@ -653,7 +653,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.profile or not compile_ok:
         from wagtail_distmark.blocks import EmailContext
-        from wagtail_distmark.email.render import compile_email
+        from wagtail_distmark.campaigns.rendering import compile_email
 
         def compile_all():
             for unit in units:

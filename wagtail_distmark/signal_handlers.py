@@ -1,7 +1,7 @@
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import Collection
 
-from wagtail_distmark.models import Membership, OrgUnit
+from wagtail_distmark.org.models import Membership, OrgUnit
 
 
 def forget_cached_scope(sender, instance, **kwargs):

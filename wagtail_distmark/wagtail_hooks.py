@@ -9,20 +9,16 @@ from wagtail_modeladmin.options import modeladmin_register
 
 from wagtail_distmark import admin_urls
 from wagtail_distmark.campaigns.admin import CampaignsGroup
+from wagtail_distmark.campaigns.expiring import expiring_report_menu_item
+from wagtail_distmark.campaigns.models import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.catalogue.admin import CatalogueGroup
+from wagtail_distmark.catalogue.models import Product, ProductAvailability
 from wagtail_distmark.library import hooks as library_hooks
-from wagtail_distmark.library.admin import BrandCollectionViewSet, expiring_report_menu_item
+from wagtail_distmark.library.admin import BrandCollectionViewSet
 from wagtail_distmark.library.bulk_actions import SCOPED_FILE_BULK_ACTIONS
+from wagtail_distmark.library.models import BrandCollection
 from wagtail_distmark.library.policies import library_policies_registered
-from wagtail_distmark.models import (
-    BannedWord,
-    BrandCollection,
-    BrandTemplate,
-    LocalCampaign,
-    Product,
-    ProductAvailability,
-)
-from wagtail_distmark.network.admin import OrgUnitAdmin
+from wagtail_distmark.org.admin import OrgUnitAdmin
 from wagtail_distmark.rules.bulk_actions import ScopedDeleteBulkAction
 from wagtail_distmark.rules.policies import ScopedUrlsMixin, policy_for, register_policies
 from wagtail_distmark.rules.reports import ScopedSnippetTypesView, scope_wagtail_reports

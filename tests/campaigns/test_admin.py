@@ -308,7 +308,7 @@ def test_sent_campaigns_keep_what_was_sent_and_cannot_be_changed(
 
 
 def test_compiled_email_is_cached_until_something_it_shows_changes(net, campaign, monkeypatch):
-    from wagtail_distmark.email import render
+    from wagtail_distmark.campaigns import rendering as render
 
     calls = []
     original = render.compile_email

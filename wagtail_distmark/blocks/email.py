@@ -20,12 +20,12 @@ from wagtail.rich_text import expand_db_html, features
 from wagtail.rich_text.rewriters import FIND_A_TAG, FIND_EMBED_TAG, extract_attrs
 from wagtail.snippets.blocks import SnippetChooserBlock
 
-from wagtail_distmark.email.links import validate_link, validate_rich_text_links
-from wagtail_distmark.email.merge_tags import validate_merge_tags
-from wagtail_distmark.email.mjml import validate_mjml_fragment
-from wagtail_distmark.email.raw_mjml import MAX_RAW_MJML_CHARS, split_raw_mjml
 from wagtail_distmark.formats import format_price
 from wagtail_distmark.ids import parse_pk
+from wagtail_distmark.markup.links import validate_link, validate_rich_text_links
+from wagtail_distmark.markup.merge_tags import validate_merge_tags
+from wagtail_distmark.markup.mjml import validate_mjml_fragment
+from wagtail_distmark.markup.raw_mjml import MAX_RAW_MJML_CHARS, split_raw_mjml
 from wagtail_distmark.text import is_blank
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
@@ -52,7 +52,7 @@ class EmailContext:
         text in the unit's locale and the price's currency (e.g. '£34.00', '34,00 €')."""
         amounts = {product.pk: (product.price, product.currency) for product in products}
         if self.unit is not None and amounts:
-            from wagtail_distmark.models import Product
+            from wagtail_distmark.catalogue.models import Product
 
             local = Product.objects.available_at(self.unit).filter(pk__in=amounts)
             amounts.update(
@@ -96,7 +96,7 @@ class EmailBlockMixin:
 
 class MergeTagTextMixin:
     """Text blocks accept merge tags, and only the whitelisted ones; a rich text's links
-    follow the link rule (:mod:`wagtail_distmark.email.links`); a required text made only of
+    follow the link rule (:mod:`wagtail_distmark.markup.links`); a required text made only of
     spaces and invisible characters is empty."""
 
     def clean(self, value):
@@ -210,7 +210,7 @@ def image_tag(context, image, alt, href="", width=""):
 
 
 class EmailLinkBlock(blocks.CharBlock):
-    """A link of an e-mail: the one rule of :func:`~wagtail_distmark.email.links.validate_link`
+    """A link of an e-mail: the one rule of :func:`~wagtail_distmark.markup.links.validate_link`
     (https, http, mailto or tel; the recipient's data only to domains HQ allows)."""
 
     def clean(self, value):
@@ -443,7 +443,7 @@ class LocalFooterBlock(EmailBlockMixin, blocks.StructBlock):
     def lines(self, unit) -> list[str]:
         """A merge tag per profile field the unit filled in: the values are substituted
         (escaped) per recipient, never parsed, so a ``{{`` in them is only text."""
-        from wagtail_distmark.email.merge_tags import unit_values
+        from wagtail_distmark.markup.merge_tags import unit_values
 
         if unit is None:
             return []
@@ -549,7 +549,7 @@ class SpacerBlock(EmailBlockMixin, blocks.StructBlock):
 
 class RawMJMLBlock(EmailBlockMixin, blocks.TextBlock):
     """HQ's own MJML: sections (``<mj-section>`` …), or a whole MJML document whose head
-    styles join the e-mail's head (:mod:`wagtail_distmark.email.raw_mjml`). Always locked
+    styles join the e-mail's head (:mod:`wagtail_distmark.markup.raw_mjml`). Always locked
     in local campaigns."""
 
     def clean(self, value):

@@ -9,6 +9,7 @@ from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetVie
 
 from wagtail_distmark.campaigns.copying import copy_view
 from wagtail_distmark.campaigns.forms import LocalCampaignForm
+from wagtail_distmark.campaigns.models import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.campaigns.panels import CampaignEditHandler, ZonesPanel
 from wagtail_distmark.campaigns.status import (
     campaign_status,
@@ -16,7 +17,6 @@ from wagtail_distmark.campaigns.status import (
     with_campaign_status,
     with_workflow_status,
 )
-from wagtail_distmark.models import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.rules.policies import OFF, URL_RULES, RulesPolicyMixin, ScopedUrlsMixin
 from wagtail_distmark.rules.scope import get_scope
 

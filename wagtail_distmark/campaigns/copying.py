@@ -14,7 +14,7 @@ from wagtail.admin import messages
 from wagtail.log_actions import log
 
 from wagtail_distmark.blocks.zones import ZonePolicy
-from wagtail_distmark.models import BrandTemplate, LocalCampaign
+from wagtail_distmark.campaigns.models import BrandTemplate, LocalCampaign
 from wagtail_distmark.rules.policies import forbidden
 
 EDIT_URL = "wagtailsnippets_wagtail_distmark_localcampaign:edit"

@@ -5,7 +5,7 @@ from django.utils.safestring import mark_safe
 from wagtail.admin.panels import ObjectList, Panel
 
 from wagtail_distmark.blocks import EmailContext
-from wagtail_distmark.email.mjml import DEFAULT_HEAD, compile_mjml, document
+from wagtail_distmark.markup.mjml import DEFAULT_HEAD, compile_mjml, document
 
 #: Height (rem) of a locked zone's preview: the sandboxed frame cannot size itself.
 PREVIEW_HEIGHTS = {

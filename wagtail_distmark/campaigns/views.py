@@ -13,10 +13,15 @@ from wagtail.admin import messages
 
 from wagtail_distmark.blocks import EmailContext
 from wagtail_distmark.campaigns.copying import save_new_draft
+from wagtail_distmark.campaigns.models import (
+    SAMPLE_CONTACT,
+    BrandTemplate,
+    LocalCampaign,
+    preview_links,
+)
+from wagtail_distmark.campaigns.rendering import compile_email
 from wagtail_distmark.campaigns.zones import effective_body
-from wagtail_distmark.email.render import compile_email
-from wagtail_distmark.models import BrandTemplate, LocalCampaign, OrgUnit
-from wagtail_distmark.models.campaigns import SAMPLE_CONTACT, preview_links
+from wagtail_distmark.org.models import OrgUnit
 from wagtail_distmark.rules.scope import get_scope
 
 

@@ -1,1 +1,2 @@
-"""The product catalogue: CSV imports (the models live in ``wagtail_distmark.models``)."""
+"""The product catalogue: products, their availability and price per unit, the CSV imports
+and HQ's catalogue screens."""

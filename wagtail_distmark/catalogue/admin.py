@@ -19,8 +19,9 @@ from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from wagtail_distmark.catalogue.importers import import_availability, import_products
+from wagtail_distmark.catalogue.models import Product, ProductAvailability
 from wagtail_distmark.formats import format_price
-from wagtail_distmark.models import OrgUnit, Product, ProductAvailability
+from wagtail_distmark.org.models import OrgUnit
 from wagtail_distmark.rules.policies import RulesPolicyMixin, ScopedUrlsMixin
 from wagtail_distmark.rules.scope import get_scope
 

@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
-from wagtail_distmark.models import OrgUnit, Product, ProductAvailability
+from wagtail_distmark.catalogue.models import Product, ProductAvailability
+from wagtail_distmark.org.models import OrgUnit
 
 TRUE = {"1", "true", "yes", "y", "oui"}
 FALSE = {"0", "false", "no", "n", "non"}

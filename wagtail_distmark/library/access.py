@@ -19,8 +19,8 @@ from __future__ import annotations
 from django.db.models import Q
 from wagtail.models import Collection
 
-from wagtail_distmark.models import BrandCollection, Membership, OrgUnit
-from wagtail_distmark.models.org import path_and_ancestors
+from wagtail_distmark.library.models import BrandCollection
+from wagtail_distmark.org.models import Membership, OrgUnit, path_and_ancestors
 from wagtail_distmark.rules.scope import Scope, get_scope, memo
 
 CHOOSE, ADD, CHANGE = "choose", "add", "change"

@@ -1,26 +1,19 @@
-"""HQ's screens for the content library: who sees each brand collection, and which campaigns
-use images whose usage rights end soon."""
+"""HQ's screens for the content library: who sees each brand collection."""
 
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import PermissionDenied
-from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.models import Collection
 
-from wagtail_distmark.library.expiring import HORIZON_DAYS, expiring_uses
-from wagtail_distmark.models import BrandCollection, OrgUnit
+from wagtail_distmark.library.models import BrandCollection
+from wagtail_distmark.org.models import OrgUnit
 from wagtail_distmark.rules.policies import RulesPolicyMixin
-
-REPORT_PERMISSION = "wagtail_distmark.view_library_report"
 
 
 class UnitChoiceField(forms.ModelMultipleChoiceField):
@@ -115,27 +108,3 @@ class BrandCollectionViewSet(RulesPolicyMixin, ModelViewSet):
     def get_add_view_kwargs(self, **kwargs):
         panel = self.create_handler.bind_to_model(self.model)
         return super().get_add_view_kwargs(panel=panel, form_class=panel.get_form_class(), **kwargs)
-
-
-def expiring_report(request):
-    if not request.user.has_perm(REPORT_PERMISSION):
-        raise PermissionDenied
-    return TemplateResponse(
-        request,
-        "wagtail_distmark/library/expiring.html",
-        {"rows": expiring_uses(), "days": HORIZON_DAYS},
-    )
-
-
-class ExpiringReportMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm(REPORT_PERMISSION)
-
-
-def expiring_report_menu_item() -> MenuItem:
-    return ExpiringReportMenuItem(
-        _("Expiring images"),
-        reverse("wagtail_distmark:library_expiring"),
-        icon_name="warning",
-        order=900,
-    )

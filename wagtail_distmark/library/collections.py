@@ -14,7 +14,8 @@ from django.utils.translation import gettext
 from wagtail.models import Collection
 from wagtail.models.media import CollectionQuerySet
 
-from wagtail_distmark.models import BrandCollection, OrgUnit
+from wagtail_distmark.library.models import BrandCollection
+from wagtail_distmark.org.models import OrgUnit
 
 
 def brand_library_root() -> Collection:

@@ -21,7 +21,7 @@ from wagtail.documents.forms import BaseDocumentForm
 from wagtail.images.forms import BaseImageForm
 
 from wagtail_distmark import conf
-from wagtail_distmark.models import DocumentUsageRights, ImageUsageRights
+from wagtail_distmark.library.models import DocumentUsageRights, ImageUsageRights
 from wagtail_distmark.rules.scope import get_scope
 
 

@@ -19,7 +19,7 @@ from wagtail.permission_policies.collections import CollectionOwnershipPermissio
 
 from wagtail_distmark.library import access
 from wagtail_distmark.library.collections import tree_menu
-from wagtail_distmark.models import (
+from wagtail_distmark.library.models import (
     DocumentUsageRights,
     ImageUsageRights,
     current_rights_q,

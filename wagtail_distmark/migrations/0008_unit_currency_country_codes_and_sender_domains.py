@@ -2,7 +2,7 @@
 
 import wagtail.fields
 import wagtail_distmark.blocks.zones
-import wagtail_distmark.models.org
+import wagtail_distmark.org.models
 from django.db import migrations, models
 
 
@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='orgunit',
             name='currency',
-            field=models.CharField(blank=True, help_text="ISO 4217 code of the prices shown for this unit, e.g. EUR or GBP. Empty: the parent's, else the country's.", max_length=3, validators=[wagtail_distmark.models.org.validate_currency], verbose_name='currency'),
+            field=models.CharField(blank=True, help_text="ISO 4217 code of the prices shown for this unit, e.g. EUR or GBP. Empty: the parent's, else the country's.", max_length=3, validators=[wagtail_distmark.org.models.validate_currency], verbose_name='currency'),
         ),
         migrations.RunPython(country_names_to_codes, migrations.RunPython.noop),
         migrations.AlterField(
@@ -74,16 +74,16 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='orgunit',
             name='country',
-            field=models.CharField(blank=True, help_text="New units take their parent's country.", max_length=2, validators=[wagtail_distmark.models.org.validate_country], verbose_name='country'),
+            field=models.CharField(blank=True, help_text="New units take their parent's country.", max_length=2, validators=[wagtail_distmark.org.models.validate_country], verbose_name='country'),
         ),
         migrations.AlterField(
             model_name='orgunit',
             name='sender_email',
-            field=models.EmailField(blank=True, help_text="On one of the brand's domains; replies go to the reply-to address.", max_length=254, validators=[wagtail_distmark.models.org.validate_sender_domain], verbose_name='sender e-mail'),
+            field=models.EmailField(blank=True, help_text="On one of the brand's domains; replies go to the reply-to address.", max_length=254, validators=[wagtail_distmark.org.models.validate_sender_domain], verbose_name='sender e-mail'),
         ),
         migrations.AlterField(
             model_name='orgunit',
             name='sender_name',
-            field=models.CharField(blank=True, help_text="Shown as the sender of this unit's e-mails, e.g. the owner's name.", max_length=255, validators=[wagtail_distmark.models.org.validate_single_line], verbose_name='sender name'),
+            field=models.CharField(blank=True, help_text="Shown as the sender of this unit's e-mails, e.g. the owner's name.", max_length=255, validators=[wagtail_distmark.org.models.validate_single_line], verbose_name='sender name'),
         ),
     ]

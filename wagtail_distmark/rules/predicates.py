@@ -7,7 +7,7 @@ Pure functions of the user's cached scope and the object's tree path: no query p
 
 import rules
 
-from wagtail_distmark.models import Membership, OrgUnit
+from wagtail_distmark.org.models import Membership, OrgUnit
 from wagtail_distmark.rules.scope import get_scope
 
 HQ_ADMIN = Membership.Role.HQ_ADMIN
@@ -278,7 +278,7 @@ def may_use_template(user, template) -> bool:
 
     Asks the gallery's own queryset, so the rule and the gallery cannot disagree.
     """
-    from wagtail_distmark.models import BrandTemplate
+    from wagtail_distmark.campaigns.models import BrandTemplate
 
     paths = [grant.path for grant in get_scope(user).grants]
     if template is None:
@@ -335,7 +335,7 @@ def can_view_product(user, product=None) -> bool:
     """Every member may browse the catalogue; a product only if it is sold in their scope."""
     if product is None:
         return has_any_membership(user) or is_distmark_superuser(user)
-    from wagtail_distmark.models import Product
+    from wagtail_distmark.catalogue.models import Product
 
     return Product.objects.for_user(user).filter(pk=product.pk).exists()
 

@@ -28,7 +28,7 @@ class Grant:
 
     @property
     def rank(self) -> int:
-        from wagtail_distmark.models import Membership
+        from wagtail_distmark.org.models import Membership
 
         return Membership.RANKS[self.role]
 
@@ -90,7 +90,7 @@ def get_scope(user) -> Scope:
 
 
 def load_scope(user) -> Scope:
-    from wagtail_distmark.models import Membership
+    from wagtail_distmark.org.models import Membership
 
     rows = Membership.objects.filter(user=user).values_list("unit__path", "role", "unit_id")
     return Scope(

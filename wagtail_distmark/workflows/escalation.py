@@ -9,7 +9,7 @@ from django.utils import timezone
 from wagtail.log_actions import log
 from wagtail.models import TaskState
 
-from wagtail_distmark.models import Membership
+from wagtail_distmark.org.models import Membership
 from wagtail_distmark.workflows import mail, routing
 from wagtail_distmark.workflows.models import OrgApprovalTaskState
 

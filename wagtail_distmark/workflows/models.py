@@ -20,7 +20,7 @@ from wagtail.log_actions import LogContext, log
 from wagtail.models import Task, TaskState
 from wagtail.signals import task_submitted
 
-from wagtail_distmark.models import OrgUnit
+from wagtail_distmark.org.models import OrgUnit
 from wagtail_distmark.rules.predicates import is_routed_approver
 from wagtail_distmark.rules.scope import get_scope
 from wagtail_distmark.workflows import routing

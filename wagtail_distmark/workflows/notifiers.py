@@ -19,7 +19,7 @@ from wagtail_distmark.workflows.mail import edit_link, name_of, recipient_langua
 
 
 def campaign_of(workflow_state):
-    from wagtail_distmark.models import LocalCampaign
+    from wagtail_distmark.campaigns.models import LocalCampaign
 
     content = workflow_state.content_object
     return content if isinstance(content, LocalCampaign) else None

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
-from wagtail_distmark.models import Membership, OrgUnit
-from wagtail_distmark.models.org import path_and_ancestors
+from wagtail_distmark.org.models import Membership, OrgUnit, path_and_ancestors
 
 
 @dataclass(frozen=True)

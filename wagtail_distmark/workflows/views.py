@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Workflow
 
-from wagtail_distmark.models import LocalCampaign
+from wagtail_distmark.campaigns.models import LocalCampaign
 
 VIEW = "wagtail_distmark.view_approval_setup"
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model_string
 from wagtail.images import get_image_model_string
 
-from wagtail_distmark.models.org import OrgUnit
+from wagtail_distmark.org.models import OrgUnit
 
 
 class BrandCollection(models.Model):

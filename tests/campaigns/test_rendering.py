@@ -7,7 +7,7 @@ from wagtail import blocks
 from wagtail_factories import ImageFactory
 
 from wagtail_distmark.blocks import EmailContext, email_blocks
-from wagtail_distmark.email.render import compile_email
+from wagtail_distmark.campaigns.rendering import compile_email
 from wagtail_distmark.models import Product, ProductAvailability
 
 pytestmark = pytest.mark.django_db

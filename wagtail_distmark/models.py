@@ -1,22 +1,23 @@
-"""Public models of wagtail_distmark. Import them from here, not from the submodules."""
+"""Public models of wagtail_distmark, re-exported from the feature packages that define them
+(``org``, ``library``, ``catalogue``, ``campaigns``). Import them from here."""
 
-from wagtail_distmark.models.campaigns import (
+from wagtail_distmark.campaigns.models import (
     BannedWord,
     BrandTemplate,
     LocalCampaign,
     NotReadyToSend,
     Readiness,
 )
-from wagtail_distmark.models.catalogue import Product, ProductAvailability, ProductQuerySet
-from wagtail_distmark.models.library import (
+from wagtail_distmark.catalogue.models import Product, ProductAvailability, ProductQuerySet
+from wagtail_distmark.library.models import (
     BrandCollection,
     DocumentUsageRights,
     ImageUsageRights,
     current_rights_q,
     lapsed_q,
 )
-from wagtail_distmark.models.org import Membership, OrgUnit, OrgUnitQuerySet
-from wagtail_distmark.models.scoping import UnitScopedQuerySet, UnitScopedQuerySetMixin
+from wagtail_distmark.org.models import Membership, OrgUnit, OrgUnitQuerySet
+from wagtail_distmark.org.scoping import UnitScopedQuerySet, UnitScopedQuerySetMixin
 
 __all__ = [
     "BannedWord",

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import ValidationError
 
-from wagtail_distmark.email.merge_tags import (
+from wagtail_distmark.markup.merge_tags import (
     MergeTemplate,
     contact_values,
     find_tags,
@@ -151,7 +151,7 @@ def test_the_scanner_finds_what_the_old_pattern_found(seed):
 def test_binding_unit_values_renders_as_rendering_them_with_the_contact():
     """compile_email() binds a unit's values once; the result is what rendering them per
     recipient gave, and a bound value holding a tag stays text."""
-    from wagtail_distmark.email.merge_tags import MergeTemplate, escape_html_value
+    from wagtail_distmark.markup.merge_tags import MergeTemplate, escape_html_value
 
     template = MergeTemplate(
         "<p>{{ unit.name }} — {{ contact.first_name }}, {{ unit.opening_hours }}</p>",

@@ -15,8 +15,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 
 from wagtail_distmark import conf
-from wagtail_distmark.models import Membership, OrgUnit
-from wagtail_distmark.models.org import country_names
+from wagtail_distmark.org.models import Membership, OrgUnit, country_names
 from wagtail_distmark.rules import predicates
 from wagtail_distmark.rules.scope import get_scope
 

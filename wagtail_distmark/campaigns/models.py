@@ -26,10 +26,10 @@ from wagtail.models import (
 
 from wagtail_distmark.blocks import EmailContext, email_blocks, zone_blocks
 from wagtail_distmark.campaigns.zones import banned_in, banned_message, compile_pattern
-from wagtail_distmark.email.merge_tags import validate_merge_tags
 from wagtail_distmark.ids import parse_id
-from wagtail_distmark.models.org import OrgUnit, path_and_ancestors
-from wagtail_distmark.models.scoping import UnitScopedQuerySet
+from wagtail_distmark.markup.merge_tags import validate_merge_tags
+from wagtail_distmark.org.models import OrgUnit, path_and_ancestors
+from wagtail_distmark.org.scoping import UnitScopedQuerySet
 from wagtail_distmark.text import fold, is_blank, visible_length
 
 SAMPLE_CONTACT = {"first_name": "Camille", "last_name": "Martin", "email": "camille@example.com"}
@@ -225,8 +225,8 @@ class BrandTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
         return units.first()
 
     def serve_preview(self, request, mode_name):
+        from wagtail_distmark.campaigns.rendering import compile_email
         from wagtail_distmark.campaigns.zones import effective_body
-        from wagtail_distmark.email.render import compile_email
 
         compiled = compile_email(
             effective_body(self.body, []),  # every zone with HQ's content
@@ -434,8 +434,8 @@ class LocalCampaign(
         """
         from django.core.cache import cache
 
-        from wagtail_distmark.email.merge_tags import unit_values
-        from wagtail_distmark.email.render import compile_email
+        from wagtail_distmark.campaigns.rendering import compile_email
+        from wagtail_distmark.markup.merge_tags import unit_values
 
         parts = list(self.effective_body())
         subject, preheader = self.effective_subject(), self.effective_preheader()

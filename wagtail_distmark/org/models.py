@@ -13,7 +13,7 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from wagtail_distmark import conf
 from wagtail_distmark.formats import country_currency, country_names, format_price
-from wagtail_distmark.models.scoping import UnitScopedQuerySet, UnitScopedQuerySetMixin
+from wagtail_distmark.org.scoping import UnitScopedQuerySet, UnitScopedQuerySetMixin
 
 
 def validate_sender_domain(address: str) -> None:

@@ -17,13 +17,13 @@ from wagtail.log_actions import log
 from wagtail_modeladmin import views as modeladmin_views
 
 from wagtail_distmark.ids import clean_search, parse_id
-from wagtail_distmark.models import OrgUnit
-from wagtail_distmark.network.forms import (
+from wagtail_distmark.org.forms import (
     AddMemberForm,
     MoveForm,
     OrgUnitCreateForm,
     unit_edit_handler,
 )
+from wagtail_distmark.org.models import OrgUnit
 from wagtail_distmark.rules import predicates
 from wagtail_distmark.rules.scope import get_scope
 

@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 from wagtail.admin import messages
 
 from wagtail_distmark import conf
-from wagtail_distmark.email.render import one_line
-from wagtail_distmark.models import LocalCampaign
-from wagtail_distmark.models.campaigns import preview_links, sender_address
+from wagtail_distmark.campaigns.models import LocalCampaign, preview_links, sender_address
+from wagtail_distmark.campaigns.rendering import one_line
 
 
 def header_safe_unit(unit):
@@ -43,7 +42,7 @@ def send_test_email(campaign: LocalCampaign, user, base_url: str) -> None:
     message.send()
 
 
-def test_email_view(request, pk):
+def send_test_email_view(request, pk):
     campaign = get_object_or_404(LocalCampaign.objects.for_user(request.user), pk=pk)
     edit_url = reverse("wagtailsnippets_wagtail_distmark_localcampaign:edit", args=[pk])
     if not request.user.email:

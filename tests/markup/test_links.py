@@ -1,4 +1,4 @@
-"""The one link rule (wagtail_distmark.email.links): schemes, hosts, personal data."""
+"""The one link rule (wagtail_distmark.markup.links): schemes, hosts, personal data."""
 
 import time
 
@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from wagtail import blocks
 
 from wagtail_distmark.blocks import email_blocks
-from wagtail_distmark.email.links import link_targets, validate_link, validate_rich_text_links
+from wagtail_distmark.markup.links import link_targets, validate_link, validate_rich_text_links
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from wagtail_modeladmin.options import ModelAdmin
 
 from wagtail_distmark import conf
 from wagtail_distmark.ids import parse_id
-from wagtail_distmark.models import OrgUnit
-from wagtail_distmark.network import views
+from wagtail_distmark.org import views
+from wagtail_distmark.org.models import OrgUnit
 from wagtail_distmark.rules.scope import get_scope
 
 

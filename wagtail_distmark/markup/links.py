@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from wagtail_distmark.conf import get_link_domains_for_contact_data
-from wagtail_distmark.email.merge_tags import split_tags, validate_merge_tags
+from wagtail_distmark.markup.merge_tags import split_tags, validate_merge_tags
 from wagtail_distmark.text import check_length
 
 SCHEMES = ("https", "http", "mailto", "tel")

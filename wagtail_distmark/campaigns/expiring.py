@@ -11,12 +11,18 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.menu import MenuItem
 from wagtail.images import get_image_model
 from wagtail.models import ReferenceIndex
 
 from wagtail_distmark.blocks.zones import ZonePolicy
-from wagtail_distmark.models import BrandTemplate, ImageUsageRights, LocalCampaign
+from wagtail_distmark.campaigns.models import BrandTemplate, LocalCampaign
+from wagtail_distmark.library.models import ImageUsageRights
 
 #: How far ahead the report looks, in days.
 HORIZON_DAYS = 30
@@ -82,3 +88,30 @@ def locked_template_uses(refs) -> set[tuple[int, str]]:
         for pk, template_id in campaigns.values_list("pk", "template_id")
         for image_id in images_by_template[template_id]
     }
+
+
+REPORT_PERMISSION = "wagtail_distmark.view_library_report"
+
+
+def expiring_report(request):
+    if not request.user.has_perm(REPORT_PERMISSION):
+        raise PermissionDenied
+    return TemplateResponse(
+        request,
+        "wagtail_distmark/library/expiring.html",
+        {"rows": expiring_uses(), "days": HORIZON_DAYS},
+    )
+
+
+class ExpiringReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(REPORT_PERMISSION)
+
+
+def expiring_report_menu_item() -> MenuItem:
+    return ExpiringReportMenuItem(
+        _("Expiring images"),
+        reverse("wagtail_distmark:library_expiring"),
+        icon_name="warning",
+        order=900,
+    )

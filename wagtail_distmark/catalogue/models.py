@@ -11,8 +11,8 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from wagtail_distmark.models.org import Membership, OrgUnit, path_and_ancestors
-from wagtail_distmark.models.scoping import UnitScopedQuerySet
+from wagtail_distmark.org.models import Membership, OrgUnit, path_and_ancestors
+from wagtail_distmark.org.scoping import UnitScopedQuerySet
 
 
 class ProductQuerySet(models.QuerySet):

@@ -11,13 +11,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from wagtail_distmark.blocks.email import EmailContext
-from wagtail_distmark.email.merge_tags import (
+from wagtail_distmark.markup.merge_tags import (
     MergeTemplate,
     contact_values,
     escape_html_value,
     unit_values,
 )
-from wagtail_distmark.email.mjml import DEFAULT_HEAD, compile_mjml, document
+from wagtail_distmark.markup.mjml import DEFAULT_HEAD, compile_mjml, document
 
 
 @dataclass(frozen=True)

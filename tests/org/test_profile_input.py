@@ -5,9 +5,9 @@ that confirms nothing about units out of scope."""
 
 import pytest
 
-from tests.network.test_unit_profile import profile_post, url
+from tests.org.test_unit_profile import profile_post, url
 from wagtail_distmark.models import OrgUnit
-from wagtail_distmark.network.forms import TEXT_MAX_LENGTH
+from wagtail_distmark.org.forms import TEXT_MAX_LENGTH
 
 pytestmark = pytest.mark.django_db
 

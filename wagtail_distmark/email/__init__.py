@@ -1,1 +1,0 @@
-"""E-mail rendering: merge tags, MJML compilation, the plain-text alternative."""

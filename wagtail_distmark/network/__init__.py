@@ -1,5 +1,0 @@
-"""The Network admin: the org tree, unit profiles and memberships, on wagtail-modeladmin.
-
-Every view asks the named rules (``wagtail_distmark.rules``); a unit outside the user's
-scope answers 404, a unit in scope that the user may not act on answers 403.
-"""
