@@ -9,6 +9,7 @@ class WagtailDistmarkAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Django: modules that import models load once the app registry is ready.
         from wagtail_distmark import checks  # noqa: F401  (registers the system checks)
         from wagtail_distmark.compat import (
             patch_api_views,

@@ -1,33 +1,36 @@
+"""Signal wiring between features: the tree announces, the features below the glue listen."""
+
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import Collection
 
-from wagtail_distmark.org.models import Membership, OrgUnit
+from wagtail_distmark.library.collections import inherit_brand_visibility, sync_unit_collection
+from wagtail_distmark.org.models import Membership, OrgUnit, unit_moved
+from wagtail_distmark.rules.scope import clear_scope_cache
 
 
 def forget_cached_scope(sender, instance, **kwargs):
     """A membership change must be seen at once by the user object that made it."""
-    from wagtail_distmark.rules.scope import clear_scope_cache
-
     clear_scope_cache(instance.user)
 
 
 def keep_unit_collection_in_step(sender, instance, raw=False, **kwargs):
-    """Each unit has an upload collection, named after it (moves: ``OrgUnit.move``)."""
+    """Each unit has an upload collection, named after it and placed like it in the tree."""
     if raw:  # loading fixtures: the collections come with them
         return
-    from wagtail_distmark.library.collections import sync_unit_collection
-
     sync_unit_collection(instance)
 
 
 def join_brand_library(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
-        from wagtail_distmark.library.collections import inherit_brand_visibility
-
         inherit_brand_visibility(instance)
 
 
+def follow_moved_unit(sender, unit, **kwargs):
+    sync_unit_collection(unit)
+
+
 def register_signal_handlers():
+    unit_moved.connect(follow_moved_unit, sender=OrgUnit, dispatch_uid="distmark_unit_moved")
     post_save.connect(
         keep_unit_collection_in_step, sender=OrgUnit, dispatch_uid="distmark_unit_collection"
     )

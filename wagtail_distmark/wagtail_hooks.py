@@ -18,6 +18,7 @@ from wagtail_distmark.library.admin import BrandCollectionViewSet
 from wagtail_distmark.library.bulk_actions import SCOPED_FILE_BULK_ACTIONS
 from wagtail_distmark.library.models import BrandCollection
 from wagtail_distmark.library.policies import library_policies_registered
+from wagtail_distmark.library.urls import guarded_urlpatterns
 from wagtail_distmark.org.admin import OrgUnitAdmin
 from wagtail_distmark.rules.bulk_actions import ScopedDeleteBulkAction
 from wagtail_distmark.rules.policies import ScopedUrlsMixin, policy_for, register_policies
@@ -43,8 +44,6 @@ def register_library_guards():
     """Ahead of Wagtail's own image and document URLs (see ``library/urls.py``)."""
     if not library_policies_registered():
         return []
-    from wagtail_distmark.library.urls import guarded_urlpatterns
-
     return guarded_urlpatterns()
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.dispatch import Signal
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
@@ -14,6 +15,12 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 from wagtail_distmark import conf
 from wagtail_distmark.formats import country_currency, country_names, format_price
 from wagtail_distmark.org.scoping import UnitScopedQuerySet, UnitScopedQuerySetMixin
+from wagtail_distmark.rules import roles
+
+#: Sent after ``OrgUnit.move()`` with ``unit`` (reloaded: its new path): features that keep
+#: something in step with the tree (the unit's upload collection) listen, the tree does not
+#: know them.
+unit_moved = Signal()
 
 
 def validate_sender_domain(address: str) -> None:
@@ -253,10 +260,8 @@ class OrgUnit(MP_Node):
 
     def move(self, target, pos=None):
         super().move(target, pos)
-        from wagtail_distmark.library.collections import sync_unit_collection
-
         self.refresh_from_db()
-        sync_unit_collection(self)
+        unit_moved.send(sender=OrgUnit, unit=self)
 
     def ancestor_paths(self) -> list[str]:
         """The paths of this unit and of every unit above it, root first (no query)."""
@@ -276,19 +281,10 @@ def path_and_ancestors(path: str) -> list[str]:
 class Membership(models.Model):
     """A user holds a role on a unit; the role applies to the unit's whole subtree."""
 
-    class Role(models.TextChoices):
-        HQ_ADMIN = "hq_admin", _("HQ admin")
-        REGIONAL_MANAGER = "regional_manager", _("Regional manager")
-        UNIT_MANAGER = "unit_manager", _("Unit manager")
-        UNIT_EDITOR = "unit_editor", _("Unit editor")
-
+    #: The four roles (defined in ``rules/roles.py``, which the rules read without a model).
+    Role = roles.Role
     #: Higher outranks lower; nobody may grant or remove a role at or above their own.
-    RANKS = {
-        Role.HQ_ADMIN: 40,
-        Role.REGIONAL_MANAGER: 30,
-        Role.UNIT_MANAGER: 20,
-        Role.UNIT_EDITOR: 10,
-    }
+    RANKS = roles.RANKS
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -7,6 +7,8 @@ unit lies in the subtree of one of the user's memberships.
 
 from django.db import models
 
+from wagtail_distmark.rules.scope import get_scope
+
 
 class UnitScopedQuerySetMixin:
     #: The lookup from this model to the ``path`` of its ``OrgUnit``.
@@ -18,8 +20,6 @@ class UnitScopedQuerySetMixin:
         Costs one query for the user's memberships (cached on the user object) plus the
         query of this queryset, whatever the size or depth of the tree.
         """
-        from wagtail_distmark.rules.scope import get_scope
-
         return self.filter(get_scope(user).q(self.unit_path_lookup))
 
 

@@ -9,6 +9,7 @@ class WorkflowsAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Django: modules that import models load once the app registry is ready.
         from wagtail_distmark.workflows.signal_handlers import register_signal_handlers
 
         register_signal_handlers()

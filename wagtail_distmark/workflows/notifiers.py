@@ -15,12 +15,11 @@ from wagtail.admin.mail import (
     WorkflowStateRejectionEmailNotifier,
 )
 
+from wagtail_distmark.campaigns.models import LocalCampaign
 from wagtail_distmark.workflows.mail import edit_link, name_of, recipient_language
 
 
 def campaign_of(workflow_state):
-    from wagtail_distmark.campaigns.models import LocalCampaign
-
     content = workflow_state.content_object
     return content if isinstance(content, LocalCampaign) else None
 

@@ -3,6 +3,7 @@ from wagtail.signals import task_approved, task_submitted, workflow_approved, wo
 
 from wagtail_distmark.workflows.models import OrgApprovalTaskState
 from wagtail_distmark.workflows.notifiers import CampaignApprovalNotifier, CampaignRejectionNotifier
+from wagtail_distmark.workflows.tasks import notify_approvers, notify_step_approved
 
 #: Wagtail's outcome notifiers, replaced under their own dispatch_uid: whichever app is ready
 #: first, exactly one of each stays connected.
@@ -14,16 +15,12 @@ OUTCOME_NOTIFIERS = [
 
 def approval_requested(sender, instance, user=None, **kwargs):
     """E-mail the computed approvers, from a Celery worker once the submission is committed."""
-    from wagtail_distmark.workflows.tasks import notify_approvers
-
     notify_approvers.delay_on_commit(instance.pk)
 
 
 def step_approved(sender, instance, user=None, **kwargs):
     if user is None:  # skipped or fast lane: logged, nobody to tell
         return
-    from wagtail_distmark.workflows.tasks import notify_step_approved
-
     notify_step_approved.delay_on_commit(instance.pk)
 
 
