@@ -40,6 +40,7 @@ test-browser: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 migrations-check: venv
 	$(MANAGE) makemigrations --check --dry-run --noinput wagtail_distmark
