@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.factories import UserFactory, add_unit
 from wagtail_distmark.models import Membership, OrgUnit
-from wagtail_distmark.rules import predicates
+from wagtail_distmark.rules import org as org_rules
 
 ROLES = [role.value for role in Membership.Role]
 RANK = {"hq_admin": 4, "regional_manager": 3, "unit_manager": 2, "unit_editor": 1}
@@ -122,10 +122,10 @@ def test_rules_and_for_user_agree_with_the_ancestor_walk(network):
             for i, unit in enumerate(units):
                 for perm in PERMISSIONS:
                     assert user.has_perm(perm, unit) == oracle.allows(perm, i), (perm, i, grants)
-                fields = predicates.editable_fields(user, unit)
+                fields = org_rules.editable_fields(user, unit)
                 expected = oracle.editable(i)
                 assert (
-                    (fields == predicates.ALL and expected == "all")
+                    (fields == org_rules.ALL and expected == "all")
                     or (fields == OrgUnit.LOCALLY_EDITABLE_FIELDS and expected == "local")
                     or (fields == () and expected == "none")
                 ), (fields, expected, i, grants)

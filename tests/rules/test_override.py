@@ -4,7 +4,7 @@ import pytest
 import rules
 from django.urls import reverse
 
-from wagtail_distmark.rules import predicates as p
+from wagtail_distmark.rules import org as p
 from wagtail_distmark.rules.permissions import PERMISSIONS
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,9 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from wagtail_distmark.org.models import Membership, OrgUnit, path_and_ancestors
+from wagtail_distmark.org.models import OrgUnit, path_and_ancestors
 from wagtail_distmark.org.scoping import UnitScopedQuerySet
+from wagtail_distmark.rules.scope import get_scope
 
 
 class ProductQuerySet(models.QuerySet):
@@ -49,10 +50,8 @@ class ProductQuerySet(models.QuerySet):
 
         A constant number of queries whatever the size of the tree (one subquery per grant).
         """
-        from wagtail_distmark.rules.scope import get_scope
-
         scope = get_scope(user)
-        if scope.is_superuser or scope.has_role(Membership.Role.HQ_ADMIN):
+        if scope.is_head_office:
             return self.all()
         if not scope.grants:
             return self.none()

@@ -20,13 +20,13 @@ from django.db.models import Q
 from wagtail.models import Collection
 
 from wagtail_distmark.library.models import BrandCollection
-from wagtail_distmark.org.models import Membership, OrgUnit, path_and_ancestors
+from wagtail_distmark.org.models import OrgUnit, path_and_ancestors
+from wagtail_distmark.rules.roles import Role
 from wagtail_distmark.rules.scope import Scope, get_scope, memo
 
 CHOOSE, ADD, CHANGE = "choose", "add", "change"
 ACTIONS = (CHOOSE, ADD, CHANGE)
 
-Role = Membership.Role
 #: The roles that give each action on the upload collections of the units in scope.
 UNIT_ROLES = {
     CHOOSE: tuple(Role),
@@ -82,7 +82,8 @@ def menu_q(scope: Scope) -> Q:
 
 
 def is_library_admin(scope: Scope) -> bool:
-    return scope.is_superuser or scope.has_role(Role.HQ_ADMIN)
+    """Superusers and HQ admins may do everything in every collection."""
+    return scope.is_head_office
 
 
 def visible_brand_collections(scope: Scope):

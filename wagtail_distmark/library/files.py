@@ -22,8 +22,8 @@ CHOOSE = "choose"
 
 
 def is_network_member(user) -> bool:
-    """A user whose library rights come from memberships (not a superuser)."""
-    return user.is_authenticated and not user.is_superuser and bool(get_scope(user).grants)
+    """A user whose library rights come from memberships (:attr:`Scope.is_network_member`)."""
+    return get_scope(user).is_network_member
 
 
 def file_policy(model):

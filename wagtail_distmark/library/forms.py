@@ -28,7 +28,7 @@ from wagtail_distmark.rules.scope import get_scope
 def upload_limits(user) -> dict:
     """The limits of the user's highest role; none for superusers and non-members."""
     scope = get_scope(user)
-    if scope.is_superuser or not scope.grants:
+    if not scope.is_network_member:
         return {}
     best = max(scope.grants, key=lambda grant: grant.rank)
     return conf.get_upload_limits(best.role)

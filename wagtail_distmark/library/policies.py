@@ -37,10 +37,8 @@ RULES = {
 def sees_expired_files(user) -> bool:
     """Usage rights restrict the units' users; HQ (to renew or replace files), superusers and
     users outside the network (Wagtail's group permissions only) see every file."""
-    if user.is_superuser:
-        return True
     scope = get_scope(user)
-    return not scope.grants or access.is_library_admin(scope)
+    return not scope.is_network_member or scope.is_head_office
 
 
 class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):
@@ -60,7 +58,7 @@ class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):
     def _collections_with_perm(self, user, actions):
         groups = super()._collections_with_perm(user, actions)
         scope = get_scope(user)
-        if not scope.grants:
+        if not scope.is_network_member:
             return groups
         if access.is_library_admin(scope):
             return groups | Collection.objects.all()
@@ -69,7 +67,7 @@ class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):
 
     def collections_user_has_any_permission_for(self, user, actions):
         collections = super().collections_user_has_any_permission_for(user, actions)
-        if user.is_superuser or not get_scope(user).grants:
+        if not get_scope(user).is_network_member:
             return collections  # Wagtail's answer, unchanged
         return tree_menu(collections.filter(access.menu_q(get_scope(user))))
 

@@ -32,15 +32,11 @@ from wagtail_distmark.rules.scope import get_scope
 CHANGE, CHOOSE = "change", "choose"
 
 
-def is_network_member(user) -> bool:
-    return not user.is_superuser and bool(get_scope(user).grants)
-
-
 def guard(view, get_model, id_kwarg: str, index_url_name: str, action: str = CHANGE):
     """Wrap ``view``: the user must be allowed to ``action`` the file it is about."""
 
     def guarded(request, *args, **kwargs):
-        if not is_network_member(request.user):  # Wagtail's own checks and answers
+        if not get_scope(request.user).is_network_member:  # Wagtail's own checks and answers
             return view(request, *args, **kwargs)
         model = get_model()
         pk = parse_pk(model, kwargs[id_kwarg])  # a crafted id ("abc", "²") is a 404

@@ -16,7 +16,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 
 from wagtail_distmark import conf
 from wagtail_distmark.org.models import Membership, OrgUnit, country_names
-from wagtail_distmark.rules import predicates
+from wagtail_distmark.rules.org import ALL, grantable_roles, placed_below
 from wagtail_distmark.rules.scope import get_scope
 
 #: The unit form's sections, in order. The edit view keeps the fields a user may change.
@@ -117,13 +117,20 @@ class ParentChoiceField(forms.ModelChoiceField):
         return indented_label(obj)
 
 
-def placement_targets(user, roles: tuple[str, ...], include: OrgUnit | None = None):
-    """Units in the user's scope for ``roles`` that can take children: never stores,
-    unless explicitly included."""
+def placement_candidates(user, include: OrgUnit | None = None):
+    """Units in the user's scope that can take children: never stores, unless explicitly
+    included."""
     kinds = Q(kind__in=[OrgUnit.Kind.HEADQUARTERS, OrgUnit.Kind.REGION])
     if include is not None:
         kinds |= Q(pk=include.pk)
-    return OrgUnit.objects.filter(get_scope(user).q("path", roles=roles)).filter(kinds)
+    return OrgUnit.objects.filter(get_scope(user).q("path")).filter(kinds)
+
+
+def allowed_units(user, permission: str, candidates, judged=lambda unit: unit):
+    """The ``candidates`` for which the named rule ``permission`` allows ``user``
+    ``judged(unit)``: the lists follow the rules, and a site's ``rules.set_perm`` override."""
+    allowed = [unit.pk for unit in candidates if user.has_perm(permission, judged(unit))]
+    return candidates.filter(pk__in=allowed)
 
 
 class OrgUnitCreateForm(OrgUnitForm):
@@ -135,8 +142,10 @@ class OrgUnitCreateForm(OrgUnitForm):
 
     def __init__(self, *args, parent=None, **kwargs):
         super().__init__(*args, **kwargs)
-        targets = placement_targets(
-            self.for_user, (predicates.HQ_ADMIN, predicates.REGIONAL_MANAGER), include=parent
+        targets = allowed_units(
+            self.for_user,
+            "wagtail_distmark.add_orgunit",
+            placement_candidates(self.for_user, include=parent),
         )
         self.fields["parent"].queryset = targets
         if parent is None and len(choices := targets[:2]) == 1:
@@ -162,8 +171,8 @@ class OrgUnitCreateForm(OrgUnitForm):
 
 
 def unit_edit_handler(fields, form_class=OrgUnitForm, extra_panels=()) -> ObjectList:
-    """The panels for the given field names (``predicates.ALL`` for every field)."""
-    keep = ALL_PROFILE_FIELDS if fields == predicates.ALL else fields
+    """The panels for the given field names (``rules.org.ALL`` for every field)."""
+    keep = ALL_PROFILE_FIELDS if fields == ALL else fields
     sections = [
         MultiFieldPanel([FieldPanel(name) for name in names if name in keep], heading=heading)
         for heading, names in PANEL_GROUPS
@@ -178,10 +187,14 @@ class MoveForm(forms.Form):
     def __init__(self, *args, unit: OrgUnit, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.unit = unit
-        self.fields["target"].queryset = (
-            placement_targets(user, (predicates.HQ_ADMIN,))
+        candidates = (
+            placement_candidates(user)
             .exclude(path__startswith=unit.path)  # never into its own subtree
             .exclude(pk=unit.get_parent().pk)  # nor where it already is
+        )
+        # The rule judges the unit where it would land: may the user move it there?
+        self.fields["target"].queryset = allowed_units(
+            user, "wagtail_distmark.move_orgunit", candidates, lambda t: placed_below(unit, t)
         )
 
 
@@ -223,9 +236,7 @@ class AddMemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.unit, self.granter = unit, user
         labels = dict(Membership.Role.choices)
-        self.fields["role"].choices = [
-            (role, labels[role]) for role in predicates.grantable_roles(user, unit)
-        ]
+        self.fields["role"].choices = [(role, labels[role]) for role in grantable_roles(user, unit)]
 
     def clean_role(self):
         role = self.cleaned_data["role"]

@@ -24,7 +24,7 @@ from wagtail_distmark.org.forms import (
     unit_edit_handler,
 )
 from wagtail_distmark.org.models import OrgUnit
-from wagtail_distmark.rules import predicates
+from wagtail_distmark.rules.org import ALL, editable_fields
 from wagtail_distmark.rules.scope import get_scope
 
 VIEW = "wagtail_distmark.view_orgunit"
@@ -209,7 +209,7 @@ class OrgUnitCreateView(RefuseWith403Mixin, modeladmin_views.CreateView):
 
     def get_edit_handler(self):
         handler = unit_edit_handler(
-            predicates.ALL, form_class=OrgUnitCreateForm, extra_panels=[FieldPanel("parent")]
+            ALL, form_class=OrgUnitCreateForm, extra_panels=[FieldPanel("parent")]
         )
         return handler.bind_to_model(OrgUnit)
 
@@ -238,7 +238,7 @@ class OrgUnitEditView(ScopedInstanceMixin, modeladmin_views.EditView):
     denied_message = gettext_lazy("You may not change this unit's profile.")
 
     def get_edit_handler(self):
-        fields = predicates.editable_fields(self.request.user, self.instance)
+        fields = editable_fields(self.request.user, self.instance)
         return unit_edit_handler(fields).bind_to_model(OrgUnit)
 
     def get_success_url(self):

@@ -14,6 +14,8 @@ from operator import or_
 
 from django.db.models import Q
 
+from wagtail_distmark.rules.roles import HQ_ADMIN, RANKS
+
 CACHE_ATTR = "_distmark_scope"
 MEMO_ATTR = "_distmark_scope_memo"
 
@@ -28,9 +30,7 @@ class Grant:
 
     @property
     def rank(self) -> int:
-        from wagtail_distmark.org.models import Membership
-
-        return Membership.RANKS[self.role]
+        return RANKS[self.role]
 
     def covers(self, path: str) -> bool:
         """The unit at ``path`` is this grant's unit or lies below it."""
@@ -55,6 +55,24 @@ class Scope:
 
     def has_role(self, *roles: str) -> bool:
         return any(grant.role in roles for grant in self.grants)
+
+    @property
+    def is_hq_admin(self) -> bool:
+        """An HQ admin somewhere: HQ's own screens (brand templates, banned words, catalogue,
+        the whole library) are theirs, whatever unit the role is on."""
+        return self.has_role(HQ_ADMIN)
+
+    @property
+    def is_head_office(self) -> bool:
+        """A superuser or an HQ admin: sees and manages what HQ owns, everywhere."""
+        return self.is_superuser or self.is_hq_admin
+
+    @property
+    def is_network_member(self) -> bool:
+        """Holds a role in the network and is no superuser: the network's rules, not
+        Wagtail's groups alone, decide what they see of Wagtail's own objects (files, …).
+        Superusers and accounts outside the network keep Wagtail's behaviour."""
+        return bool(self.grants) and not self.is_superuser
 
     def prefixes(self, roles: tuple[str, ...] | None = None) -> list[str]:
         """The minimal set of paths whose subtrees make up the scope."""
@@ -90,9 +108,8 @@ def get_scope(user) -> Scope:
 
 
 def load_scope(user) -> Scope:
-    from wagtail_distmark.org.models import Membership
-
-    rows = Membership.objects.filter(user=user).values_list("unit__path", "role", "unit_id")
+    # Through the reverse relation: this module imports no model (it sits below them all).
+    rows = user.distmark_memberships.values_list("unit__path", "role", "unit_id")
     return Scope(
         is_superuser=user.is_superuser,
         grants=tuple(Grant(path, role, unit_id) for path, role, unit_id in rows),
