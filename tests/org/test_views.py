@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
+from tests.admin_html import breadcrumbs
 from wagtail_distmark.models import Membership, OrgUnit
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,10 @@ def test_index_is_searchable_and_filterable(net, client_for):
     assert listed_names(client.get(url("index"), {"kind": "region"})) == ["North", "South"]
     within = client.get(url("index"), {"within": net.units["north"].pk})
     assert listed_names(within) == ["North", "Store A", "Store B"]
-    assert 'aria-label="Position in the network"' in within.content.decode()
+    assert breadcrumbs(within.content.decode())[-2:] == [  # the position in the network
+        ("HQ", f"{url('index')}?within={net.units['hq'].pk}"),
+        ("North", None),
+    ]
 
 
 def test_search_never_reaches_outside_the_scope(net, client_for):

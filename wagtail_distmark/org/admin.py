@@ -23,6 +23,13 @@ def top_depth(user) -> int:
     return min((len(prefix) // OrgUnit.steplen for prefix in prefixes), default=1)
 
 
+def tree_position(level: int, parent_name: str | None) -> str:
+    """Where a unit sits, in words ("level 3, in France"): the list shows it by indenting."""
+    if parent_name is None:
+        return _("level %(level)d") % {"level": level}
+    return _("level %(level)d, in %(parent)s") % {"level": level, "parent": parent_name}
+
+
 def numeric_pk(instance_pk: str) -> str:
     """modeladmin's URLs accept any word as a key; ours are numbers (else 404, not 500)."""
     if parse_id(instance_pk) is None:
@@ -50,6 +57,18 @@ class OrgUnitPermissionHelper(PermissionHelper):
 
 
 class OrgUnitButtonHelper(ButtonHelper):
+    """modeladmin's buttons (shown as they come from the PermissionHelper), with icons for
+    Wagtail 8's dropdowns, and "Add sub-unit" where the rules allow it."""
+
+    def inspect_button(self, *args, **kwargs):
+        return {**super().inspect_button(*args, **kwargs), "icon": "info-circle"}
+
+    def edit_button(self, *args, **kwargs):
+        return {**super().edit_button(*args, **kwargs), "icon": "edit"}
+
+    def delete_button(self, *args, **kwargs):
+        return {**super().delete_button(*args, **kwargs), "icon": "bin"}
+
     def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
         buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
         if self.request.user.has_perm("wagtail_distmark.add_orgunit", obj):
@@ -62,6 +81,7 @@ class OrgUnitButtonHelper(ButtonHelper):
                         classnames_exclude,
                     ),
                     "title": _("Add a unit below %(unit)s") % {"unit": obj},
+                    "icon": "plus",
                 }
             )
         return buttons
@@ -131,6 +151,9 @@ class OrgUnitAdmin(ModelAdmin):
     ordering = ("path",)
     list_per_page = 50
     permission_helper_class = OrgUnitPermissionHelper
+    create_template_name = "wagtail_distmark/network/create.html"
+    edit_template_name = "wagtail_distmark/network/edit.html"
+    delete_template_name = "wagtail_distmark/network/delete.html"
     button_helper_class = OrgUnitButtonHelper
     index_view_class = views.OrgUnitIndexView
     inspect_view_class = views.OrgUnitInspectView
@@ -155,10 +178,14 @@ class OrgUnitAdmin(ModelAdmin):
 
     @admin_display(description=_("name"))
     def tree_name(self, obj):
+        """The name, indented by depth, and the depth in words for screen readers."""
+        depth = getattr(obj, "relative_depth", 0)
         return format_html(
-            '<span class="distmark-tree" style="padding-inline-start: {}rem">{}</span>',
-            1.5 * getattr(obj, "relative_depth", 0),
+            '<span class="distmark-tree" style="padding-inline-start: {}rem">{}</span>'
+            '<span class="w-sr-only"> ({})</span>',
+            1.5 * depth,
             obj.name,
+            tree_position(depth + 1, getattr(obj, "parent_name", None)),
         )
 
     @admin_display(description=_("kind"))

@@ -1,20 +1,24 @@
 """Views of the Network admin: wagtail-modeladmin's views, scoped by the rules."""
 
 from django.contrib.admin import FieldListFilter
+from django.contrib.admin.templatetags.admin_list import result_headers
 from django.contrib.admin.utils import get_fields_from_path, quote
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic.edit import FormMixin
 from wagtail.admin import messages
 from wagtail.admin.panels import FieldPanel
+from wagtail.admin.widgets import Button, ButtonWithDropdown, HeaderButton
 from wagtail.log_actions import log
 from wagtail_modeladmin import views as modeladmin_views
+from wagtail_modeladmin.templatetags.modeladmin_tags import items_for_result
 
 from wagtail_distmark.ids import clean_search, parse_id
 from wagtail_distmark.org.forms import (
@@ -56,6 +60,55 @@ def visible_ancestors(user, unit: OrgUnit) -> list[OrgUnit]:
     return list(unit.get_ancestors().filter(get_scope(user).q("path")))
 
 
+def network_breadcrumbs(view, units, current=None, current_parent_url=None) -> list[dict]:
+    """Wagtail's breadcrumb items for a Network page: Home › Network › ``units`` (each
+    listing its subtree, as the page explorer's breadcrumbs do) › ``current``.
+
+    Without ``current`` the last unit is the page itself; with it, the last unit links to
+    ``current_parent_url`` (its inspect page) and ``current`` names the action.
+    """
+    index_url = view.url_helper.index_url
+    items = [
+        {"url": reverse("wagtailadmin_home"), "label": _("Home")},
+        {"url": index_url, "label": view.model_admin.menu_label},
+        *({"url": f"{index_url}?within={unit.pk}", "label": unit.name} for unit in units),
+    ]
+    if current is None:
+        return [*items[:-1], {**items[-1], "url": None}]
+    if units:
+        items[-1] = {**items[-1], "url": current_parent_url}
+    return [*items, {"url": None, "label": current}]
+
+
+def actions_dropdown(buttons: list[dict], label: str) -> ButtonWithDropdown | None:
+    """modeladmin's buttons for one object as Wagtail 8's "More options" dropdown.
+
+    ``buttons`` come from the ButtonHelper, i.e. from the PermissionHelper's per-object
+    answers: the dropdown offers exactly what the rules allow.
+    """
+    if not buttons:
+        return None
+    items = [
+        Button(button["label"], url=button["url"], icon_name=button.get("icon"), priority=n)
+        for n, button in enumerate(buttons)
+    ]
+    return ButtonWithDropdown(
+        buttons=items, icon_name="dots-horizontal", attrs={"aria-label": label}
+    )
+
+
+def set_parent_names(user, units: list[OrgUnit]) -> None:
+    """Give each unit the name of its parent, if the user may see it (one query a page).
+
+    The index says each unit's place in the tree in words, not by indentation only.
+    """
+    steplen = OrgUnit.steplen
+    paths = {unit.path[:-steplen] for unit in units if unit.depth > 1}
+    names = dict(OrgUnit.objects.for_user(user).filter(path__in=paths).values_list("path", "name"))
+    for unit in units:
+        unit.parent_name = names.get(unit.path[:-steplen])
+
+
 class ScopedInstanceMixin(RefuseWith403Mixin):
     """404 for a unit outside the user's scope, before any other permission check."""
 
@@ -67,6 +120,14 @@ class ScopedInstanceMixin(RefuseWith403Mixin):
     @cached_property
     def breadcrumbs(self):
         return [*visible_ancestors(self.request.user, self.instance), self.instance]
+
+    def get_breadcrumbs_items(self):
+        """Home › Network › the unit's visible ancestors › the unit › this page."""
+        return network_breadcrumbs(self, self.breadcrumbs, self.get_page_title(), self.inspect_url)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("breadcrumbs_items", self.get_breadcrumbs_items())
+        return super().get_context_data(**kwargs)
 
     @cached_property
     def inspect_url(self):
@@ -134,9 +195,34 @@ class OrgUnitIndexView(DeclaredFiltersOnlyMixin, RefuseWith403Mixin, modeladmin_
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         within = self.within_unit
-        if within is not None:
-            context["breadcrumbs"] = [*visible_ancestors(self.request.user, within), within]
+        trail = [] if within is None else [*visible_ancestors(self.request.user, within), within]
+        context["breadcrumbs_items"] = network_breadcrumbs(self, trail)
+        context["header_buttons"] = self.header_buttons(context["user_can_create"])
+        context["result_headers"] = list(result_headers(self))
+        context["rows"] = self.result_rows(list(context["object_list"]))
         return context
+
+    def header_buttons(self, user_can_create: bool) -> list[HeaderButton]:
+        if not user_can_create:
+            return []
+        add = self.button_helper.add_button()
+        return [HeaderButton(add["label"], url=add["url"], icon_name="plus")]
+
+    def result_rows(self, units: list[OrgUnit]) -> list[dict]:
+        """Each row: its title cell's parts (link, actions dropdown), then modeladmin's cells."""
+        set_parent_names(self.request.user, units)
+        return [self.result_row(unit) for unit in units]
+
+    def result_row(self, unit: OrgUnit) -> dict:
+        primary = self.button_helper.get_primary_button(unit)
+        label = _("More options for '%(title)s'") % {"title": unit.name}
+        return {
+            "unit": unit,
+            "title": self.model_admin.tree_name(unit),
+            "url": primary["url"] if primary else None,
+            "actions": actions_dropdown(self.get_buttons_for_obj(unit), label),
+            "cells": list(items_for_result(self, unit, self.request))[1:],
+        }
 
     @cached_property
     def within_unit(self):
@@ -158,7 +244,8 @@ class OrgUnitInspectView(ScopedInstanceMixin, modeladmin_views.InspectView):
             "can_move": user.has_perm("wagtail_distmark.move_orgunit", unit),
         }
         return super().get_context_data(
-            breadcrumbs=self.breadcrumbs,
+            breadcrumbs_items=network_breadcrumbs(self, self.breadcrumbs),
+            header_buttons=self.header_buttons(can["can_move"]),
             memberships=self.memberships_with_remove_urls(),
             children=[(child, self.inspect_url_for(child)) for child in unit.get_children()],
             move_url=self.url_helper.get_action_url("move", unit.pk),
@@ -167,6 +254,15 @@ class OrgUnitInspectView(ScopedInstanceMixin, modeladmin_views.InspectView):
             **can,
             **kwargs,
         )
+
+    def header_buttons(self, can_move: bool) -> list[ButtonWithDropdown]:
+        """The unit's actions (the ButtonHelper's, then Move) in the header's dropdown."""
+        buttons = self.button_helper.get_buttons_for_obj(self.instance, exclude=["inspect"])
+        if can_move:
+            move_url = self.url_helper.get_action_url("move", self.instance.pk)
+            buttons.append({"url": move_url, "label": _("Move"), "icon": "resubmit"})
+        dropdown = actions_dropdown(buttons, _("Actions"))
+        return [dropdown] if dropdown else []
 
     def memberships_with_remove_urls(self):
         memberships = self.instance.memberships.select_related("user").order_by(
@@ -215,6 +311,13 @@ class OrgUnitCreateView(RefuseWith403Mixin, modeladmin_views.CreateView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "parent": self.parent}
+
+    def get_context_data(self, **kwargs):
+        parent = self.parent
+        trail = [] if parent is None else [*visible_ancestors(self.request.user, parent), parent]
+        parent_url = parent and self.url_helper.get_action_url("inspect", quote(parent.pk))
+        crumbs = network_breadcrumbs(self, trail, self.get_page_title(), parent_url)
+        return super().get_context_data(breadcrumbs_items=crumbs, **kwargs)
 
     def form_valid(self, form):
         parent = form.cleaned_data["parent"]
@@ -280,7 +383,7 @@ class UnitFormView(ScopedInstanceMixin, FormMixin, modeladmin_views.InstanceSpec
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", self.get_form())
-        return super().get_context_data(breadcrumbs=self.breadcrumbs, **kwargs)
+        return super().get_context_data(**kwargs)
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
@@ -361,9 +464,7 @@ class RemoveMemberView(ScopedInstanceMixin, modeladmin_views.InstanceSpecificVie
         return user.has_perm("wagtail_distmark.delete_membership", self.membership)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            breadcrumbs=self.breadcrumbs, membership=self.membership, **kwargs
-        )
+        return super().get_context_data(membership=self.membership, **kwargs)
 
     def post(self, request, *args, **kwargs):
         membership = self.membership
