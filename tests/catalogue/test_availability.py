@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
+from wagtail_distmark.catalogue.models import local_prices
 from wagtail_distmark.models import Product, ProductAvailability
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +69,21 @@ def test_negative_local_price_is_refused(net, products):
         ProductAvailability.objects.create(
             product=products["winter"], unit=net.units["c"], local_price="-1.00"
         )
+
+
+def test_local_prices_follow_available_at(net, products):
+    """The flat lookup an e-mail compile makes resolves prices as available_at does, for every
+    unit: local prices inherited and overridden; HQ's price where a product is not sold."""
+    Product.objects.filter(pk=products["ambre"].pk).update(active=False)
+    ProductAvailability.objects.create(product=products["winter"], unit=net.units["c"],
+                                       available=False, local_price="36.00")  # fmt: skip
+    everything = list(Product.objects.all())
+    for unit in net.units.values():
+        sold = {p.pk: (p.unit_price, p.price_currency) for p in Product.objects.available_at(unit)}
+        with CaptureQueriesContext(connection) as queries:
+            local = local_prices(unit, [p.pk for p in everything])
+        assert len(queries) == 1
+        resolved = {p.pk: local.get(p.pk, (p.price, p.currency)) for p in everything}
+        hq = {p.pk: (p.price, p.currency) for p in everything}
+        assert resolved == {**hq, **sold}, unit.name
+        assert set(local) <= set(sold), unit.name

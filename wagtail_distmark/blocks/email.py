@@ -7,7 +7,8 @@ substituted, escaped, per recipient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -20,10 +21,11 @@ from wagtail.rich_text import expand_db_html, features
 from wagtail.rich_text.rewriters import FIND_A_TAG, FIND_EMBED_TAG, extract_attrs
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from wagtail_distmark.catalogue.models import local_prices
 from wagtail_distmark.formats import format_price
 from wagtail_distmark.ids import parse_pk
 from wagtail_distmark.markup.links import validate_link, validate_rich_text_links
-from wagtail_distmark.markup.merge_tags import validate_merge_tags
+from wagtail_distmark.markup.merge_tags import unit_values, validate_merge_tags
 from wagtail_distmark.markup.mjml import validate_mjml_fragment
 from wagtail_distmark.markup.raw_mjml import MAX_RAW_MJML_CHARS, split_raw_mjml
 from wagtail_distmark.text import is_blank
@@ -38,27 +40,38 @@ class EmailContext:
 
     ``image_urls`` caches rendition URLs; pass the same dict to the contexts of every unit a
     campaign is compiled for, and each image is looked up once (half of a compile otherwise).
+    ``unit_prices`` holds the unit's prices of the products being rendered, read once per
+    compile by :meth:`with_prices` and shared by the MJML and the plain text.
     """
 
     unit: object | None = None
     base_url: str = ""
     image_urls: dict = field(default_factory=dict, compare=False, repr=False)
+    unit_prices: Mapping[int, str] = field(default_factory=dict, compare=False, repr=False)
 
     def absolute(self, url: str) -> str:
         return url if urlsplit(url).scheme else f"{self.base_url.rstrip('/')}{url}"
 
+    @property
+    def language(self) -> str:
+        """The e-mail's language tag (``<html lang>``): the unit's locale ('' for none)."""
+        return getattr(self.unit, "locale", "") or ""
+
+    def with_prices(self, products) -> EmailContext:
+        """This context with the unit's prices of ``products`` read (one query)."""
+        return replace(self, unit_prices={**self.unit_prices, **self.read_prices(products)})
+
     def prices(self, products) -> dict:
         """Each product's price at the unit (its local price, inherited), else HQ's, as
         text in the unit's locale and the price's currency (e.g. '£34.00', '34,00 €')."""
+        missing = [product for product in products if product.pk not in self.unit_prices]
+        found = self.read_prices(missing) if missing else {}
+        return {p.pk: self.unit_prices.get(p.pk) or found[p.pk] for p in products}
+
+    def read_prices(self, products) -> dict:
         amounts = {product.pk: (product.price, product.currency) for product in products}
         if self.unit is not None and amounts:
-            from wagtail_distmark.catalogue.models import Product
-
-            local = Product.objects.available_at(self.unit).filter(pk__in=amounts)
-            amounts.update(
-                (pk, (price, currency))
-                for pk, price, currency in local.values_list("pk", "unit_price", "price_currency")
-            )
+            amounts.update(local_prices(self.unit, list(amounts)))
         locale = self.unit.locale if self.unit is not None else "en"
         return {pk: format_price(*amount, locale) for pk, amount in amounts.items()}
 
@@ -394,6 +407,10 @@ class ProductGridBlock(EmailBlockMixin, blocks.StructBlock):
     heading = MergeTagCharBlock(label=_("Heading"), max_length=80, required=False)
     products = blocks.ListBlock(ProductBlock(), label=_("Products"), min_num=1, max_num=6)
 
+    def catalogue_products(self, value) -> list:
+        """The products shown (a deleted one is skipped), whose prices the e-mail needs."""
+        return [item["product"] for item in value["products"] if item["product"] is not None]
+
     def render_mjml(self, value, context):
         heading = (
             section(mj_text(text_html(value["heading"]), font_size="20px", font_weight="700"))
@@ -401,7 +418,7 @@ class ProductGridBlock(EmailBlockMixin, blocks.StructBlock):
             else ""
         )
         items = [item for item in value["products"] if item["product"] is not None]
-        prices = context.prices([item["product"] for item in items])
+        prices = context.prices(self.catalogue_products(value))
         rows = [items[i : i + 3] for i in range(0, len(items), 3)]
         return heading + "".join(
             section(*(self.product_mjml(item, prices, context) for item in row)) for row in rows
@@ -422,7 +439,7 @@ class ProductGridBlock(EmailBlockMixin, blocks.StructBlock):
 
     def render_text(self, value, context):
         lines = [value["heading"]] if value["heading"] else []
-        products = [item["product"] for item in value["products"] if item["product"] is not None]
+        products = self.catalogue_products(value)
         prices = context.prices(products)
         lines += [f"- {p.name} {prices[p.pk]}" for p in products]
         return "\n".join(lines)
@@ -443,8 +460,6 @@ class LocalFooterBlock(EmailBlockMixin, blocks.StructBlock):
     def lines(self, unit) -> list[str]:
         """A merge tag per profile field the unit filled in: the values are substituted
         (escaped) per recipient, never parsed, so a ``{{`` in them is only text."""
-        from wagtail_distmark.markup.merge_tags import unit_values
-
         if unit is None:
             return []
         values = unit_values(unit)

@@ -71,6 +71,16 @@ def render_head(stream: Iterable) -> str:
     )
 
 
+def catalogue_products(stream: Iterable) -> list:
+    """The catalogue products the blocks of ``stream`` show (their prices are read once)."""
+    return [
+        product
+        for child in stream
+        if hasattr(child.block, "catalogue_products")
+        for product in child.block.catalogue_products(child.value)
+    ]
+
+
 def render_text(stream: Iterable, context: EmailContext) -> str:
     parts = (child.block.render_text(child.value, context) for child in stream)
     return "\n\n".join(part for part in parts if part)
@@ -85,9 +95,12 @@ def compile_email(
         MJMLError: if the blocks produce MJML that does not compile (HQ's raw MJML is
             validated when the template is saved, so this means a bug, not user input).
     """
+    stream = list(stream)
+    context = context.with_prices(catalogue_products(stream))  # one query, for MJML and text
     body = render_mjml(stream, context)
     head = DEFAULT_HEAD + render_head(stream)
-    compiled = compile_mjml(document(body, title=subject, preheader=preheader, head=head))
+    source = document(body, title=subject, preheader=preheader, head=head, lang=context.language)
+    compiled = compile_mjml(source)
     unit = unit_values(context.unit) if context.unit is not None else {}
     return CompiledEmail(
         subject=MergeTemplate(subject, escape=str).bind(unit),

@@ -86,6 +86,25 @@ class Product(models.Model):
         return f"{self.name} ({self.sku})"
 
 
+def local_prices(unit: OrgUnit, pks) -> dict:
+    """``{pk: (unit_price, price_currency)}`` for those of ``pks`` sold at ``unit`` at a
+    local price: what :meth:`ProductQuerySet.available_at` annotates, by the same rule (the
+    deepest row decides availability, the deepest row with a price sets it), read with one
+    flat query and resolved here. Building ``available_at``'s three subqueries costs four
+    times as much, and an e-mail compile for a unit asks for its prices once.
+    """
+    rows = ProductAvailability.objects.filter(
+        product__in=pks, product__active=True, unit__path__in=path_and_ancestors(unit.path)
+    ).values_list("unit__depth", "product_id", "available", "local_price", "unit__currency")
+    available, priced = {}, {}
+    # Shallowest first: a deeper row overrides the rows above it.
+    for _depth, pk, sold, price, currency in sorted(rows, key=lambda row: row[0]):
+        available[pk] = sold
+        if price is not None:
+            priced[pk] = (price, currency)
+    return {pk: amount for pk, amount in priced.items() if available[pk]}
+
+
 class ProductAvailability(models.Model):
     """Whether a unit (and the units below it) sells a product, and at what price."""
 

@@ -12,6 +12,7 @@ nothing is expanded or rebuilt, the original text is sliced. Input is bounded be
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 
 #: The longest raw MJML accepted (characters); gallery templates are 5–20 kB.
@@ -81,8 +82,13 @@ def is_document(source: str) -> bool:
     return source.lstrip().lower().startswith(("<mjml", "<?xml"))
 
 
+@lru_cache(maxsize=32)
 def split_raw_mjml(source: str) -> RawMJML:
-    """The head parts and body sections of raw MJML (a fragment is all body)."""
+    """The head parts and body sections of raw MJML (a fragment is all body).
+
+    Kept for the last sources: a compile asks for the head, the body and the text of the
+    same zone, and every unit of a campaign has the same locked zone.
+    """
     if not is_document(source):
         return RawMJML(head="", body=source)
     locator = _Locator(source)
