@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
+from wagtail_distmark import compat
+
 RULES_BACKEND = "rules.permissions.ObjectPermissionBackend"
 
 
@@ -31,13 +33,7 @@ def check_content_library(app_configs, **kwargs):
     from wagtail_distmark.library.forms import LibraryFormMixin
 
     warnings = []
-    try:
-        import wagtail.permissions as registry
-
-        has_registry = hasattr(registry, "register_permission_policy")
-    except ImportError:
-        has_registry = False
-    if not has_registry:
+    if not compat.HAS_POLICY_REGISTRY:
         warnings.append(
             Warning(
                 "Org-aware image and document permissions need Wagtail 8.0 or later.",

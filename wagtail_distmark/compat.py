@@ -1,11 +1,21 @@
 """Differences between the Wagtail versions the plugin supports, and fixes for Wagtail bugs
 that let a crafted request produce a 500 (each names its version; upstream should fix them,
-after which the fix can go)."""
+after which the fix can go).
+
+Every private Wagtail API the plugin overrides or patches is pinned (signature and source
+fingerprint, per Wagtail release line) by ``tests/test_wagtail_private_api.py``: an upgrade
+that changes one fails that test instead of silently changing behaviour. Each patch below
+wraps Wagtail's function with ``functools.wraps``, so ``inspect.unwrap`` still reaches it.
+"""
 
 from __future__ import annotations
 
+from functools import wraps
+
+from wagtail import permissions as wagtail_permissions
 from wagtail.admin import filters
 from wagtail.admin.forms.choosers import ExternalLinkChooserForm, URLOrAbsolutePathField
+from wagtail.admin.ui.tables import BulkActionsCheckboxColumn
 from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.admin.views.chooser import BrowseView as PageBrowseView
 from wagtail.admin.views.chooser import ChosenMultipleView as PageChosenMultipleView
@@ -13,9 +23,38 @@ from wagtail.admin.views.chooser import ExternalLinkView
 from wagtail.admin.views.generic.chooser import ChosenMultipleViewMixin
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import BaseAPIViewSet
+from wagtail.images.views import images as image_views
 from wagtail.models import Page
 
 from wagtail_distmark.ids import clean_search, parse_number, parse_pk, valid_pks
+
+#: Wagtail 8.0 added the permission policy registry (``wagtail.permissions.policy_registry``).
+#: Without it (7.0 LTS), images and documents keep Wagtail's group collection permissions
+#: (check ``wagtail_distmark.W002``) and each of our viewsets carries its own policy
+#: (``RulesPolicyMixin``). The one place the plugin asks which Wagtail it runs on.
+HAS_POLICY_REGISTRY = hasattr(wagtail_permissions, "register_permission_policy")
+
+
+def register_permission_policy(model, policy) -> bool:
+    """Make ``policy`` Wagtail's policy for exactly ``model`` (Wagtail 8+). Returns False, and
+    does nothing, on Wagtail 7.0."""
+    if not HAS_POLICY_REGISTRY:
+        return False
+    wagtail_permissions.register_permission_policy(model, policy, exact_class=True)
+    return True
+
+
+def registered_policy(model, *, fallback=True):
+    """The policy Wagtail 8 uses for ``model`` (with ``fallback``, Wagtail's default policy when
+    none was registered; without it, None). Always None on Wagtail 7.0."""
+    if not HAS_POLICY_REGISTRY:
+        return None
+    return wagtail_permissions.policy_registry.get_by_type(model, fallback=fallback)
+
+
+#: The bulk-action column of Wagtail's Images index (its own class since Wagtail 8.0; the
+#: generic one on 7.0, where the library's index views are not used but must import).
+ImageBulkActionsColumn = getattr(image_views, "BulkActionsColumn", BulkActionsCheckboxColumn)
 
 
 class NoneSafeURLOrAbsolutePathField(URLOrAbsolutePathField):
@@ -65,6 +104,7 @@ def patch_multiple_choice_filters() -> None:
 def with_known_ids(view_get, model_of, param="id"):
     """``view_get``, given only the ``?<param>=`` values that are keys of ``model_of(view)``."""
 
+    @wraps(view_get)
     def get(self, request, *args, **kwargs):
         query = request.GET.copy()
         query.setlist(param, valid_pks(model_of(self), query.getlist(param)))
@@ -92,6 +132,7 @@ def patch_bulk_actions() -> None:
     that is not a key of the model is dropped; with none left the answer is Wagtail's 404."""
     get_queryset = BulkAction.get_queryset.__func__
 
+    @wraps(get_queryset)
     def get_known_queryset(cls, model, object_ids):
         return get_queryset(cls, model, valid_pks(model, object_ids))
 
@@ -105,6 +146,7 @@ def safe_listing_view(listing_view):
     a 500). An offset past the database's range is refused like a malformed one (Wagtail's
     400); NUL is dropped from the search terms."""
 
+    @wraps(listing_view)
     def safe(self, request, *args, **kwargs):
         query = request._request.GET.copy()
         if "offset" in query and parse_number(query["offset"]) is None:
@@ -121,6 +163,7 @@ def known_find_object(find_object):
     """Wagtail 8.0 (and 7.0): the API's ``find/?id=²`` raises ValueError (a 500); an id that
     is not a key is not found (404), like an unknown one."""
 
+    @wraps(find_object)
     def find(self, queryset, request):
         if "id" in request.GET and parse_pk(queryset.model, request.GET["id"]) is None:
             return None

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
-from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.models import Page
 
+from wagtail_distmark.compat import HAS_POLICY_REGISTRY
 from wagtail_distmark.ids import MAX_ID, clean_search, parse_id, parse_number, parse_pk
 from wagtail_distmark.models import LocalCampaign, OrgUnit
 
@@ -23,7 +23,7 @@ CRAFTED_IDS = ["²", "abc", "\x00", "1e309", "'", "[1]", "-1", "9999999999999999
 
 CAMPAIGNS = "wagtail_distmark/localcampaign"
 WAGTAIL_8_ONLY = pytest.mark.skipif(
-    WAGTAIL_VERSION < (8,), reason="the library is scoped through Wagtail 8's policy registry"
+    not HAS_POLICY_REGISTRY, reason="the library is scoped through Wagtail 8's policy registry"
 )
 
 

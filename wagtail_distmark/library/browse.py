@@ -16,6 +16,7 @@ from wagtail.admin.ui.tables import BulkActionsCheckboxColumn
 from wagtail.documents.views import documents as document_views
 from wagtail.images.views import images as image_views
 
+from wagtail_distmark import compat
 from wagtail_distmark.library.files import changeable_files, is_network_member, visible_files
 
 
@@ -72,7 +73,7 @@ class ChangeableOnlyCheckboxMixin:
         return super().render_cell_html(instance, parent_context)
 
 
-class ImageBulkColumn(ChangeableOnlyCheckboxMixin, image_views.BulkActionsColumn):
+class ImageBulkColumn(ChangeableOnlyCheckboxMixin, compat.ImageBulkActionsColumn):
     pass
 
 

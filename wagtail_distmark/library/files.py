@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db.models import Q
 from wagtail.models import Collection
 
+from wagtail_distmark import compat
 from wagtail_distmark.library.collections import ancestor_paths
 from wagtail_distmark.library.policies import library_policies_registered
 from wagtail_distmark.rules.scope import get_scope
@@ -27,10 +28,9 @@ def is_network_member(user) -> bool:
 
 
 def file_policy(model):
-    """The permission policy Wagtail uses for ``model`` (images or documents)."""
-    from wagtail.permissions import policy_registry  # Wagtail 8 only; callers check
-
-    return policy_registry.get_by_type(model)
+    """The permission policy Wagtail uses for ``model`` (images or documents); Wagtail 8
+    only: callers check :func:`library_policies_registered` first."""
+    return compat.registered_policy(model)
 
 
 def changeable_files(user, model):

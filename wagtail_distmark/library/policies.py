@@ -14,9 +14,12 @@ that, for the network's users only:
 
 from __future__ import annotations
 
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
 from wagtail.models import Collection
 from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
 
+from wagtail_distmark import compat
 from wagtail_distmark.library import access
 from wagtail_distmark.library.collections import tree_menu
 from wagtail_distmark.library.models import (
@@ -91,13 +94,8 @@ def register_library_policies() -> bool:
     Returns False on Wagtail 7, which has no policy registry: there, images and documents keep
     Wagtail's group collection permissions (system check ``wagtail_distmark.W002`` says so).
     """
-    try:
-        from wagtail.permissions import register_permission_policy
-    except ImportError:
+    if not compat.HAS_POLICY_REGISTRY:
         return False
-    from wagtail.documents import get_document_model
-    from wagtail.images import get_image_model
-
     for model, auth_model, rights_model in (
         (get_image_model(), "wagtailimages.Image", ImageUsageRights),
         (get_document_model(), "wagtaildocs.Document", DocumentUsageRights),
@@ -105,16 +103,10 @@ def register_library_policies() -> bool:
         policy = OrgCollectionOwnershipPolicy(
             model, rights_model, auth_model=auth_model, owner_field_name="uploaded_by_user"
         )
-        register_permission_policy(model, policy, exact_class=True)
+        compat.register_permission_policy(model, policy)
     return True
 
 
 def library_policies_registered() -> bool:
-    try:
-        from wagtail.permissions import policy_registry
-    except ImportError:
-        return False
-    from wagtail.images import get_image_model
-
-    policy = policy_registry.get_by_type(get_image_model(), fallback=False)
+    policy = compat.registered_policy(get_image_model(), fallback=False)
     return isinstance(policy, OrgCollectionOwnershipPolicy)

@@ -23,8 +23,8 @@ from wagtail.images import get_image_model
 from wagtail.images.views import images as image_views
 from wagtail.images.views import multiple as image_multiple
 from wagtail.images.views.chooser import viewset as image_chooser
-from wagtail.permissions import policy_registry
 
+from wagtail_distmark import compat
 from wagtail_distmark.ids import parse_pk
 from wagtail_distmark.library.browse import DocumentIndexView, ImageIndexView
 from wagtail_distmark.rules.scope import get_scope
@@ -43,7 +43,7 @@ def guard(view, get_model, id_kwarg: str, index_url_name: str, action: str = CHA
         if pk is None:
             raise Http404(_("No file matches the given query."))
         instance = get_object_or_404(model, pk=pk)
-        policy = policy_registry.get_by_type(model)
+        policy = compat.registered_policy(model)  # registered: these URLs need Wagtail 8
         user = request.user
         if not policy.user_has_any_permission_for_instance(user, [CHANGE, CHOOSE], instance):
             raise Http404(_("No file matches the given query."))

@@ -20,6 +20,7 @@ from wagtail.admin.views.generic.chooser import BaseChooseView, ChosenMultipleVi
 from wagtail.models import Revision, TaskState, WorkflowState
 from wagtail.permission_policies.base import BasePermissionPolicy
 
+from wagtail_distmark import compat
 from wagtail_distmark.ids import parse_id, parse_pk, valid_pks
 
 
@@ -55,22 +56,15 @@ class RulesPermissionPolicy(BasePermissionPolicy):
 
 
 def register_policies(models) -> None:
-    """Register a rules policy for each model with Wagtail 8's registry (no-op before 8)."""
-    try:
-        from wagtail.permissions import register_permission_policy
-    except ImportError:  # Wagtail 7: the viewsets carry the policy (RulesPolicyMixin)
-        return
+    """Register a rules policy for each model with Wagtail 8's registry (no-op on 7.0, where
+    the viewsets carry the policy: ``RulesPolicyMixin``)."""
     for model in models:
-        register_permission_policy(model, RulesPermissionPolicy(model), exact_class=True)
+        compat.register_permission_policy(model, RulesPermissionPolicy(model))
 
 
 def policy_for(model) -> RulesPermissionPolicy:
     """The registered policy of ``model`` (Wagtail 8), or a new one (Wagtail 7)."""
-    try:
-        from wagtail.permissions import policy_registry
-    except ImportError:
-        return RulesPermissionPolicy(model)
-    return policy_registry.get_by_type(model, fallback=False) or RulesPermissionPolicy(model)
+    return compat.registered_policy(model, fallback=False) or RulesPermissionPolicy(model)
 
 
 class RulesPolicyMixin:
