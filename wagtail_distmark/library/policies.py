@@ -28,13 +28,11 @@ from wagtail_distmark.library.models import (
     current_rights_q,
     lapsed_q,
 )
+from wagtail_distmark.rules import library as library_rules
 from wagtail_distmark.rules.scope import get_scope
 
-RULES = {
-    access.CHOOSE: "wagtail_distmark.choose_from_collection",
-    access.ADD: "wagtail_distmark.add_to_collection",
-    access.CHANGE: "wagtail_distmark.change_in_collection",
-}
+#: The named rule of each library action.
+RULES = {action: name for action, (name, _predicate) in library_rules.RULES.items()}
 
 
 def sees_expired_files(user) -> bool:
@@ -63,9 +61,10 @@ class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):
         scope = get_scope(user)
         if not scope.is_network_member:
             return groups
-        if access.is_library_admin(scope):
+        # A site's own rule (``rules.set_perm``) is asked collection by collection.
+        if access.is_library_admin(scope) and all(map(library_rules.follows_twin, actions)):
             return groups | Collection.objects.all()
-        ids = frozenset().union(*(access.collection_ids(user, action) for action in actions))
+        ids = frozenset().union(*(library_rules.collection_ids(user, action) for action in actions))
         return groups | Collection.objects.filter(pk__in=ids)
 
     def collections_user_has_any_permission_for(self, user, actions):
