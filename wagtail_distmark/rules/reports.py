@@ -134,6 +134,7 @@ def scope_wagtail_reports() -> None:
     cannot go ahead of them; instead their patterns' views are replaced, by URL name, before
     Wagtail wraps and resolves them (this runs from that hook).
     """
+    # Here: importing wagtail.admin.urls runs every app's register_admin_urls hooks (ours too).
     from wagtail.admin.urls import reports
 
     for pattern in reports.urlpatterns:
