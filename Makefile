@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 MANAGE := cd example_site && ../$(BIN)/python manage.py
 
-.PHONY: demo test bench-quick test-browser test-wagtail7 test-wagtail-upstream lint migrations-check messages venv
+.PHONY: demo test bench-quick test-browser test-wagtail7 test-wagtail-upstream lint migrations-check messages venv docs
 
 venv: $(VENV)/.installed
 
@@ -33,6 +33,16 @@ bench-quick: venv
 	$(BIN)/python bench/render.py --quick
 	$(BIN)/python bench/scope.py --db sqlite --sizes 100,300 --runs 2 --checks 50
 	$(BIN)/python bench/assets.py --db sqlite --sizes 100,300 --runs 2
+
+# The documentation site (docs/, mkdocs.yml) into site/; --strict fails on a broken link, a page
+# missing from the navigation or a docstring mkdocstrings cannot read. The `docs` extra is
+# installed on first use, so `make venv` stays lean.
+docs: $(VENV)/.docs-installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+$(VENV)/.docs-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	touch $@
 
 test-browser: venv
 	$(BIN)/pytest -m browser
