@@ -1,4 +1,5 @@
-from wagtail_distmark.checks import check_rules_backend
+from wagtail_distmark import compat
+from wagtail_distmark.checks import check_content_library, check_rules_backend
 
 
 def test_missing_rules_backend_is_a_system_check_error(settings):
@@ -10,3 +11,12 @@ def test_missing_rules_backend_is_a_system_check_error(settings):
 
 def test_configured_rules_backend_passes(settings):
     assert check_rules_backend(None) == []
+
+
+def test_w002_is_raised_exactly_without_the_policy_registry(monkeypatch):
+    """W002 follows compat's feature test: on Wagtail 7.0 (no registry) images and documents
+    keep Wagtail's group permissions, and the check says so; on 8.0 it stays quiet."""
+    for has_registry in (True, False):
+        monkeypatch.setattr(compat, "HAS_POLICY_REGISTRY", has_registry)
+        ids = [warning.id for warning in check_content_library(None)]
+        assert ("wagtail_distmark.W002" in ids) is not has_registry
