@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from wagtail.admin import messages
 from wagtail.log_actions import log
 
-from wagtail_distmark.blocks.zones import ZonePolicy
 from wagtail_distmark.campaigns.models import BrandTemplate, LocalCampaign
 from wagtail_distmark.rules.policies import forbidden
 
@@ -27,8 +26,7 @@ def copied_body(template: BrandTemplate, source) -> list[dict]:
     for zone, data in zip(template.body, template.campaign_body_data(), strict=True):
         child = kept.get(zone.id)
         same = child is not None and child["type"] == data["type"]
-        locked = zone.value["policy"] == ZonePolicy.LOCKED
-        body.append(child if same and not locked else data)
+        body.append(child if same and not zone.value.is_locked else data)
     return body
 
 

@@ -20,7 +20,6 @@ from wagtail.admin.menu import MenuItem
 from wagtail.images import get_image_model
 from wagtail.models import ReferenceIndex
 
-from wagtail_distmark.blocks.zones import ZonePolicy
 from wagtail_distmark.campaigns.models import BrandTemplate, LocalCampaign
 from wagtail_distmark.library.models import ImageUsageRights
 
@@ -78,7 +77,7 @@ def locked_template_uses(refs) -> set[tuple[int, str]]:
     images_by_template: dict[int, set[str]] = {}
     for ref in refs:
         template = templates[int(ref.object_id)]
-        locked = {z.id for z in template.body if z.value["policy"] == ZonePolicy.LOCKED}
+        locked = {zone.id for zone in template.body if zone.value.is_locked}
         zone_id = ref.content_path.split(".")[1] if "." in ref.content_path else ""
         if zone_id in locked:
             images_by_template.setdefault(template.pk, set()).add(ref.to_object_id)

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from wagtail import blocks
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from wagtail_distmark.blocks import ZonePolicy
 from wagtail_distmark.campaigns.assets import choosable, chosen_keys
 from wagtail_distmark.campaigns.posted import ZoneField, repaired, zone_messages
 
@@ -36,7 +35,7 @@ class ZoneView:
 
     @property
     def policy(self) -> str:
-        return self.zone.value["policy"]
+        return self.zone.value.policy
 
     @property
     def label(self) -> str:
@@ -44,9 +43,7 @@ class ZoneView:
 
     @property
     def limits(self) -> list[str]:
-        return (
-            describe_constraints(self.zone.value) if self.policy == ZonePolicy.CONSTRAINED else []
-        )
+        return self.zone.value.limits_text
 
 
 def text_blocks(block):
@@ -68,14 +65,9 @@ def show_character_counters(block, max_chars: int | None) -> None:
         text_block.max_length = min(current, max_chars) if current else max_chars
 
 
-def allowed_values(choices: str | None) -> list[str]:
-    return [line.strip() for line in (choices or "").splitlines() if line.strip()]
-
-
-def offer_allowed_values(block, choices: str | None) -> None:
+def offer_allowed_values(block, allowed: tuple[str, ...]) -> None:
     """A zone whose main text HQ limits to a few values gets a select of them (the server
     still checks the value: :func:`~wagtail_distmark.campaigns.zones.constraint_errors`)."""
-    allowed = allowed_values(choices)
     name = getattr(block, "primary_text_field", None)
     if not allowed or name not in getattr(block, "child_blocks", {}):
         return
@@ -87,31 +79,6 @@ def offer_allowed_values(block, choices: str | None) -> None:
     )
     select.set_name(name)
     block.child_blocks[name] = select
-
-
-def describe_constraints(zone_value) -> list[str]:
-    c = zone_value["constraints"]
-    limits = []
-    if c["required"]:
-        limits.append(_("every text required"))
-    if c["max_chars"]:
-        limits.append(_("at most %(n)d characters per text") % {"n": c["max_chars"]})
-    if allowed_values(c["choices"]):
-        limits.append(
-            _("one of: %(choices)s") % {"choices": ", ".join(allowed_values(c["choices"]))}
-        )
-    if c["min_value"] is not None or c["max_value"] is not None:
-        low = c["min_value"] if c["min_value"] is not None else "…"
-        high = c["max_value"] if c["max_value"] is not None else "…"
-        limits.append(_("numbers from %(low)s to %(high)s") % {"low": low, "high": high})
-    if c["min_items"] is not None or c["max_items"] is not None:
-        limits.append(
-            _("%(low)s to %(high)s items")
-            % {"low": c["min_items"] or 0, "high": c["max_items"] if c["max_items"] else "…"}
-        )
-    if c["collection"]:
-        limits.append(_("images from a chosen collection"))
-    return limits
 
 
 class LocalCampaignForm(WagtailAdminModelForm):
@@ -133,17 +100,17 @@ class LocalCampaignForm(WagtailAdminModelForm):
         current = {child.id: child.value for child in self.instance.body}
         views = []
         for zone in self.template.body:
-            if zone.value["policy"] == ZonePolicy.LOCKED:
+            if zone.value.is_locked:
                 views.append(ZoneView(zone, None))
                 continue
             name = f"zone_{zone.id}"
             block = copy.deepcopy(zone.block.content_block)
             block.set_name(zone.block_type)
-            if zone.value["policy"] == ZonePolicy.CONSTRAINED:
-                show_character_counters(block, zone.value["constraints"]["max_chars"])
-                offer_allowed_values(block, zone.value["constraints"]["choices"])
-            initial = current.get(zone.id, zone.value["content"])
-            kept = chosen_keys(block, zone.value["content"]) | chosen_keys(block, initial)
+            limits = zone.value.limits  # none unless the zone is constrained
+            show_character_counters(block, limits.max_chars)
+            offer_allowed_values(block, limits.choices)
+            initial = current.get(zone.id, zone.value.content)
+            kept = chosen_keys(block, zone.value.content) | chosen_keys(block, initial)
             self.fields[name] = ZoneField(
                 block=block, fallback=initial, label=zone.block.label, required=False,
                 initial=initial, may_choose=self.chooser(kept),
@@ -213,11 +180,11 @@ class LocalCampaignForm(WagtailAdminModelForm):
             zone = view.zone
             content_block = zone.block.content_block
             if view.locked:
-                value = zone.value["content"]
+                value = zone.value.content
             elif view.field_name in cleaned:
                 value = cleaned[view.field_name]
             else:  # the zone's own validation failed: keep what was there, the error shows
-                value = zone.value["content"]
+                value = zone.value.content
             body.append(
                 {
                     "type": zone.block_type,

@@ -47,7 +47,7 @@ class ZonesPanel(Panel):
             ]
 
         def zone_html(self, zone, context) -> str:
-            block, value = zone.block.content_block, zone.value["content"]
+            block, value = zone.block.content_block, zone.value.content
             head = DEFAULT_HEAD + (
                 block.render_head(value) if hasattr(block, "render_head") else ""
             )

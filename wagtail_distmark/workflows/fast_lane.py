@@ -19,9 +19,8 @@ def changed_policies(campaign) -> set[str]:
         zone = zones.get(child.id)
         if zone is None:
             continue
-        hq = zone.block.content_block.get_prep_value(zone.value["content"])
-        if child.block.get_prep_value(child.value) != hq:
-            changed.add(zone.value["policy"])
+        if not zone.value.unchanged_in(child):
+            changed.add(zone.value.policy)
     for field in ("subject", "preheader"):
         if getattr(campaign, field) != getattr(template, field):
             changed.add(ZonePolicy.EDITABLE)
