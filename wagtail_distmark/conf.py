@@ -47,6 +47,11 @@ def get_max_text_length() -> int:
     return getattr(settings, "WAGTAIL_DISTMARK_MAX_TEXT_LENGTH", 100_000)
 
 
+def get_allowed_link_domains() -> list[str]:
+    """Domains (and their sub-domains) that e-mail links may point to. Empty: any."""
+    return list(getattr(settings, "WAGTAIL_DISTMARK_ALLOWED_LINK_DOMAINS", []))
+
+
 def get_link_domains_for_contact_data() -> list[str]:
     """Domains (and their sub-domains) whose links may carry a recipient's merge tags
     (``{{ contact.* }}``). Empty by default: personal data never leaves in a link."""
@@ -60,6 +65,12 @@ def get_sender_domains() -> list[str]:
         parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
     ]
     return [domain.strip().lower().rstrip(".") for domain in domains if domain.strip()]
+
+
+def get_compiled_cache_timeout() -> int | None:
+    """Seconds a compiled campaign stays in Django's cache (``None``: until evicted). The key
+    is a digest of everything the e-mail shows, so this bounds memory, never staleness."""
+    return getattr(settings, "WAGTAIL_DISTMARK_COMPILED_CACHE_TIMEOUT", 3600)
 
 
 def get_default_currency() -> str:

@@ -1,13 +1,8 @@
 """Public models of wagtail_distmark, re-exported from the feature packages that define them
 (``org``, ``library``, ``catalogue``, ``campaigns``). Import them from here."""
 
-from wagtail_distmark.campaigns.models import (
-    BannedWord,
-    BrandTemplate,
-    LocalCampaign,
-    NotReadyToSend,
-    Readiness,
-)
+from wagtail_distmark.campaigns.models import BannedWord, BrandTemplate, LocalCampaign
+from wagtail_distmark.campaigns.readiness import NotReadyToSend, Readiness
 from wagtail_distmark.catalogue.models import Product, ProductAvailability, ProductQuerySet
 from wagtail_distmark.library.models import (
     BrandCollection,

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import NamedTuple
-
 from django.conf import settings
 from django.contrib.admin import display as admin_display
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -24,15 +19,23 @@ from wagtail.models import (
     WorkflowMixin,
 )
 
-from wagtail_distmark.blocks import EmailContext, email_blocks, zone_blocks
-from wagtail_distmark.campaigns.zones import banned_in, banned_message, compile_pattern
+from wagtail_distmark.blocks import email_blocks, zone_blocks
+from wagtail_distmark.campaigns import freezing, readiness
+from wagtail_distmark.campaigns.previews import campaign_preview, template_preview
+from wagtail_distmark.campaigns.rendering import compile_campaign
+from wagtail_distmark.campaigns.zones import (
+    banned_in,
+    banned_message,
+    check_campaign_body,
+    compile_banned,
+    compile_pattern,
+)
+from wagtail_distmark.campaigns.zones import effective_body as effective_zones
 from wagtail_distmark.ids import parse_id
 from wagtail_distmark.markup.merge_tags import validate_merge_tags
 from wagtail_distmark.org.models import OrgUnit, path_and_ancestors
 from wagtail_distmark.org.scoping import UnitScopedQuerySet
 from wagtail_distmark.text import fold, is_blank, visible_length
-
-SAMPLE_CONTACT = {"first_name": "Camille", "last_name": "Martin", "email": "camille@example.com"}
 
 
 class BannedWord(models.Model):
@@ -201,7 +204,7 @@ class BrandTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
             {
                 "type": zone.block_type,
                 "id": zone.id,
-                "value": zone.block.content_block.get_prep_value(zone.value["content"]),
+                "value": zone.value.content_data(),
             }
             for zone in self.body
         ]
@@ -225,38 +228,8 @@ class BrandTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
         return units.first()
 
     def serve_preview(self, request, mode_name):
-        from wagtail_distmark.campaigns.rendering import compile_email
-        from wagtail_distmark.campaigns.zones import effective_body
-
-        compiled = compile_email(
-            effective_body(self.body, []),  # every zone with HQ's content
-            subject=self.subject,
-            preheader=self.preheader,
-            context=EmailContext(
-                unit=self.preview_unit(mode_name), base_url=request.build_absolute_uri("/")
-            ),
-        )
-        return HttpResponse(compiled.personalise(SAMPLE_CONTACT, preview_links()).html)
-
-
-def preview_links() -> dict[str, str]:
-    return {"unsubscribe_url": "#unsubscribe", "view_online_url": "#view-online"}
-
-
-class Readiness(NamedTuple):
-    ready: bool
-    reason: str
-
-
-class NotReadyToSend(Exception):
-    """The campaign may not be scheduled or sent; the message says why."""
-
-
-WORKFLOW_REASONS = {
-    "in_progress": _("It is waiting for approval."),
-    "needs_changes": _("Changes were requested: edit it and submit it again."),
-    "cancelled": _("Its approval was cancelled: submit it again."),
-}
+        """Every zone with HQ's content, as the unit of ``mode_name`` would send it."""
+        return template_preview(self, self.preview_unit(mode_name), request.build_absolute_uri("/"))
 
 
 class LocalCampaign(
@@ -302,8 +275,6 @@ class LocalCampaign(
 
     @cached_property
     def banned_patterns(self):
-        from wagtail_distmark.campaigns.zones import compile_banned
-
         return compile_banned(BannedWord.objects.values_list("text", flat=True))
 
     #: The texts besides the body that readers see (customers, or colleagues for the name).
@@ -313,8 +284,6 @@ class LocalCampaign(
         super().clean()
         errors = self.header_errors()
         if self.template_id:
-            from wagtail_distmark.campaigns.zones import check_campaign_body
-
             try:
                 check_campaign_body(
                     self.template.body, self.body, self.banned_patterns, unit=self.unit
@@ -365,11 +334,9 @@ class LocalCampaign(
 
     def effective_body(self):
         """What gets rendered: the sent snapshot, or locked zones from the live template."""
-        from wagtail_distmark.campaigns.zones import effective_body
-
         if self.sent_at:
             return self.sent_body
-        return effective_body(self.template.body, self.body)
+        return effective_zones(self.template.body, self.body)
 
     def effective_subject(self) -> str:
         if self.sent_at:
@@ -381,90 +348,28 @@ class LocalCampaign(
             return self.sent_preheader
         return self.preheader if self.template.preheader_editable else self.template.preheader
 
-    def sending_readiness(self) -> Readiness:
-        """Whether the campaign may be scheduled or sent now, and if not, why.
+    # Sending, rendering and previews live in services of this package; these methods are
+    # the public API documented in docs/ (and Wagtail's preview hook).
 
-        The one gate for the sending code: approved by its workflow (or the fast lane) with
-        nothing changed since, and a brand template still valid.
-        """
-        if self.sent_at:
-            return Readiness(False, _("This campaign was already sent."))
-        if not self.template.is_valid_at():
-            return Readiness(
-                False, _("Its brand template “%(t)s” is no longer valid.") % {"t": self.template}
-            )
-        state = self.workflow_states.order_by("-created_at").first()
-        if state is None:
-            return Readiness(False, _("It has not been submitted for approval."))
-        reason = WORKFLOW_REASONS.get(state.status)
-        if reason:
-            return Readiness(False, str(reason))
-        approved = state.current_task_state.revision_id if state.current_task_state else None
-        if not self.live or self.has_unpublished_changes or self.live_revision_id != approved:
-            return Readiness(False, _("It was changed after its approval: submit it again."))
-        return Readiness(True, str(_("Approved and ready to send.")))
+    def sending_readiness(self) -> readiness.Readiness:
+        """Whether the campaign may be scheduled or sent now, and if not, why
+        (:func:`~wagtail_distmark.campaigns.readiness.sending_readiness`)."""
+        return readiness.sending_readiness(self)
 
     def schedule(self, at) -> None:
-        """Schedule the campaign, or raise :class:`NotReadyToSend` with the reason."""
-        readiness = self.sending_readiness()
-        if not readiness.ready:
-            raise NotReadyToSend(readiness.reason)
-        self.scheduled_at = at
-        self.save(update_fields=["scheduled_at"])
+        """Schedule the campaign, or raise
+        :class:`~wagtail_distmark.campaigns.readiness.NotReadyToSend` with the reason."""
+        readiness.schedule(self, at)
 
-    @transaction.atomic
     def freeze_for_sending(self, at=None) -> None:
-        """Keep what is sent: later HQ changes to the template no longer reach it."""
-        parts = self.effective_body()
-        self.sent_body = [
-            {"type": part.block_type, "id": part.id, "value": part.block.get_prep_value(part.value)}
-            for part in parts
-        ]
-        self.sent_subject = self.effective_subject()
-        self.sent_preheader = self.effective_preheader()
-        self.sent_at = at or timezone.now()
-        self.save(update_fields=["sent_body", "sent_subject", "sent_preheader", "sent_at"])
+        """Keep what is sent: later HQ changes to the template no longer reach it
+        (:func:`~wagtail_distmark.campaigns.freezing.freeze_for_sending`)."""
+        freezing.freeze_for_sending(self, at)
 
     def compile(self, base_url: str = ""):
-        """The e-mail compiled for this campaign's unit, cached by content.
-
-        The key is a digest of everything the result depends on (the effective zones, subject
-        and preheader, the unit's profile, the base URL), so an HQ fix, a local edit or a new
-        phone number compiles afresh, and nothing stale is ever served.
-        """
-        from django.core.cache import cache
-
-        from wagtail_distmark.campaigns.rendering import compile_email
-        from wagtail_distmark.markup.merge_tags import unit_values
-
-        parts = list(self.effective_body())
-        subject, preheader = self.effective_subject(), self.effective_preheader()
-        source = [[p.block_type, p.block.get_prep_value(p.value)] for p in parts]
-        digest = hashlib.sha256(
-            json.dumps([source, subject, preheader, unit_values(self.unit), base_url],
-                       sort_keys=True, default=str).encode()
-        ).hexdigest()  # fmt: skip
-        key = f"distmark:compiled:{digest}"
-        compiled = cache.get(key)
-        if compiled is None:
-            compiled = compile_email(
-                parts,
-                subject=subject,
-                preheader=preheader,
-                context=EmailContext(unit=self.unit, base_url=base_url),
-            )
-            cache.set(key, compiled, timeout=3600)
-        return compiled
+        """The e-mail compiled for this campaign's unit, cached by content
+        (:func:`~wagtail_distmark.campaigns.rendering.compile_campaign`)."""
+        return compile_campaign(self, base_url=base_url)
 
     def serve_preview(self, request, mode_name):
-        compiled = self.compile(base_url=request.build_absolute_uri("/"))
-        return HttpResponse(compiled.personalise(SAMPLE_CONTACT, preview_links()).html)
-
-
-def sender_address(template: BrandTemplate, unit: OrgUnit) -> str:
-    """The From: header, per the template's sender policy: the unit's name on an address of
-    an authenticated domain (``OrgUnit.from_address``), or HQ's. Replies go to
-    ``unit.reply_to_addresses()``."""
-    if template.sender_policy == BrandTemplate.SenderPolicy.UNIT:
-        return unit.from_address()
-    return settings.DEFAULT_FROM_EMAIL
+        return campaign_preview(self, request.build_absolute_uri("/"))

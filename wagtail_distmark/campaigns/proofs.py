@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from wagtail.admin import messages
 
 from wagtail_distmark import conf
-from wagtail_distmark.campaigns.models import LocalCampaign, preview_links, sender_address
-from wagtail_distmark.campaigns.rendering import one_line
+from wagtail_distmark.campaigns.addresses import sender_address
+from wagtail_distmark.campaigns.models import LocalCampaign
+from wagtail_distmark.campaigns.previews import preview_links
+from wagtail_distmark.campaigns.rendering import compile_campaign, one_line
 
 
 def header_safe_unit(unit):
@@ -25,7 +27,7 @@ def header_safe_unit(unit):
 
 def send_test_email(campaign: LocalCampaign, user, base_url: str) -> None:
     revision = campaign.get_latest_revision_as_object()
-    compiled = revision.compile(base_url=base_url)
+    compiled = compile_campaign(revision, base_url=base_url)
     email = compiled.personalise(
         {"first_name": user.first_name, "last_name": user.last_name, "email": user.email},
         preview_links(),

@@ -3,7 +3,6 @@
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -11,16 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin import messages
 
-from wagtail_distmark.blocks import EmailContext
 from wagtail_distmark.campaigns.copying import save_new_draft
-from wagtail_distmark.campaigns.models import (
-    SAMPLE_CONTACT,
-    BrandTemplate,
-    LocalCampaign,
-    preview_links,
-)
-from wagtail_distmark.campaigns.rendering import compile_email
-from wagtail_distmark.campaigns.zones import effective_body
+from wagtail_distmark.campaigns.models import BrandTemplate, LocalCampaign
+from wagtail_distmark.campaigns.previews import template_preview as preview_of_template
 from wagtail_distmark.org.models import OrgUnit
 from wagtail_distmark.rules.scope import get_scope
 
@@ -129,10 +121,4 @@ def template_preview(request, pk):
         raise PermissionDenied
     template = get_object_or_404(gallery_templates(request.user, units), pk=pk)
     unit = next(u for u in units if BrandTemplate.objects.available_to(u).filter(pk=pk).exists())
-    compiled = compile_email(
-        effective_body(template.body, []),
-        subject=template.subject,
-        preheader=template.preheader,
-        context=EmailContext(unit=unit, base_url=request.build_absolute_uri("/")),
-    )
-    return HttpResponse(compiled.personalise(SAMPLE_CONTACT, preview_links()).html)
+    return preview_of_template(template, unit, request.build_absolute_uri("/"))

@@ -18,11 +18,10 @@ import html
 import unicodedata
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from wagtail_distmark.conf import get_link_domains_for_contact_data
+from wagtail_distmark.conf import get_allowed_link_domains, get_link_domains_for_contact_data
 from wagtail_distmark.markup.merge_tags import split_tags, validate_merge_tags
 from wagtail_distmark.text import check_length
 
@@ -34,10 +33,6 @@ LINK_TAGS = ("unsubscribe_url", "view_online_url")
 MAX_LINK_LENGTH = 2_000
 #: The longest tag of stored rich text (a link of the longest length and its attributes).
 MAX_TAG_LENGTH = MAX_LINK_LENGTH + 500
-
-
-def allowed_link_domains() -> list[str]:
-    return list(getattr(settings, "WAGTAIL_DISTMARK_ALLOWED_LINK_DOMAINS", []))
 
 
 def on_domains(host: str, domains: list[str]) -> bool:
@@ -104,7 +99,7 @@ def web_host(url, prefix: str | None) -> str:
     host = url.hostname or ""
     if not host or not all(char.isalnum() or char in ".-" for char in host):
         raise ValidationError(_("Enter a full web address starting with https://."), code="link")
-    domains = allowed_link_domains()
+    domains = get_allowed_link_domains()
     if domains and not on_domains(host, domains):
         raise ValidationError(
             _("Links may only point to %(domains)s."),
