@@ -1,14 +1,23 @@
 """Every e-mail block rendered through MJML to HTML and text, checked by parsing the HTML."""
 
+import re
+
 import pytest
 from bs4 import BeautifulSoup
+from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from wagtail import blocks
 from wagtail_factories import ImageFactory
 
+from tests.campaigns.test_admin import start
 from wagtail_distmark.blocks import EmailContext, email_blocks
 from wagtail_distmark.campaigns.rendering import compile_email
-from wagtail_distmark.models import Product, ProductAvailability
+from wagtail_distmark.markup.mjml import compile_mjml
+from wagtail_distmark.models import LocalCampaign, Product, ProductAvailability
 
 pytestmark = pytest.mark.django_db
 
@@ -212,3 +221,140 @@ def test_alt_texts_and_labels_follow_the_merge_tag_rules(stream_block, image, na
         value = {key: image.pk, **value}
     with pytest.raises(ValidationError):
         stream_block.clean(build(stream_block, [(name, value)]))
+
+
+def test_prices_are_read_once_per_compile(net, stream_block, image, products):
+    """The product grid's MJML and its plain text share one read of the unit's prices, and
+    a second grid adds no query."""
+    grids = [block for block in every_block(image, products) if block[0] == "product_grid"]
+    for data in (grids, grids * 2):
+        stream = build(stream_block, data)
+        # Warm: the lazy to_python and the renditions, outside the count.
+        compile_email(stream, subject="Hi", context=EmailContext(unit=net.units["a"]))
+        compile_mjml.cache_clear()
+        with CaptureQueriesContext(connection) as queries:
+            compiled = compile_email(
+                stream, subject="Hi", context=EmailContext(unit=net.units["a"])
+            )
+        assert len(queries) == 1
+        personal = compiled.personalise()
+        assert personal.html.count("€27.00") == len(data) and "- Figue €27.00" in personal.text
+
+
+def test_an_mjml_document_compiled_for_one_unit_is_reused_for_another(net, stream_block, image):
+    stream = build(stream_block, [("legal_footer", {"text": "SAS", "unsubscribe_label": "Stop"})])
+    compile_mjml.cache_clear()
+    first = compile_email(stream, subject="Hi", context=EmailContext(unit=net.units["a"]))
+    second = compile_email(stream, subject="Hi", context=EmailContext(unit=net.units["b"]))
+    assert compile_mjml.cache_info().misses == 1 and compile_mjml.cache_info().hits == 1
+    assert first.personalise().html == second.personalise().html
+
+
+# --- Accessibility of the e-mail itself -----------------------------------------------------
+
+
+def luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a ``#rrggbb`` colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def declared(element, *properties: str) -> str | None:
+    """The ``#rrggbb`` colour the nearest of ``element`` and its ancestors declares in its
+    style for one of ``properties`` (or as ``bgcolor`` for a background)."""
+    for node in [element, *element.parents]:
+        style = node.get("style", "") if hasattr(node, "get") else ""
+        for name in properties:
+            found = re.search(rf"(?:^|;)\s*{name}\s*:\s*(#[0-9a-fA-F]{{3,6}})\b", style)
+            if found:
+                return six_digits(found.group(1))
+        if "background" in properties[0] and hasattr(node, "get") and node.get("bgcolor"):
+            return six_digits(node["bgcolor"])
+    return None
+
+
+def six_digits(colour: str) -> str:
+    colour = colour.lower()
+    return "#" + "".join(c * 2 for c in colour[1:]) if len(colour) == 4 else colour
+
+
+def text_contrast(element) -> float:
+    """The contrast of an element's text on its background (black on white unless said)."""
+    colour = declared(element, "color") or "#000000"
+    return contrast_ratio(colour, declared(element, "background-color", "background") or "#ffffff")
+
+
+def test_legal_footer_text_contrasts_enough_with_its_background(soup):
+    """WCAG AA: 4.5:1 for text of normal size (the footer's is 12px)."""
+    footer = soup.find(string=re.compile("Maison Lumière SAS")).parent
+    assert declared(footer, "color") == "#707070"
+    assert text_contrast(footer) >= 4.5
+    assert text_contrast(soup.find("a", string="Unsubscribe")) >= 4.5
+
+
+def test_every_visible_text_contrasts_enough_with_its_background(soup):
+    body = soup.find("body")
+    checked = 0
+    for text in body.find_all(string=lambda s: s.strip()):
+        element = text.parent
+        if any("display:none" in (node.get("style") or "") for node in [element, *element.parents]):
+            continue  # the preheader, hidden on purpose
+        assert text_contrast(element) >= 4.5, (text.strip(), declared(element, "color"))
+        checked += 1
+    assert checked > 20
+
+
+def html_lang(html: str) -> str:
+    return BeautifulSoup(html, "html.parser").find("html")["lang"]
+
+
+def test_the_email_is_in_the_units_language(net, soup, settings):
+    """``<html lang>`` and the article's ``lang`` are the unit's locale, not 'und'; else the
+    site's language."""
+    assert soup.find("html")["lang"] == "en"  # Store A's locale
+    assert soup.find(attrs={"role": "article"})["lang"] == "en"
+    settings.LANGUAGE_CODE = "de"
+    store = net.units["b"]
+    for locale, expected in (("fr-CA", "fr-CA"), ("", "de"), ('fr"><script>', "de")):
+        store.locale = locale  # the last two: never saved through the form's validation
+        email = compile_email([], subject="Hi", context=EmailContext(unit=store))
+        assert html_lang(email.personalise().html) == expected
+    email = compile_email([], subject="Hi", context=EmailContext())
+    assert html_lang(email.personalise().html) == "de"
+
+
+def test_test_email_and_previews_are_in_the_units_language(net, client_for, brand_template):
+    store = net.units["a"]
+    store.locale = "fr-CA"
+    store.save()
+    start(client_for(net.users["manager_a"]), brand_template, store)
+    campaign = LocalCampaign.objects.get()
+    client = client_for(net.users["editor_a"])
+    client.post(reverse("wagtail_distmark:campaign_test_email", args=[campaign.pk]))
+    test_email, _mimetype = mail.outbox[0].alternatives[0]
+    assert html_lang(test_email) == "fr-CA"
+    request = RequestFactory().get("/")
+    assert html_lang(campaign.serve_preview(request, "").content.decode()) == "fr-CA"
+    as_store_a = brand_template.serve_preview(request, f"unit-{store.pk}")
+    assert html_lang(as_store_a.content.decode()) == "fr-CA"
+    gallery_preview = client.get(
+        reverse("wagtail_distmark:campaign_template_preview", args=[brand_template.pk])
+    )
+    assert html_lang(gallery_preview.content.decode()) == "fr-CA"
+
+
+def test_the_article_label_is_the_subject_never_empty(net, soup, stream_block):
+    """MJML labels the e-mail's article with the document title: the personalised subject;
+    without a subject there is no label rather than an empty one."""
+    assert soup.find(attrs={"role": "article"})["aria-label"] == "Hello Ana <3"
+    stream = build(stream_block, [("spacer", {"height": 24, "divider": False})])
+    for subject in ("", "  "):
+        html = compile_email(stream, subject=subject, context=EmailContext()).personalise().html
+        article = BeautifulSoup(html, "html.parser").find(attrs={"role": "article"})
+        assert not article.has_attr("aria-label"), subject
