@@ -159,6 +159,9 @@ def test_expired_images_vanish_from_units_choosers_not_from_hqs(net, library, cl
     assert "Brand hero" not in html and "North banner" not in html
     assert "Store A window" in html
     chosen = reverse("wagtailimages_chooser:chosen", args=[library.images["brand"].pk])
+    # Searching applies the same filter (the search backend accepts it: a filter on ids).
+    assert chosen not in chooser(client_for(net.users["manager_a"]), q="Brand hero")
+    assert chosen in chooser(client_for(net.users["hq"]), q="Brand hero")
     assert client_for(net.users["manager_a"]).get(chosen).status_code in (403, 404)
     assert "Brand hero" in chooser(client_for(net.users["hq"]))
 

@@ -17,7 +17,12 @@ from wagtail.documents.views import documents as document_views
 from wagtail.images.views import images as image_views
 
 from wagtail_distmark import compat
-from wagtail_distmark.library.files import changeable_files, is_network_member, visible_files
+from wagtail_distmark.library.files import (
+    changeable_files,
+    changes_every_file,
+    is_network_member,
+    visible_files,
+)
 
 
 class BrowseLibraryMixin:
@@ -26,12 +31,12 @@ class BrowseLibraryMixin:
     def get_base_queryset(self):
         queryset = super().get_base_queryset()
         user = self.request.user
-        if not is_network_member(user):
+        if not lists_read_only_files(user):
             return queryset
         return queryset | visible_files(user, self.model)  # keeps Wagtail's joins and counts
 
     def decorate_paginated_queryset(self, object_list):
-        if is_network_member(self.request.user):
+        if lists_read_only_files(self.request.user):
             self.mark_read_only(object_list)
         return super().decorate_paginated_queryset(object_list)
 
@@ -58,6 +63,11 @@ class BrowseLibraryMixin:
             else column
             for column in super().columns
         ]
+
+
+def lists_read_only_files(user) -> bool:
+    """A network member who may not change every file (HQ may: Wagtail's lists are theirs)."""
+    return is_network_member(user) and not changes_every_file(user)
 
 
 def is_read_only(file) -> bool:

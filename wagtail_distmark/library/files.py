@@ -14,7 +14,7 @@ from wagtail.models import Collection
 
 from wagtail_distmark import compat
 from wagtail_distmark.library.collections import ancestor_paths
-from wagtail_distmark.library.policies import library_policies_registered
+from wagtail_distmark.library.policies import has_every_collection, library_policies_registered
 from wagtail_distmark.rules.scope import get_scope
 
 #: Changing a file (Wagtail counts "delete" as "change").
@@ -31,6 +31,12 @@ def file_policy(model):
     """The permission policy Wagtail uses for ``model`` (images or documents); Wagtail 8
     only: callers check :func:`library_policies_registered` first."""
     return compat.registered_policy(model)
+
+
+def changes_every_file(user) -> bool:
+    """An HQ admin under the library's own rules: every file is theirs to change (and so to
+    see), as a superuser's; their Images and Documents indexes are Wagtail's own lists."""
+    return has_every_collection(user, ["change"])
 
 
 def changeable_files(user, model):
