@@ -3,6 +3,8 @@
 No model imports: blocks, models and admin views all format prices through this module.
 """
 
+from functools import lru_cache
+
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, get_territory_currencies
 
@@ -28,6 +30,7 @@ def country_currency(country: str) -> str:
     return currencies[0] if currencies else ""
 
 
+@lru_cache(maxsize=256)
 def babel_locale(tag: str) -> str:
     """A language tag such as 'fr-CA' as Babel spells it ('fr_CA'), falling back to English."""
     try:
@@ -39,5 +42,10 @@ def babel_locale(tag: str) -> str:
 def format_price(amount, currency: str, locale: str) -> str:
     """A price as a reader of ``locale`` expects it: 'en-GB' and GBP give '£34.00',
     'fr' and EUR give '34,00 €'. The one place the plugin formats money."""
-    return format_currency(amount, currency or conf.get_default_currency(),
-                           locale=babel_locale(locale))  # fmt: skip
+    return formatted_price(amount, currency or conf.get_default_currency(), babel_locale(locale))
+
+
+@lru_cache(maxsize=1024)
+def formatted_price(amount, currency: str, locale: str) -> str:
+    """Babel's formatting, kept: each e-mail compile shows the same few prices again."""
+    return format_currency(amount, currency, locale=locale)

