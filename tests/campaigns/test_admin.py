@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.campaigns.widgets import zone_widget
 from wagtail_distmark.models import LocalCampaign
 
 pytestmark = pytest.mark.django_db
@@ -172,8 +173,11 @@ def test_crafted_posts_are_refused_and_nothing_is_saved(net, client_for, campaig
     html = response.content.decode()
     assert "could not be saved due to errors" in html
     assert message in html.replace("&quot;", '"').replace("&#x27;", "'")
-    if extra.get("zone_offer-discount"):  # shown on the zone itself, not only in widget data
-        assert f"<span>This number must be {message}.</span>" in html
+    if extra.get("zone_offer-discount"):  # shown on the field at fault, naming it
+        _, _, errors = zone_widget(html, "offer")
+        assert errors["blockErrors"] == {
+            "discount": {"messages": [f"Discount (%): This number must be {message}."]}
+        }
     assert campaign.revisions.count() == revisions
     assert latest_body(campaign)[2].value["text"] == "Maison Lumière SAS, Paris"
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from wagtail.test.utils.form_data import rich_text
 
 from tests.campaigns.test_admin import snippet_url, start
+from tests.campaigns.widgets import zone_widget
 from tests.library.conftest import needs_policy_registry
 from wagtail_distmark.blocks import zone_data as zone
 from wagtail_distmark.models import BrandTemplate, LocalCampaign, Product, ProductAvailability
@@ -306,8 +307,10 @@ def test_a_rich_text_zone_over_its_limit_shows_its_error_once(
     long_text = rich_text("<p>" + "A much longer text than HQ allows here. " * 3 + "</p>")
     html = post(client, campaign, {**valid_data(campaign, product, image), "zone_text": long_text})
     html = html.content.decode()
-    message = "Texts of this zone are limited to 30 characters"
+    message = "at most 30 characters (you wrote"
     assert html.count(message) == 1
+    _, _, errors = zone_widget(html, "text")  # on the zone's one field, which it names
+    assert errors == {"messages": ["Rich text: at most 30 characters (you wrote 119)."]}
     assert campaign.revisions.count() == 1
 
 

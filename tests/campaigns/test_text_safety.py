@@ -192,9 +192,17 @@ def test_banned_words_in_every_text_of_an_editable_zone(campaign, banned, image)
         check_campaign_body(
             campaign.template.body, CAMPAIGN.to_python(body), campaign.banned_patterns
         )
-    errors = {int(i): e["messages"] for i, e in caught.value.as_json_data()["blockErrors"].items()}
+    errors = caught.value.as_json_data()["blockErrors"]
     assert set(errors) == {0, 2, 3, 4}
-    assert all("not allowed by the brand" in " ".join(messages) for messages in errors.values())
+    # On the field that holds the word (a rich text zone is one field: on the zone).
+    fields = {0: ["alt"], 2: [], 3: ["alt"], 4: ["alt"]}
+    for index, names in fields.items():
+        error = errors[index]
+        assert set(error.get("blockErrors", {})) == set(names)
+        messages = [error["blockErrors"][name]["messages"] for name in names] or [error["messages"]]
+        assert all("not allowed by the brand" in " ".join(m) for m in messages)
+        if names:
+            assert " ".join(messages[0]).startswith("Alternative text: ")
 
 
 def test_the_admin_shows_a_dodged_banned_word_on_the_subject_and_saves_nothing(
@@ -226,7 +234,9 @@ def constrained_errors(campaign, **cta):
     try:
         check_campaign_body(campaign.template.body, CAMPAIGN.to_python(body))
     except blocks.StreamBlockValidationError as error:
-        return " ".join(error.as_json_data()["blockErrors"][1]["messages"])
+        zone = error.as_json_data()["blockErrors"][1]
+        assert set(zone) == {"blockErrors"}, zone  # on the field at fault: the label
+        return " ".join(zone["blockErrors"]["label"]["messages"])
     return ""
 
 
@@ -252,8 +262,9 @@ def test_limits_count_visible_characters(settings, campaign, template):
     campaign.save()
     assert constrained_errors(campaign, label=f"{label}!\u200b\u200b\ufe0f\u00ad") == ""
     assert constrained_errors(campaign, label=f"{label[:1]}e\u0301{label[2:]} ! !") == ""  # 29
-    assert "limited to 30 characters (one has 31)" in constrained_errors(
-        campaign, label=f"{label} !!!!!"
+    assert (
+        constrained_errors(campaign, label=f"{label} !!!!!")
+        == "Label: at most 30 characters (you wrote 31)."
     )
 
 

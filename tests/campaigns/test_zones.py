@@ -63,12 +63,22 @@ def check(template_data, body, banned=()):
 
 
 def errors_of(template_data, body, banned=()):
+    """The body's own messages, each zone's own (joined), and each zone's field messages."""
     with pytest.raises(blocks.StreamBlockValidationError) as caught:
         check(template_data, body, banned)
     data = caught.value.as_json_data()
-    return data.get("messages", []), {
-        int(i): " ".join(e["messages"]) for i, e in data.get("blockErrors", {}).items()
-    }
+    zones = {int(i): e for i, e in data.get("blockErrors", {}).items()}
+    per_zone = {i: " ".join(e["messages"]) for i, e in zones.items() if "messages" in e}
+    per_field = {i: dict(field_errors(e)) for i, e in zones.items() if "blockErrors" in e}
+    return data.get("messages", []), per_zone, per_field
+
+
+def field_errors(data, path=""):
+    """(``"links/0/url"``, joined messages) for every field of a zone's error data."""
+    for key, child in data.get("blockErrors", {}).items():
+        if "messages" in child:
+            yield f"{path}{key}", " ".join(child["messages"])
+        yield from field_errors(child, f"{path}{key}/")
 
 
 def test_unchanged_campaign_and_edits_within_limits_pass(template_data):
@@ -83,7 +93,8 @@ def test_changing_a_locked_zone_is_refused_with_a_per_zone_error(template_data):
     body = campaign_data(template_data)
     body[6]["value"]["text"] = "Not the legal text"
     body[0]["value"]["alt"] = "Fake logo"
-    _, per_zone = errors_of(template_data, body)
+    _, per_zone, per_field = errors_of(template_data, body)
+    assert per_field == {}
     assert per_zone == {
         0: "This zone is locked by HQ and cannot be changed.",
         6: "This zone is locked by HQ and cannot be changed.",
@@ -103,7 +114,7 @@ def test_changing_a_locked_zone_is_refused_with_a_per_zone_error(template_data):
 def test_adding_removing_reordering_or_retyping_zones_is_refused(template_data, mutate, message):
     body = campaign_data(template_data)
     mutate(body)
-    general, _ = errors_of(template_data, body)
+    general, _, _ = errors_of(template_data, body)
     assert message in general[0]
 
 
@@ -113,21 +124,28 @@ def test_constraints_are_enforced_with_clear_messages(template_data, images):
     body[3]["value"]["label"] = "Click here"
     body[4]["value"]["links"] = [{"network": "x", "url": "https://x.com/a"}] * 3
     body[5]["value"]["image"] = images["other"].pk
-    _, per_zone = errors_of(template_data, body)
-    assert "limited to 30 characters (one has 43)" in per_zone[2]
-    assert "between 5 and 20 (it is 25)" in per_zone[2]
-    assert per_zone[3] == "Choose one of: Shop now, Book now."
-    assert "between 1 and 2 items (it has 3)" in per_zone[4]
-    assert "must come from the “Brand library” collection" in per_zone[5]
-    assert set(per_zone) == {2, 3, 4, 5}
+    _, per_zone, per_field = errors_of(template_data, body)
+    # Each message is on the field at fault, and names it (a screen reader hears it alone).
+    assert per_field[2] == {
+        "title": "Title: at most 30 characters (you wrote 43).",
+        "discount": "Discount (%): This number must be between 5 and 20 (it is 25).",
+    }
+    assert per_field[3] == {"label": "Label: Choose one of: Shop now, Book now."}
+    assert per_field[4] == {"links": "Links: This zone needs between 1 and 2 items (it has 3)."}
+    assert per_field[5] == {
+        "image": "Image: Images of this zone must come from the “Brand library” collection."
+    }
+    assert set(per_field) == {2, 3, 4, 5}
+    assert per_zone == {}
 
 
 def test_required_constraint(template_data):
     template_data[1]["value"].update(policy="constrained")
     template_data[1]["value"]["constraints"]["required"] = True
     body = campaign_data(template_data)
-    _, per_zone = errors_of(template_data, body)  # the hero's optional text is empty
-    assert per_zone == {1: "Every text of this zone must be filled in."}
+    _, per_zone, per_field = errors_of(template_data, body)  # the hero's optional text is empty
+    assert per_field == {1: {"text": "Text: Every text of this zone must be filled in."}}
+    assert per_zone == {}
     body[1]["value"]["text"] = "Now filled"
     check(template_data, body)
 
@@ -136,8 +154,11 @@ def test_banned_words_are_refused_in_editable_zones_only(template_data):
     banned = compile_banned(["free", "re: \\bguarantee[ds]?\\b", ""])
     body = campaign_data(template_data)
     body[1]["value"]["heading"] = "FREE candles, Guaranteed"
-    _, per_zone = errors_of(template_data, body, banned)
-    assert per_zone == {1: "These words are not allowed by the brand: FREE, Guaranteed."}
+    _, per_zone, per_field = errors_of(template_data, body, banned)
+    assert per_field == {
+        1: {"heading": "Heading: These words are not allowed by the brand: FREE, Guaranteed."}
+    }
+    assert per_zone == {}
     body[1]["value"]["heading"] = "Carefree autumn"  # a whole word only
     check(template_data, body, banned)
 

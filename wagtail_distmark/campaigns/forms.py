@@ -11,15 +11,20 @@ from __future__ import annotations
 import copy
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from wagtail import blocks
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.images.blocks import ImageChooserBlock
 
+from wagtail_distmark.blocks import ZoneLimits
 from wagtail_distmark.campaigns.assets import choosable, chosen_keys
-from wagtail_distmark.campaigns.posted import ZoneField, repaired, zone_messages
+from wagtail_distmark.campaigns.posted import ZoneField, is_one_field, repaired, zone_messages
+from wagtail_distmark.campaigns.zones import error_messages
 
 
 @dataclass
@@ -81,6 +86,67 @@ def offer_allowed_values(block, allowed: tuple[str, ...]) -> None:
     block.child_blocks[name] = select
 
 
+#: Blocks whose value is a text: the zone's "every text required" and length limits apply.
+TEXT_FIELDS = (blocks.CharBlock, blocks.TextBlock, blocks.RichTextBlock, blocks.ChoiceBlock)
+NUMBER_FIELDS = (blocks.IntegerBlock, blocks.DecimalBlock, blocks.FloatBlock)
+
+
+def field_blocks(block):
+    """The field blocks of a block (itself, if it is one), however deeply nested."""
+    if isinstance(block, blocks.FieldBlock):
+        yield block
+    for child in getattr(block, "child_blocks", {}).values():
+        yield from field_blocks(child)
+    if isinstance(block, blocks.ListBlock):
+        yield from field_blocks(block.child_block)
+
+
+def show_limits_on_fields(block, limits: ZoneLimits) -> None:
+    """Each field a zone's limits apply to says which in its help text (Wagtail links a
+    block's help text to its input), a number input takes the zone's range, and a text that
+    must be filled in gets the editor's required mark (``zones.js``). What is accepted does
+    not change: the zone's check judges the value (:mod:`wagtail_distmark.campaigns.zones`)."""
+    for field_block in field_blocks(block):
+        described = field_limits(field_block, limits).describe()
+        if described:
+            add_help_text(field_block, _("Limits:") + " " + "; ".join(described))
+        if limits.required and isinstance(field_block, TEXT_FIELDS):
+            attrs = field_block.meta.form_attrs or {}
+            field_block.meta.form_attrs = {**attrs, "data-distmark-required": ""}
+        if isinstance(field_block, NUMBER_FIELDS):
+            narrow_number_input(field_block, limits.min_value, limits.max_value)
+
+
+def field_limits(field_block, limits: ZoneLimits) -> ZoneLimits:
+    """The part of a zone's limits that applies to one field."""
+    kept = {}
+    if isinstance(field_block, TEXT_FIELDS):
+        kept["required"] = limits.required
+        if not isinstance(field_block, blocks.ChoiceBlock):  # a select: its values are HQ's
+            kept["max_chars"] = limits.max_chars
+    if isinstance(field_block, NUMBER_FIELDS):
+        kept.update(min_value=limits.min_value, max_value=limits.max_value)
+    if isinstance(field_block, ImageChooserBlock):
+        kept["collection"] = limits.collection
+    return ZoneLimits(**kept)
+
+
+def add_help_text(field_block, text: str) -> None:
+    current = field_block.field.help_text  # HTML in Wagtail's block forms
+    field_block.field.help_text = f"{current} {escape(text)}" if current else escape(text)
+
+
+def narrow_number_input(field_block, low, high) -> None:
+    """The input announces the zone's range (5 to 20), not only the block's (1 to 90)."""
+    attrs = field_block.field.widget.attrs
+    if low is not None:
+        current = attrs.get("min")
+        attrs["min"] = str(low if current is None else max(Decimal(str(current)), low))
+    if high is not None:
+        current = attrs.get("max")
+        attrs["max"] = str(high if current is None else min(Decimal(str(current)), high))
+
+
 class LocalCampaignForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,6 +175,7 @@ class LocalCampaignForm(WagtailAdminModelForm):
             limits = zone.value.limits  # none unless the zone is constrained
             show_character_counters(block, limits.max_chars)
             offer_allowed_values(block, limits.choices)
+            show_limits_on_fields(block, limits)
             initial = current.get(zone.id, zone.value.content)
             kept = chosen_keys(block, zone.value.content) | chosen_keys(block, initial)
             self.fields[name] = ZoneField(
@@ -132,9 +199,10 @@ class LocalCampaignForm(WagtailAdminModelForm):
         return may_choose
 
     def zone_errors(self, field_name: str) -> list[str]:
-        """The messages the zones panel shows above a zone's input, each once."""
+        """The messages the zones panel shows above a zone's input, each once (a zone that
+        is one field shows its errors on that field, like a field inside a zone)."""
         messages = list(self.zone_notices.get(field_name, []))
-        if self.is_bound:
+        if self.is_bound and not is_one_field(self.fields[field_name].block):
             for error in self.errors.as_data().get(field_name, []):
                 messages += zone_messages(error)
         return list(dict.fromkeys(messages))
@@ -207,12 +275,14 @@ class LocalCampaignForm(WagtailAdminModelForm):
             self.add_error(None, message)
         for index, zone_error in (getattr(error, "block_errors", None) or {}).items():
             view = self.zone_views[int(index)]
-            messages = zone_error.messages
+            messages = error_messages(zone_error)
             if view.locked:
                 self.add_error(
                     None,
                     _("%(zone)s: %(errors)s") % {"zone": view.label, "errors": " ".join(messages)},
                 )
+            elif isinstance(zone_error, NESTED_ERRORS):  # Wagtail shows each on its field
+                self.add_error(view.field_name, zone_error)
             else:
                 self.add_error(
                     view.field_name, zone_field_error(self.fields[view.field_name], messages)
@@ -238,6 +308,10 @@ def refuse_line_breaks(value: str) -> str:
     if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in value or ""):
         raise ValidationError(_("Line breaks and control characters are not allowed here."))
     return value
+
+
+#: Errors that carry messages for the fields inside a zone.
+NESTED_ERRORS = (blocks.StructBlockValidationError, blocks.ListBlockValidationError)
 
 
 def zone_field_error(field, messages) -> ValidationError:

@@ -1,5 +1,7 @@
 """The zones panel of the campaign editor: the whole e-mail in the template's order."""
 
+import re
+
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from wagtail.admin.panels import ObjectList, Panel
@@ -13,6 +15,19 @@ PREVIEW_HEIGHTS = {
     "product_grid": 20, "local_footer": 10, "legal_footer": 8, "social_links": 6,
     "spacer": 4, "raw_mjml": 20,
 }  # fmt: skip
+
+
+#: An ``<a …>`` start tag (attribute values may hold ``>``), and its ``href``/``target``.
+LINK_TAG = re.compile(r"""<a\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
+LINK_ATTRIBUTE = re.compile(
+    r"""\s(?:href|target)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE
+)
+
+
+def without_links(html: str) -> str:
+    """A locked zone's preview with its links made plain text: nothing in it takes the
+    keyboard focus, and Enter or a click never navigates the frame (to an error page)."""
+    return LINK_TAG.sub(lambda tag: LINK_ATTRIBUTE.sub("", tag.group(0)), html)
 
 
 class ZonesPanel(Panel):
@@ -51,7 +66,9 @@ class ZonesPanel(Panel):
             head = DEFAULT_HEAD + (
                 block.render_head(value) if hasattr(block, "render_head") else ""
             )
-            return compile_mjml(document(block.render_mjml(value, context), head=head))
+            title = f"{self.instance.name} — {zone.block.label}"
+            html = compile_mjml(document(block.render_mjml(value, context), title=title, head=head))
+            return without_links(html)
 
         def get_context_data(self, parent_context=None):
             return {**super().get_context_data(parent_context), "zones": self.zones}

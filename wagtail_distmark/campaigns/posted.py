@@ -185,9 +185,16 @@ class ZoneWidget(blocks.BlockWidget):
         if isinstance(value, UnreadableZone):
             value = self.fallback
         value, _changed = repaired(self.block_def, value)
-        if errors:  # the zone's own messages are shown once, by the zones panel
+        if errors and is_one_field(self.block_def):  # all its messages, on the field
+            errors = ErrorList([ValidationError([m for e in errors.as_data() for m in e])])
+        elif errors:  # the zone's own messages are shown once, by the zones panel
             errors = ErrorList([NestedErrors(errors.as_data()[0])])
         return super().render_with_errors(name, value, attrs, errors, renderer)
+
+
+def is_one_field(block: blocks.Block) -> bool:
+    """A zone whose block is a single field (a rich text): Wagtail shows its errors on it."""
+    return not isinstance(block, (blocks.StructBlock, blocks.ListBlock, blocks.StreamBlock))
 
 
 def zone_messages(error) -> list[str]:

@@ -23,6 +23,7 @@ import re2
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from wagtail import blocks
+from wagtail.blocks.base import get_error_json_data
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.rich_text import RichText
 
@@ -31,17 +32,26 @@ from wagtail_distmark.blocks.zones import ZonePolicy
 from wagtail_distmark.conf import get_max_text_length
 from wagtail_distmark.text import Folded, fold, folded, is_blank, is_one_of, visible_length
 
+#: Where a value sits inside a zone: child names and list indexes; ``()`` is the zone itself.
+Path = tuple
+
+
+def located_leaves(block: blocks.Block, value, path: Path = ()) -> Iterator[tuple]:
+    """Every (path, leaf block, value) inside a block value: texts, numbers, images."""
+    if isinstance(block, blocks.StructBlock):
+        for name, child in block.child_blocks.items():
+            yield from located_leaves(child, value[name], (*path, name))
+    elif isinstance(block, blocks.ListBlock):
+        for index, item in enumerate(value):
+            yield from located_leaves(block.child_block, item, (*path, index))
+    else:
+        yield path, block, value
+
 
 def leaves(block: blocks.Block, value) -> Iterator[tuple[blocks.Block, object]]:
     """Every (leaf block, value) inside a block value: texts, numbers, images."""
-    if isinstance(block, blocks.StructBlock):
-        for name, child in block.child_blocks.items():
-            yield from leaves(child, value[name])
-    elif isinstance(block, blocks.ListBlock):
-        for item in value:
-            yield from leaves(block.child_block, item)
-    else:
-        yield block, value
+    for _path, leaf, leaf_value in located_leaves(block, value):
+        yield leaf, leaf_value
 
 
 def as_text(value) -> str | None:
@@ -65,10 +75,6 @@ def as_text_like(value) -> bool:
     return isinstance(value, (str, RichText))
 
 
-def texts(block, value) -> list[str]:
-    return [text for _, leaf in leaves(block, value) if (text := as_text(leaf)) is not None]
-
-
 def primary_text(block, value) -> str | None:
     field = getattr(block, "primary_text_field", None)
     if field is None:
@@ -76,85 +82,127 @@ def primary_text(block, value) -> str | None:
     return value[field]
 
 
-def list_lengths(block, value) -> list[int]:
+def list_lengths(block, value, path: Path = ()) -> list[tuple[Path, int]]:
+    """(path, number of items) of every list in a block value (lists do not nest in zones)."""
     if isinstance(block, blocks.StructBlock):
         return [
-            n
+            found
             for name, child in block.child_blocks.items()
-            for n in list_lengths(child, value[name])
+            for found in list_lengths(child, value[name], (*path, name))
         ]
     if isinstance(block, blocks.ListBlock):
-        return [len(value)]
+        return [(path, len(value))]
     return []
 
 
-def constraint_errors(block, value, constraints) -> list[str]:
-    """Messages for every limit of a constrained zone that ``value`` breaks."""
-    errors = []
-    all_texts = texts(block, value)
-    if constraints["required"] and any(is_blank(text) for text in all_texts):
-        errors.append(_("Every text of this zone must be filled in."))
+Problems = dict  # Path -> list of messages
+
+
+def add_problem(problems: Problems, path: Path, message: str) -> None:
+    problems.setdefault(path, []).append(message)
+
+
+def field_label(block, path: Path) -> str:
+    """The label of the field at ``path`` (``Left › Heading``, ``Links › 2 › Link``)."""
+    parts = []
+    for key in path:
+        if isinstance(block, blocks.ListBlock):
+            block = block.child_block
+            parts.append(str(key + 1))
+        else:
+            block = block.child_blocks[key]
+            parts.append(str(block.label))
+    return " › ".join(parts) or str(block.label)
+
+
+def on_field(block, path: Path, message: str) -> str:
+    """``message`` naming its field, for a screen reader that hears it alone."""
+    return _("%(field)s: %(message)s") % {"field": field_label(block, path), "message": message}
+
+
+def constraint_problems(block, value, constraints) -> Problems:
+    """Messages for every limit of a constrained zone that ``value`` breaks, by field."""
+    problems = {}
     limit = constraints["max_chars"]
-    longest = max((visible_length(text) for text in all_texts), default=0)
-    if limit and longest > limit:
-        errors.append(
-            _("Texts of this zone are limited to %(limit)d characters (one has %(count)d).")
-            % {"limit": limit, "count": longest}
-        )
-    allowed = [line.strip() for line in (constraints["choices"] or "").splitlines() if line.strip()]
+    for path, _leaf, leaf in located_leaves(block, value):
+        text = as_text(leaf)
+        if text is None:
+            continue
+        if constraints["required"] and is_blank(text):
+            message = _("Every text of this zone must be filled in.")
+            add_problem(problems, path, on_field(block, path, message))
+        if limit and visible_length(text) > limit:
+            message = _("%(field)s: at most %(limit)d characters (you wrote %(count)d).") % {
+                "field": field_label(block, path), "limit": limit, "count": visible_length(text)
+            }  # fmt: skip
+            add_problem(problems, path, message)
+    choice_problems(problems, block, value, constraints["choices"])
+    number_problems(problems, block, value, constraints["min_value"], constraints["max_value"])
+    image_problems(problems, block, value, constraints["collection"])
+    item_problems(problems, block, value, constraints["min_items"], constraints["max_items"])
+    return problems
+
+
+def choice_problems(problems: Problems, block, value, choices) -> None:
+    allowed = [line.strip() for line in (choices or "").splitlines() if line.strip()]
     if allowed and not is_one_of(primary_text(block, value) or "", allowed):
-        errors.append(_("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)})
-    errors += number_errors(block, value, constraints["min_value"], constraints["max_value"])
-    errors += image_errors(block, value, constraints["collection"])
-    errors += item_errors(block, value, constraints["min_items"], constraints["max_items"])
-    return errors
+        field = getattr(block, "primary_text_field", None)
+        path = (field,) if field else ()
+        message = _("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)}
+        add_problem(problems, path, on_field(block, path, message))
 
 
-def number_errors(block, value, low, high) -> list[str]:
-    numbers = [
-        Decimal(leaf)
-        for child, leaf in leaves(block, value)
-        if isinstance(child, (blocks.IntegerBlock, blocks.DecimalBlock, blocks.FloatBlock))
-        and leaf is not None
-    ]
-    outside = [
-        n for n in numbers if (low is not None and n < low) or (high is not None and n > high)
-    ]
-    if not outside:
-        return []
-    return [
-        _("This number must be between %(low)s and %(high)s (it is %(value)s).")
-        % {"low": low if low is not None else "…", "high": high if high is not None else "…",
-           "value": outside[0]}
-    ]  # fmt: skip
+NUMBER_BLOCKS = (blocks.IntegerBlock, blocks.DecimalBlock, blocks.FloatBlock)
 
 
-def image_errors(block, value, collection_id) -> list[str]:
+def outside(number, low, high) -> bool:
+    return (low is not None and number < low) or (high is not None and number > high)
+
+
+def number_problems(problems: Problems, block, value, low, high) -> None:
+    for path, child, leaf in located_leaves(block, value):
+        if (
+            isinstance(child, NUMBER_BLOCKS)
+            and leaf is not None
+            and outside(Decimal(leaf), low, high)
+        ):
+            message = _("This number must be between %(low)s and %(high)s (it is %(value)s).") % {
+                "low": low if low is not None else "…", "high": high if high is not None else "…",
+                "value": Decimal(leaf),
+            }  # fmt: skip
+            add_problem(problems, path, on_field(block, path, message))
+
+
+def image_problems(problems: Problems, block, value, collection_id) -> None:
     if not collection_id:
-        return []
+        return
     from wagtail.models import Collection
 
     collection = Collection.objects.filter(pk=collection_id).first()
-    images = [leaf for child, leaf in leaves(block, value) if isinstance(child, ImageChooserBlock)]
     allowed = (
         collection.get_descendants(inclusive=True) if collection else Collection.objects.none()
     )
     allowed_ids = set(allowed.values_list("pk", flat=True))
-    if any(image is not None and image.collection_id not in allowed_ids for image in images):
-        name = collection.name if collection else "?"
-        return [_("Images of this zone must come from the “%(name)s” collection.") % {"name": name}]
-    return []
+    name = collection.name if collection else "?"
+    message = _("Images of this zone must come from the “%(name)s” collection.") % {"name": name}
+    for path, child, image in located_leaves(block, value):
+        if (
+            isinstance(child, ImageChooserBlock)
+            and image
+            and image.collection_id not in allowed_ids
+        ):
+            add_problem(problems, path, on_field(block, path, message))
 
 
-def item_errors(block, value, low, high) -> list[str]:
-    for count in list_lengths(block, value):
+def item_problems(problems: Problems, block, value, low, high) -> None:
+    for path, count in list_lengths(block, value):
         if (low is not None and count < low) or (high is not None and count > high):
-            return [
-                _("This zone needs between %(low)s and %(high)s items (it has %(count)d).")
-                % {"low": low if low is not None else 0, "high": high if high is not None else "…",
-                   "count": count}
-            ]  # fmt: skip
-    return []
+            message = _(
+                "This zone needs between %(low)s and %(high)s items (it has %(count)d)."
+            ) % {"low": low if low is not None else 0, "high": high if high is not None else "…",
+                 "count": count}  # fmt: skip
+            add_problem(problems, path, on_field(block, path, message))
+            return
 
 
 @dataclass(frozen=True)
@@ -248,9 +296,15 @@ def banned_message(found: list[str]) -> str:
     return _("These words are not allowed by the brand: %(words)s.") % {"words": ", ".join(found)}
 
 
-def banned_errors(block, value, banned: Iterable[Banned]) -> list[str]:
-    found = banned_in(texts(block, value), banned)
-    return [banned_message(found)] if found else []
+def banned_problems(block, value, banned: Iterable[Banned]) -> Problems:
+    """The banned words of each text of a zone, on the field that holds them."""
+    problems = {}
+    banned = list(banned)
+    for path, _leaf, leaf in located_leaves(block, value) if banned else ():
+        found = banned_in([text] if (text := as_text(leaf)) else [], banned)
+        if found:
+            add_problem(problems, path, on_field(block, path, banned_message(found)))
+    return problems
 
 
 def prep(child) -> object:
@@ -274,33 +328,69 @@ def check_campaign_body(template_body, campaign_body, banned: Iterable[Banned] =
     banned = list(banned)
     errors = {}
     for index, (zone, child) in enumerate(zip(zones, children, strict=True)):
-        messages = zone_errors(zone, child, banned, unit)
-        if messages:
-            errors[index] = ValidationError(messages)
+        problems = zone_problems(zone, child, banned, unit)
+        if problems:
+            errors[index] = block_error(child.block, problems)
     if errors:
         raise blocks.StreamBlockValidationError(block_errors=errors)
 
 
-def zone_errors(zone, child, banned, unit=None) -> list[str]:
+def zone_problems(zone, child, banned, unit=None) -> Problems:
+    """A zone's messages by field (``()``: the zone as a whole)."""
     policy = zone.value["policy"]
     content_block = zone.block.content_block
     locked = policy == ZonePolicy.LOCKED
     unchanged = prep(child) == content_block.get_prep_value(zone.value["content"])
     if locked and not unchanged:
-        return [_("This zone is locked by HQ and cannot be changed.")]
+        return {(): [_("This zone is locked by HQ and cannot be changed.")]}
     if not locked and oversized(child.block, child.value):
         limit = get_max_text_length()
-        return [_("A text of this zone is longer than %(limit)d characters.") % {"limit": limit}]
-    # HQ's own content is HQ's: a word banned later does not lock every campaign out.
-    errors = [] if unchanged else banned_errors(child.block, child.value, banned)
+        return {
+            (): [_("A text of this zone is longer than %(limit)d characters.") % {"limit": limit}]
+        }
+    problems = {}
     if policy == ZonePolicy.CONSTRAINED:
-        errors = constraint_errors(child.block, child.value, zone.value["constraints"]) + errors
+        problems = constraint_problems(child.block, child.value, zone.value["constraints"])
+    # HQ's own content is HQ's: a word banned later does not lock every campaign out.
+    for path, messages in (
+        {} if unchanged else banned_problems(child.block, child.value, banned)
+    ).items():
+        problems.setdefault(path, []).extend(messages)
     if unit is not None:
         from wagtail_distmark.campaigns.assets import asset_errors, chosen
 
         hq_images = chosen(content_block, zone.value["content"], ImageChooserBlock)
-        errors += asset_errors(child.block, child.value, unit, locked, hq_images)
-    return errors
+        for message in asset_errors(child.block, child.value, unit, locked, hq_images):
+            add_problem(problems, (), message)
+    return problems
+
+
+def block_error(block, problems: Problems) -> ValidationError:
+    """A zone's messages as Wagtail's nested block errors, each on the field it concerns
+    (Wagtail's editor shows them there, and marks that input invalid)."""
+    own = problems.get((), [])
+    nested = {}
+    for path, messages in problems.items():
+        if path:
+            nested.setdefault(path[0], {})[path[1:]] = messages
+    if not nested:
+        return ValidationError(own)
+    if isinstance(block, blocks.ListBlock):
+        children = {key: block_error(block.child_block, sub) for key, sub in nested.items()}
+        return blocks.ListBlockValidationError(block_errors=children, non_block_errors=own)
+    children = {key: block_error(block.child_blocks[key], sub) for key, sub in nested.items()}
+    return blocks.StructBlockValidationError(block_errors=children, non_block_errors=own)
+
+
+def error_messages(error) -> list[str]:
+    """Every message of a (nested) block error, the zone's own first."""
+    return list(json_messages(get_error_json_data(error)))
+
+
+def json_messages(data) -> Iterator[str]:
+    yield from data.get("messages", [])
+    for child in data.get("blockErrors", {}).values():
+        yield from json_messages(child)
 
 
 def structure_error(zones, children) -> str:
