@@ -6,20 +6,28 @@ Run from the repository root (not part of the test suite)::
 
 It sets Django up on a throwaway SQLite database and media directory, creates an org tree
 (the head office, four regions, ``--units`` stores with full profiles), a handful of real
-images (``wagtail_factories.ImageFactory``) and a realistic 12-block campaign, then measures:
+images (``wagtail_factories.ImageFactory``), catalogue products with regional and local
+prices, and a realistic 12-block campaign, then measures:
 
-1. the compile time of the campaign for each store (blocks → MJML → HTML with mjml-python,
-   plain text, merge templates): median, p95 and mean, the HTML size, and a breakdown of
-   one compile into its steps (blocks → MJML, ``mjml2html``, the rest);
+1. the compile time of the campaign for each store (the unit's prices, blocks → MJML →
+   HTML with mjml-python, plain text, merge templates): median, p95 and mean, as a send
+   compiles (MJML documents already compiled for another store are reused) and with every
+   document compiled afresh; the HTML size, the SQL queries of each compile, and a
+   breakdown of one compile into its steps;
 2. the throughput of ``CompiledEmail.personalise()`` on one core for ``--recipients``
-   synthetic recipients spread over the compiled stores (median of ``--runs`` runs), after
-   checking a sample of the personalised e-mails (names escaped in the HTML, raw in the
-   text, no merge tag left).
+   synthetic recipients spread over the compiled stores (median of ``--runs`` runs).
 
-It prints PASS or MISS against the targets (at least 10,000 personalised e-mails/s, compile
-under 5 ms per campaign and unit) and, for a missed target (or with ``--profile``), the
-functions where the time goes, by cProfile. Exit status: 0 if both targets pass, 1 if not,
-2 if a sanity check fails.
+Checks, in every mode: each store's e-mail (its language, its prices as the catalogue
+computes them, no empty article label, the same HTML and text whether its MJML was compiled
+afresh or reused), the number of SQL queries of each compile (the same for every store),
+and a sample of personalised e-mails (names escaped in the HTML, raw in the text, no merge
+tag left).
+
+It prints PASS or MISS against the targets (compile at most 1 ms per campaign and unit,
+median; at least 10,000 personalised e-mails/s) and, for a missed target (or with
+``--profile``), the functions where the time goes, by cProfile. ``--quick`` (CI) runs tiny
+sizes, keeps every check and judges no speed. Exit status: 2 if a check fails, else 1 if a
+target is missed (never with ``--quick``), else 0.
 """
 
 from __future__ import annotations
@@ -56,21 +64,24 @@ PREHEADER = "Up to −20 % in your store this week"
 IMAGES = 7
 
 #: The targets.
-COMPILE_TARGET_MS = 5.0
+COMPILE_TARGET_MS = 1.0
 PERSONALISE_TARGET_PER_S = 10_000
+
+#: SQL queries of a compile once the renditions are cached: the unit's prices.
+COMPILE_QUERIES = 1
 
 REGIONS = (
     # (code, name, country, locale, timezone, cities: (city, postal code, phone prefix))
-    ("FR", "France", "France", "fr", "Europe/Paris",
+    ("FR", "France", "FR", "fr", "Europe/Paris",
      (("Lyon", "69002", "+33 4 78"), ("Bordeaux", "33000", "+33 5 56"),
       ("Lille", "59800", "+33 3 20"), ("Nantes", "44000", "+33 2 40"))),
-    ("CA", "Canada", "Canada", "fr-CA", "America/Toronto",
+    ("CA", "Canada", "CA", "fr-CA", "America/Toronto",
      (("Montréal", "H2W 1Y8", "+1 514 555"), ("Québec", "G1R 1N4", "+1 418 555"),
       ("Toronto", "M6J 1E9", "+1 416 555"))),
-    ("UK", "United Kingdom", "United Kingdom", "en-GB", "Europe/London",
+    ("UK", "United Kingdom", "GB", "en-GB", "Europe/London",
      (("London", "N1 9GU", "+44 20 7946"), ("Manchester", "M1 1AD", "+44 161 496"),
       ("Edinburgh", "EH1 1YZ", "+44 131 496"))),
-    ("BE", "Belgium", "Belgium", "fr", "Europe/Brussels",
+    ("BE", "Belgium", "BE", "fr", "Europe/Brussels",
      (("Bruxelles", "1000", "+32 2 555"), ("Liège", "4000", "+32 4 555"))),
 )  # fmt: skip
 STREETS = (
@@ -140,7 +151,7 @@ def create_network(stores: int) -> list:
             address_line_1="12 rue des Lanternes",
             city="Paris",
             postal_code="75003",
-            country="France",
+            country="FR",
             phone="+33 1 42 00 00 00",
             email="contact@maison-lumiere.example",
             website="https://maison-lumiere.example",
@@ -222,19 +233,31 @@ PRODUCTS = (
 )
 
 
-def create_products(images: dict, hq) -> dict:
-    """The grid's products, sold network-wide (one availability row on the head office)."""
+#: Local prices: (product key, unit code, price in that unit's currency); ``None`` is the
+#: first store.
+LOCAL_PRICES = (("product_1", "ML-CA", "42.00"), ("product_2", "ML-UK", "27.00"),
+                ("product_3", None, "45.00"))  # fmt: skip
+
+
+def create_products(images: dict, units: list) -> dict:
+    """The grid's products, sold network-wide (one availability row on the head office),
+    two at a regional price (in CAD, in GBP) and one at the first store's own price."""
     from decimal import Decimal
 
-    from wagtail_distmark.models import Product, ProductAvailability
+    from wagtail_distmark.models import OrgUnit, Product, ProductAvailability
 
     products = {}
     for number, (key, name, price) in enumerate(PRODUCTS, start=1):
         product = Product.objects.create(
             sku=f"ML-{number:03d}", name=name, price=Decimal(price), image=images[key]
         )
-        ProductAvailability.objects.create(product=product, unit=hq, available=True)
+        ProductAvailability.objects.create(product=product, unit=units[0].get_root())
         products[key] = product
+    for key, code, price in LOCAL_PRICES:
+        unit = OrgUnit.objects.get(code=code) if code else units[0]
+        ProductAvailability.objects.create(
+            product=products[key], unit=unit, local_price=Decimal(price)
+        )
     return products
 
 
@@ -329,63 +352,91 @@ def percentile(values: list[float], fraction: float) -> float:
 
 @dataclass
 class CompileFigures:
-    samples_ms: list[float]
+    samples_ms: list[float]  # as a send compiles: documents compiled for another unit reused
+    fresh_ms: list[float]  # every MJML document compiled afresh
     html_kb: list[float]
     mjml_kb: list[float]
     steps_ms: dict[str, float]
     cold_ms: float
-    queries: int
+    queries: list[int]  # of a warm compile, for each unit
+    documents: int  # distinct MJML documents among the units
 
     @property
     def median_ms(self) -> float:
         return statistics.median(self.samples_ms)
 
+    @property
+    def fresh_median_ms(self) -> float:
+        return statistics.median(self.fresh_ms)
+
 
 def measure_compile(stream, units: list, rounds: int) -> tuple[list, CompileFigures]:
-    """Time ``compile_email()`` ``rounds`` times for each unit, each followed by a breakdown."""
+    """Time ``compile_email()`` ``rounds`` times for each unit, as a send compiles (an MJML
+    document already compiled for another unit is reused) and with every document compiled
+    afresh; then a breakdown of each compile, step by step."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from wagtail_distmark.blocks import EmailContext
-    from wagtail_distmark.campaigns.rendering import compile_email
+    from wagtail_distmark.markup.mjml import compile_mjml
 
-    # One campaign fanned out to many units shares its image URLs, as a send would.
-    image_urls: dict = {}
-    contexts = [EmailContext(unit=u, base_url=BASE_URL, image_urls=image_urls) for u in units]
+    contexts = unit_contexts(units)
     images = stream_images(stream)
     assert len(images) == IMAGES, images
 
-    def compile_for(context):
-        return compile_email(stream, subject=SUBJECT, preheader=PREHEADER, context=context)
-
     started = time.perf_counter()
-    compile_for(contexts[0])  # cold: generates the renditions, runs the lazy to_python
+    compile_for(stream, contexts[0])  # cold: generates the renditions, runs the lazy to_python
     cold_ms = (time.perf_counter() - started) * 1000
     for context in contexts:  # warm-up
-        compile_for(context)
+        compile_for(stream, context)
         breakdown(stream, context, images)
-    with CaptureQueriesContext(connection) as captured:
-        compile_for(contexts[-1])
+    queries = []
+    for context in contexts:
+        with CaptureQueriesContext(connection) as captured:
+            compile_for(stream, context)
+        queries.append(len(captured))
 
-    samples, compiled, html_kb, mjml_kb = [], [], [], []
+    samples, fresh, compiled, html_kb, mjml_kb, sources = [], [], [], [], [], set()
     steps: dict[str, list[float]] = {}
     gc.collect()
     for _ in range(rounds):
         compiled = []
         for context in contexts:
             started = time.perf_counter()
-            result = compile_for(context)
+            compiled.append(compile_for(stream, context))
             samples.append((time.perf_counter() - started) * 1000)
-            compiled.append(result)
-            step_ms, html_size, mjml_size = breakdown(stream, context, images)
+        for context in contexts:
+            compile_mjml.cache_clear()
+            started = time.perf_counter()
+            compile_for(stream, context)
+            fresh.append((time.perf_counter() - started) * 1000)
+        for context in contexts:
+            step_ms, html_size, source = breakdown(stream, context, images)
             for name, ms in step_ms.items():
                 steps.setdefault(name, []).append(ms)
             html_kb.append(html_size / 1024)
-            mjml_kb.append(mjml_size / 1024)
+            mjml_kb.append(len(source) / 1024)
+            sources.add(source)
 
     medians = {name: statistics.median(values) for name, values in steps.items()}
-    figures = CompileFigures(samples, html_kb, mjml_kb, medians, cold_ms, len(captured))
+    figures = CompileFigures(
+        samples, fresh, html_kb, mjml_kb, medians, cold_ms, queries, len(sources)
+    )
     return compiled, figures
+
+
+def unit_contexts(units: list) -> list:
+    """One render context per unit; one campaign fanned out to many units shares its image
+    URLs, as a send would."""
+    from wagtail_distmark.blocks import EmailContext
+
+    image_urls: dict = {}
+    return [EmailContext(unit=u, base_url=BASE_URL, image_urls=image_urls) for u in units]
+
+
+def compile_for(stream, context):
+    from wagtail_distmark.campaigns.rendering import compile_email
+
+    return compile_email(stream, subject=SUBJECT, preheader=PREHEADER, context=context)
 
 
 def stream_images(stream) -> list:
@@ -404,40 +455,84 @@ def stream_images(stream) -> list:
     return [image for image in found if image is not None]
 
 
-def breakdown(stream, context, images: list) -> tuple[dict[str, float], int, int]:
-    """ms of each step of ``compile_email()`` done by hand, and the HTML and MJML sizes.
+def breakdown(stream, context, images: list) -> tuple[dict[str, float], int, str]:
+    """ms of each step of ``compile_email()`` done by hand (the MJML compiled afresh), the
+    HTML's size and the MJML document.
 
     The image URLs are resolved inside the blocks' ``render_mjml()``; they are timed once
     more on their own, to show their share of it.
     """
-    from wagtail_distmark.campaigns.rendering import render_mjml, render_text
+    from wagtail_distmark.campaigns.rendering import (
+        catalogue_products,
+        render_head,
+        render_mjml,
+        render_text,
+    )
     from wagtail_distmark.markup.merge_tags import MergeTemplate, unit_values
-    from wagtail_distmark.markup.mjml import compile_mjml, document
+    from wagtail_distmark.markup.mjml import DEFAULT_HEAD, compile_mjml, document
 
     t0 = time.perf_counter()
-    body = render_mjml(stream, context)
+    context = context.with_prices(catalogue_products(stream))
     t1 = time.perf_counter()
-    source = document(body, title=SUBJECT, preheader=PREHEADER)
-    compiled = compile_mjml(source)
+    body = render_mjml(stream, context)
     t2 = time.perf_counter()
-    text = render_text(stream, context)
+    source = document(
+        body,
+        title=SUBJECT,
+        preheader=PREHEADER,
+        head=DEFAULT_HEAD + render_head(stream),
+        lang=context.language,
+    )
+    compiled = compile_mjml.__wrapped__(source)  # afresh, not from the kept documents
     t3 = time.perf_counter()
+    text = render_text(stream, context)
+    t4 = time.perf_counter()
     MergeTemplate(SUBJECT, escape=str)
     MergeTemplate(compiled, escape=html.escape)
     MergeTemplate(text, escape=str)
     unit_values(context.unit)
-    t4 = time.perf_counter()
+    t5 = time.perf_counter()
     for image in images:
         context.image_url(image)
-    t5 = time.perf_counter()
+    t6 = time.perf_counter()
     steps = {
-        "blocks → MJML (render_mjml)": t1 - t0,
-        f"  of which {len(images)} image URLs (get_rendition)": t5 - t4,
-        "mjml2html (document + compile_mjml)": t2 - t1,
-        "plain text (render_text)": t3 - t2,
-        "merge templates + unit values": t4 - t3,
+        f"unit's prices ({COMPILE_QUERIES} query)": t1 - t0,
+        "blocks → MJML (render_mjml)": t2 - t1,
+        f"  of which {len(images)} image URLs (cached)": t6 - t5,
+        "document + mjml2html, afresh": t3 - t2,
+        "plain text (render_text)": t4 - t3,
+        "merge templates + unit values": t5 - t4,
     }
-    return {name: seconds * 1000 for name, seconds in steps.items()}, len(compiled), len(source)
+    return {name: seconds * 1000 for name, seconds in steps.items()}, len(compiled), source
+
+
+def check_compiled(stream, units: list, compiled: list, links: dict) -> list[str]:
+    """Problems in each unit's e-mail: its language, its prices (as the catalogue's
+    ``available_at()`` computes them, in the unit's locale), an empty article label, or a
+    difference between the e-mail compiled afresh and the one a send would reuse."""
+    from wagtail_distmark.formats import format_price
+    from wagtail_distmark.markup.mjml import compile_mjml
+    from wagtail_distmark.models import Product
+
+    problems = []
+    contact = {"first_name": "Ana", "last_name": "O'Brien", "email": "ana@mail.example"}
+    for unit, context, email in zip(units, unit_contexts(units), compiled, strict=True):
+        personal = email.personalise(contact, links=links)
+        lang = re.search(r'<html lang="([^"]*)"', personal.html)
+        if not lang or lang.group(1) != unit.locale:
+            problems.append(f"{unit.code}: <html lang> is not the unit's locale {unit.locale}")
+        if 'aria-label=""' in personal.html:
+            problems.append(f"{unit.code}: an empty aria-label")
+        for product in Product.objects.available_at(unit):
+            price = format_price(product.unit_price, product.price_currency, unit.locale)
+            if html.escape(price) not in personal.html or f"{product.name} {price}" not in (
+                personal.text
+            ):
+                problems.append(f"{unit.code}: {product.name} is not shown at {price}")
+        compile_mjml.cache_clear()
+        if compile_for(stream, context).personalise(contact, links=links) != personal:
+            problems.append(f"{unit.code}: compiled afresh, the e-mail is not the same")
+    return problems
 
 
 def check_sample(
@@ -541,8 +636,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="CI's smoke run: 5 units, 500 recipients, one run; a missed target is reported "
-        "but does not fail (only a crash or a failed sanity check does)",
+        help="CI's run: 5 units, 500 recipients, one run; every check still made (a failed "
+        "one exits 2), no speed target judged",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -569,7 +664,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     units = create_network(args.units)
     images = create_images()
-    products = create_products(images, units[0].get_root())
+    products = create_products(images, units)
     stream = build_stream(images, products)
     recipients = make_recipients(args.recipients, rng)
     links = make_links(args.recipients, rng)
@@ -580,53 +675,28 @@ def run(args: argparse.Namespace) -> int:
     load_before = os.getloadavg()[0]
 
     compiled, figures = measure_compile(stream, units, args.compile_rounds)
-    checked, problems = check_sample(compiled, recipients, links)
+    problems = [
+        f"unit {unit.code}: {count} SQL queries in a compile, expected {COMPILE_QUERIES}"
+        for unit, count in zip(units, figures.queries, strict=True)
+        if count != COMPILE_QUERIES
+    ]
+    problems += check_compiled(stream, units, compiled, links[0])
+    checked, sample_problems = check_sample(compiled, recipients, links)
+    problems += sample_problems
     rates, cpu_rates = measure_personalise(compiled, recipients, links, args.runs)
     load_after = os.getloadavg()[0]
 
-    samples = figures.samples_ms
-    rate = statistics.median(rates)
     print(
         f"\nE-mail rendering: a {len(stream)}-block campaign "
         f"({', '.join(child.block_type for child in stream)}),"
         f"\n{len(units)} stores, {len(recipients)} recipients; Python {sys.version.split()[0]}, "
         f"Django {get_version()}, Wagtail {wagtail.__version__}, "
         f"mjml-python {version('mjml-python')}"
+        + ("; quick mode: tiny sizes, checks only, no speed judged" if args.quick else "")
     )
-
-    print(f"\n1. compile_email() per (campaign, unit), {len(samples)} compiles:")
-    print(
-        f"   median {statistics.median(samples):.2f} ms, p95 {percentile(samples, 0.95):.2f} ms, "
-        f"mean {statistics.mean(samples):.2f} ms (min {min(samples):.2f}, max {max(samples):.2f})"
-    )
-    print(
-        f"   compiled HTML {statistics.median(figures.html_kb):.1f} KB "
-        f"({min(figures.html_kb):.1f}–{max(figures.html_kb):.1f}) from "
-        f"{statistics.median(figures.mjml_kb):.1f} KB of MJML"
-    )
-    print(
-        f"   {figures.queries} SQL queries per compile once warm (renditions from the cache); "
-        f"the very first compile, which generates the renditions, took {figures.cold_ms:.0f} ms"
-    )
-    steps = figures.steps_ms
-    total = sum(ms for name, ms in steps.items() if not name.startswith(" "))
-    print(
-        "   breakdown (each step re-done by hand after each timed compile; medians, "
-        f"which add up to {total:.2f} ms):"
-    )
-    for name, ms in steps.items():
-        print(f"     {name:<40} {ms:6.2f} ms  {ms / total:4.0%}")
-
+    print_compile(figures, len(units))
+    rate = statistics.median(rates)
     print(f"\n2. personalise() on one core, {len(recipients)} recipients over {len(units)} units:")
-    if problems:
-        print(f"   sanity check FAILED ({len(problems)} problems):")
-        for problem in problems[:20]:
-            print(f"     {problem}")
-    else:
-        print(
-            f"   sanity check passed on a sample of {checked} e-mails (names escaped in the "
-            "HTML, as typed in the text; no merge tag left)"
-        )
     print(
         f"   {rate:,.0f} e-mails/s, {1e6 / rate:.1f} µs per e-mail "
         f"(median of {len(rates)} runs: {', '.join(f'{r:,.0f}' for r in rates)})"
@@ -634,34 +704,39 @@ def run(args: argparse.Namespace) -> int:
     cpu_rate = statistics.median(cpu_rates)
     print(f"   by CPU time: {cpu_rate:,.0f} e-mails/s, {1e6 / cpu_rate:.1f} µs per e-mail")
 
-    compile_ok = figures.median_ms < COMPILE_TARGET_MS
+    print("\n3. Checks:")
+    if problems:
+        print(f"   FAILED ({len(problems)} problems):")
+        for problem in problems[:20]:
+            print(f"     {problem}")
+    else:
+        print(
+            f"   passed: each unit's e-mail (language, prices as the catalogue computes them, "
+            f"no empty label, the same compiled afresh), {COMPILE_QUERIES} SQL query per "
+            f"compile for every unit, and a sample of {checked} personalised e-mails (names "
+            "escaped in the HTML, as typed in the text; no merge tag left)"
+        )
+
+    compile_ok = figures.median_ms <= COMPILE_TARGET_MS
     personalise_ok = rate >= PERSONALISE_TARGET_PER_S
-    print("\n3. Targets:")
-    print(
-        f"   {'PASS' if compile_ok else 'MISS'}  compile < {COMPILE_TARGET_MS:g} ms per "
-        f"(campaign, unit): median {figures.median_ms:.2f} ms "
-        f"(p95 {percentile(samples, 0.95):.2f} ms)"
-    )
-    print(
-        f"   {'PASS' if personalise_ok else 'MISS'}  ≥ {PERSONALISE_TARGET_PER_S:,} "
-        f"personalised e-mails/s: {rate:,.0f}/s"
-    )
+    if args.quick:
+        print("\n4. Targets: not judged in quick mode (tiny sizes, a shared CI machine).")
+    else:
+        print_targets(figures, compile_ok, rate, personalise_ok)
     print(
         f"\nMachine load average (1 min) {load_before:.1f} / {load_after:.1f} on "
         f"{os.cpu_count()} CPUs (before / after the measures)."
     )
 
-    if args.profile or not compile_ok:
-        from wagtail_distmark.blocks import EmailContext
-        from wagtail_distmark.campaigns.rendering import compile_email
+    if args.profile or not (args.quick or compile_ok):
+        contexts = unit_contexts(units)
 
         def compile_all():
-            for unit in units:
-                context = EmailContext(unit=unit, base_url=BASE_URL)
-                compile_email(stream, subject=SUBJECT, preheader=PREHEADER, context=context)
+            for context in contexts:
+                compile_for(stream, context)
 
         profile(f"compile_email() for {len(units)} units", compile_all)
-    if args.profile or not personalise_ok:
+    if args.profile or not (args.quick or personalise_ok):
 
         def personalise_all():
             for i, recipient in enumerate(recipients):
@@ -672,6 +747,61 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         return 2
     return 0 if args.quick or (compile_ok and personalise_ok) else 1
+
+
+def print_compile(figures: CompileFigures, units: int) -> None:
+    samples, fresh = figures.samples_ms, figures.fresh_ms
+    print(f"\n1. compile_email() per (campaign, unit), {len(samples)} compiles:")
+    print(
+        f"   as a send compiles: median {statistics.median(samples):.2f} ms, "
+        f"p95 {percentile(samples, 0.95):.2f} ms, mean {statistics.mean(samples):.2f} ms "
+        f"(min {min(samples):.2f}, max {max(samples):.2f}); {figures.documents} distinct "
+        f"MJML documents for {units} units, each compiled once and reused"
+    )
+    print(
+        f"   every document compiled afresh: median {statistics.median(fresh):.2f} ms, "
+        f"p95 {percentile(fresh, 0.95):.2f} ms, mean {statistics.mean(fresh):.2f} ms "
+        f"(min {min(fresh):.2f}, max {max(fresh):.2f})"
+    )
+    print(
+        f"   compiled HTML {statistics.median(figures.html_kb):.1f} KB "
+        f"({min(figures.html_kb):.1f}–{max(figures.html_kb):.1f}) from "
+        f"{statistics.median(figures.mjml_kb):.1f} KB of MJML"
+    )
+    counts = sorted(set(figures.queries))
+    print(
+        f"   {', '.join(map(str, counts))} SQL queries per compile once warm (renditions from "
+        f"the cache); the very first compile, which generates the renditions, took "
+        f"{figures.cold_ms:.0f} ms"
+    )
+    steps = figures.steps_ms
+    total = sum(ms for name, ms in steps.items() if not name.startswith(" "))
+    print(
+        "   breakdown (each step re-done by hand after each timed compile, the MJML afresh; "
+        f"medians, which add up to {total:.2f} ms):"
+    )
+    for name, ms in steps.items():
+        print(f"     {name:<40} {ms:6.3f} ms  {ms / total:4.0%}")
+
+
+def print_targets(
+    figures: CompileFigures, compile_ok: bool, rate: float, personalise_ok: bool
+) -> None:
+    fresh_ok = figures.fresh_median_ms <= COMPILE_TARGET_MS
+    print("\n4. Targets:")
+    print(
+        f"   {'PASS' if compile_ok else 'MISS'}  compile ≤ {COMPILE_TARGET_MS:g} ms per "
+        f"(campaign, unit), as a send compiles: median {figures.median_ms:.2f} ms "
+        f"(p95 {percentile(figures.samples_ms, 0.95):.2f} ms)"
+    )
+    print(
+        f"   {'info' if fresh_ok else 'over'}  every document compiled afresh: median "
+        f"{figures.fresh_median_ms:.2f} ms (p95 {percentile(figures.fresh_ms, 0.95):.2f} ms)"
+    )
+    print(
+        f"   {'PASS' if personalise_ok else 'MISS'}  ≥ {PERSONALISE_TARGET_PER_S:,} "
+        f"personalised e-mails/s: {rate:,.0f}/s"
+    )
 
 
 if __name__ == "__main__":
