@@ -1,5 +1,6 @@
 """Every e-mail block rendered through MJML to HTML and text, checked by parsing the HTML."""
 
+import html as html_lib
 import re
 
 import pytest
@@ -13,7 +14,7 @@ from django.urls import reverse
 from wagtail import blocks
 from wagtail_factories import ImageFactory
 
-from tests.campaigns.test_admin import start
+from tests.campaigns.test_admin import snippet_url, start
 from wagtail_distmark.blocks import EmailContext, email_blocks
 from wagtail_distmark.campaigns.rendering import compile_email
 from wagtail_distmark.markup.mjml import compile_mjml
@@ -347,6 +348,9 @@ def test_test_email_and_previews_are_in_the_units_language(net, client_for, bran
         reverse("wagtail_distmark:campaign_template_preview", args=[brand_template.pk])
     )
     assert html_lang(gallery_preview.content.decode()) == "fr-CA"
+    editor = client.get(snippet_url("edit", campaign.pk)).content.decode()
+    locked_zone = re.search(r'<iframe [^>]*srcdoc="([^"]*)"', editor).group(1)
+    assert html_lang(html_lib.unescape(locked_zone)) == "fr-CA"
 
 
 def test_the_article_label_is_the_subject_never_empty(net, soup, stream_block):

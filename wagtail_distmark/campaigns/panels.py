@@ -67,7 +67,8 @@ class ZonesPanel(Panel):
                 block.render_head(value) if hasattr(block, "render_head") else ""
             )
             title = f"{self.instance.name} — {zone.block.label}"
-            html = compile_mjml(document(block.render_mjml(value, context), title=title, head=head))
+            body = block.render_mjml(value, context)
+            html = compile_mjml(document(body, title=title, head=head, lang=context.language))
             return without_links(html)
 
         def get_context_data(self, parent_context=None):
