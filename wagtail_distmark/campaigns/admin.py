@@ -5,9 +5,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import StatusTagColumn
+from wagtail.admin.views.generic.mixins import CreateEditViewOptionalFeaturesMixin
 from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
 
+from wagtail_distmark.blocks.zones import collection_choices_read_once
 from wagtail_distmark.campaigns.copying import copy_view
+from wagtail_distmark.campaigns.editing import latest_revision_as_object, read_workflow_once
 from wagtail_distmark.campaigns.forms import LocalCampaignForm
 from wagtail_distmark.campaigns.models import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.campaigns.panels import CampaignEditHandler, ZonesPanel
@@ -100,14 +103,41 @@ def status_of(campaign):
 
 class CampaignEditView(EditView):
     """Wagtail's snippet editor, saying what the campaign's state means and, when the
-    approver asked for changes, what they asked."""
+    approver asked for changes, what they asked.
+
+    It also reads what it shows once per request: Wagtail loaded the campaign and its latest
+    revision twice, and asked its workflow state a dozen times (``editing.py``).
+    """
+
+    def get_queryset(self):
+        return with_workflow_status(
+            LocalCampaign.objects.select_related("unit", "template", "latest_revision")
+        )
+
+    def get_object(self, queryset=None):
+        if getattr(self, "object", None) is not None:
+            return self.object  # setup() loaded it; Django's BaseUpdateView.get() asks again
+        # Wagtail's CreateEditViewOptionalFeaturesMixin.get_object(), reading less (editing.py)
+        live = super(CreateEditViewOptionalFeaturesMixin, self).get_object(queryset)
+        self.live_object = live
+        obj = latest_revision_as_object(live)
+        if self.request.method == "GET":  # a GET changes nothing: read once what it shows
+            read_workflow_once(obj, live)
+        return obj
+
+    def dispatch(self, request, *args, **kwargs):
+        with collection_choices_read_once():  # asked once per zone per read of a body
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()  # the zone editor reads the bodies as it renders
+        return response
 
     def get_side_panels(self):
         return with_campaign_status(super().get_side_panels())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["change_request"] = change_request(self.object)
+        context["change_request"] = change_request(self.live_object)  # annotated row
         return context
 
 
@@ -147,6 +177,10 @@ class LocalCampaignViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     def get_queryset(self, request):
         campaigns = LocalCampaign.objects.for_user(request.user).select_related("unit", "template")
         return with_workflow_status(campaigns)
+
+    def scoped_queryset(self, request):
+        """The URL guard's (see ``ScopedUrlsMixin``), with the unit its rules ask."""
+        return super().scoped_queryset(request).select_related("unit")
 
     @property
     def copy_view(self):

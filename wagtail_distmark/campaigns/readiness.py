@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
+from wagtail_distmark.campaigns.status import latest_workflow
+
 
 class Readiness(NamedTuple):
     ready: bool
@@ -37,17 +39,16 @@ def sending_readiness(campaign) -> Readiness:
         return Readiness(
             False, _("Its brand template “%(t)s” is no longer valid.") % {"t": campaign.template}
         )
-    state = campaign.workflow_states.order_by("-created_at").first()
+    state = latest_workflow(campaign)  # read from the row in a listing (status.py)
     if state is None:
         return Readiness(False, _("It has not been submitted for approval."))
     reason = WORKFLOW_REASONS.get(state.status)
     if reason:
         return Readiness(False, str(reason))
-    approved = state.current_task_state.revision_id if state.current_task_state else None
     if (
         not campaign.live
         or campaign.has_unpublished_changes
-        or campaign.live_revision_id != approved
+        or campaign.live_revision_id != state.revision_id
     ):
         return Readiness(False, _("It was changed after its approval: submit it again."))
     return Readiness(True, str(_("Approved and ready to send.")))

@@ -24,24 +24,58 @@ class Status(NamedTuple):
     primary: bool = False
 
 
-#: The annotation :func:`with_workflow_status` adds (a listing reads it instead of a query).
+#: The annotations :func:`with_workflow_status` adds (a listing reads them instead of querying
+#: each row): the status of the campaign's latest workflow, and the revision its current task
+#: state judged (for an approved workflow, the approved revision).
 WORKFLOW_STATUS = "distmark_workflow_status"
+JUDGED_REVISION = "distmark_judged_revision"
+
+
+class LatestWorkflow(NamedTuple):
+    """What a campaign's status and readiness need of its latest workflow state."""
+
+    status: str
+    #: The revision its current task state judged (``None`` if it has no task state).
+    revision_id: int | None
+
+
+def latest_states(model):
+    """Workflow states of ``model``'s rows, newest first (filter them by ``object_id``)."""
+    return WorkflowState.objects.filter(
+        base_content_type=ContentType.objects.get_for_model(model)
+    ).order_by("-created_at", "-pk")
 
 
 def with_workflow_status(campaigns):
-    """Annotate each campaign with the status of its latest workflow: one query in all."""
-    states = WorkflowState.objects.filter(
-        base_content_type=ContentType.objects.get_for_model(campaigns.model),
-        object_id=Cast(OuterRef("pk"), CharField()),
-    ).order_by("-created_at")
-    return campaigns.annotate(**{WORKFLOW_STATUS: Subquery(states.values("status")[:1])})
+    """Annotate each campaign with its latest workflow (:func:`latest_workflow`): one query
+    in all, whatever the number of rows."""
+    states = latest_states(campaigns.model).filter(object_id=Cast(OuterRef("pk"), CharField()))
+    return campaigns.annotate(
+        **{
+            WORKFLOW_STATUS: Subquery(states.values("status")[:1]),
+            JUDGED_REVISION: Subquery(states.values("current_task_state__revision_id")[:1]),
+        }
+    )
+
+
+def latest_workflow(campaign) -> LatestWorkflow | None:
+    """The campaign's latest workflow state, if it was ever submitted: read from the
+    annotations of :func:`with_workflow_status` when the row has them, else one query."""
+    if hasattr(campaign, WORKFLOW_STATUS):
+        status = getattr(campaign, WORKFLOW_STATUS)
+        return LatestWorkflow(status, getattr(campaign, JUDGED_REVISION)) if status else None
+    state = (
+        latest_states(type(campaign))
+        .filter(object_id=str(campaign.pk))
+        .values_list("status", "current_task_state__revision_id")
+        .first()
+    )
+    return LatestWorkflow(*state) if state else None
 
 
 def workflow_status(campaign) -> str | None:
-    if hasattr(campaign, WORKFLOW_STATUS):
-        return getattr(campaign, WORKFLOW_STATUS)
-    state = campaign.workflow_states.order_by("-created_at").first()
-    return state.status if state else None
+    latest = latest_workflow(campaign)
+    return latest.status if latest else None
 
 
 def campaign_status(campaign) -> Status:
@@ -70,11 +104,12 @@ class ChangeRequest(NamedTuple):
 
 def change_request(campaign) -> ChangeRequest | None:
     """The approver's request for changes, while the campaign awaits them."""
-    state = campaign.workflow_states.order_by("-created_at").first()
-    if state is None or state.status != WorkflowState.STATUS_NEEDS_CHANGES:
+    latest = latest_workflow(campaign)  # read from the row when the view annotated it
+    if latest is None or latest.status != WorkflowState.STATUS_NEEDS_CHANGES:
         return None
+    state = latest_states(type(campaign)).filter(object_id=str(campaign.pk)).values("pk")[:1]
     rejected = (
-        state.task_states.filter(status=TaskState.STATUS_REJECTED)
+        TaskState.objects.filter(workflow_state=Subquery(state), status=TaskState.STATUS_REJECTED)
         .select_related("finished_by")
         .order_by("-finished_at")
         .first()

@@ -137,6 +137,11 @@ class OrgApprovalTask(Task):
         return state is not None and user.has_perm(MODERATE, state)
 
     def current_state(self, obj) -> OrgApprovalTaskState | None:
+        if hasattr(obj, "_current_workflow_states"):  # read once (campaigns/editing.py)
+            state = obj.current_workflow_task_state
+            if state is None or state.task_id != self.pk:
+                return None
+            return state if state.status == TaskState.STATUS_IN_PROGRESS else None
         return (
             OrgApprovalTaskState.objects.filter(
                 task=self, status=TaskState.STATUS_IN_PROGRESS,
