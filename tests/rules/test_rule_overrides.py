@@ -423,3 +423,15 @@ def test_approve_taskstate_agrees_with_the_routed_listing(net, users, client_for
                 routed = OrgApprovalTaskState.objects.routed_to(user)
                 allowed = rules.has_perm(workflow_rules.APPROVE, user, state)
                 assert allowed == routed.filter(pk=state.pk).exists(), (user, unit, rank)
+
+
+def test_the_former_predicates_module_answers_every_feature_modules_names():
+    """docs/rules.md's override recipe once imported ``rules.predicates``: it still works."""
+    from wagtail_distmark.rules import predicates
+
+    assert predicates.can_change_orgunit is org_rules.can_change_orgunit
+    assert predicates.is_regional_manager_of is org_rules.is_regional_manager_of
+    assert predicates.can_choose_in_collection is library_rules.can_choose_in_collection
+    assert predicates.can_moderate_task_state is workflow_rules.can_moderate_task_state
+    with pytest.raises(AttributeError):
+        predicates.no_such_predicate  # noqa: B018

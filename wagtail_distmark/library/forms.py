@@ -30,8 +30,7 @@ def upload_limits(user) -> dict:
     scope = get_scope(user)
     if not scope.is_network_member:
         return {}
-    best = max(scope.grants, key=lambda grant: grant.rank)
-    return conf.get_upload_limits(best.role)
+    return conf.get_upload_limits(scope.highest_role)
 
 
 def check_upload(user, uploaded, types_key: str) -> None:

@@ -57,6 +57,11 @@ class Scope:
         return any(grant.role in roles for grant in self.grants)
 
     @property
+    def highest_role(self) -> str | None:
+        """The highest-ranking role the user holds anywhere (``None`` without a membership)."""
+        return max(self.grants, key=lambda grant: grant.rank).role if self.grants else None
+
+    @property
     def is_hq_admin(self) -> bool:
         """An HQ admin somewhere: HQ's own screens (brand templates, banned words, catalogue,
         the whole library) are theirs, whatever unit the role is on."""
