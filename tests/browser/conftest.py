@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.core.management import call_command
 
@@ -193,3 +194,54 @@ def uncaught(page):
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
+
+
+#: Parts of Wagtail's own admin chrome that axe-core finds fault with, excluded from every
+#: check (CSS selectors). Empty: our screens and Wagtail 8.0's chrome around them pass.
+#: Add a selector here only for Wagtail's markup, with the Wagtail issue that tracks it.
+WAGTAIL_CHROME_EXCLUDES: list[str] = []
+
+AXE = Axe()  # axe-core, as bundled by axe-playwright-python (no download)
+
+
+def axe_violations(page, exclude: tuple[str, ...] = ()) -> list[dict]:
+    """axe-core's violations on the page as it is now (every rule, WCAG 2.x A and AA and
+    best practices), outside ``WAGTAIL_CHROME_EXCLUDES`` and ``exclude``."""
+    settle_animations(page)
+    selectors = [*WAGTAIL_CHROME_EXCLUDES, *exclude]
+    context = {"exclude": [[selector] for selector in selectors]} if selectors else None
+    return AXE.run(page, context=context).response["violations"]
+
+
+def settle_animations(page) -> None:
+    """Wait for short running transitions (a dropdown fading in) to end: colours mid-fade
+    are not the colours people read. Long or endless ones (the Help menu's badge pings for
+    25 s) are decoration and are not waited for."""
+    page.wait_for_function(
+        """() => document.getAnimations().every((animation) =>
+               animation.playState !== 'running'
+               || animation.effect.getComputedTiming().activeDuration > 2000)"""
+    )
+
+
+def describe_violations(violations: list[dict]) -> str:
+    return "\n".join(
+        f"{violation['id']} ({violation['impact']}): {violation['help']}\n"
+        + "\n".join(f"    {node['target']}: {node['html'][:200]}" for node in violation["nodes"])
+        for violation in violations
+    )
+
+
+@pytest.fixture
+def assert_no_axe_violations():
+    """``assert_no_axe_violations(page)``: axe-core finds nothing on the page as it is now.
+
+    Ignores nothing but ``WAGTAIL_CHROME_EXCLUDES``; pass ``exclude=(selector, ...)`` only
+    for markup the test does not own, and say why.
+    """
+
+    def check(page, exclude: tuple[str, ...] = ()) -> None:
+        violations = axe_violations(page, exclude)
+        assert not violations, f"axe-core on {page.url}:\n{describe_violations(violations)}"
+
+    return check

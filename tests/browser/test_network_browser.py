@@ -104,7 +104,9 @@ def test_hq_admin_sees_the_whole_tree(page, screenshot):
     screenshot("network-index")
 
     lyon_row = page.locator("tr", has=rows.filter(has_text="Lyon Presqu'île"))
-    lyon_row.get_by_role("link", name="Inspect", exact=True).click()
+    # The row's actions are in Wagtail 8's "More options" dropdown (issue 10).
+    lyon_row.get_by_role("button", name="More options for 'Lyon Presqu'île'").click()
+    page.get_by_role("link", name="Inspect", exact=True).click()
     page.wait_for_url(f"**{inspect_url('ML-001')}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Lyon Presqu'île")
     assert_admin_styled(page)
