@@ -22,7 +22,7 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Collection
 from wagtail.snippets.blocks import SnippetChooserBlock
 
-from wagtail_distmark.campaigns.zones import leaves
+from wagtail_distmark.campaigns.leaves import leaves
 from wagtail_distmark.catalogue.models import Product
 from wagtail_distmark.library.access import usable_by_unit_q
 from wagtail_distmark.library.files import visible_files

@@ -72,7 +72,7 @@ def show_character_counters(block, max_chars: int | None) -> None:
 
 def offer_allowed_values(block, allowed: tuple[str, ...]) -> None:
     """A zone whose main text HQ limits to a few values gets a select of them (the server
-    still checks the value: :func:`~wagtail_distmark.campaigns.zones.constraint_errors`)."""
+    still checks the value: :func:`~wagtail_distmark.campaigns.zones.constraint_problems`)."""
     name = getattr(block, "primary_text_field", None)
     if not allowed or name not in getattr(block, "child_blocks", {}):
         return

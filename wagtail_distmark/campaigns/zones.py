@@ -2,7 +2,9 @@
 
 A campaign body holds the template's zones, same ids, same types, same order. Whatever the
 POST body says, :func:`check_campaign_body` refuses any addition, removal or reordering of
-zones, any change to a locked zone and any broken constraint, with one message per zone.
+zones, any change to a locked zone and any broken constraint. Each message is put where the
+editor shows it: on the field at fault (a nested block error, the field named in the message:
+a screen reader hears it alone), or on the zone for what concerns the zone as a whole.
 :func:`effective_body` is what gets rendered: locked zones always come from the live
 template, so an HQ fix reaches every campaign not yet sent.
 
@@ -25,33 +27,14 @@ from django.utils.translation import gettext as _
 from wagtail import blocks
 from wagtail.blocks.base import get_error_json_data
 from wagtail.images.blocks import ImageChooserBlock
+from wagtail.models import Collection
 from wagtail.rich_text import RichText
 
 from wagtail_distmark.blocks.email import html_to_text
-from wagtail_distmark.blocks.zones import ZonePolicy
+from wagtail_distmark.blocks.zones import ZoneLimits
+from wagtail_distmark.campaigns.leaves import Path, leaves, list_lengths, located_leaves
 from wagtail_distmark.conf import get_max_text_length
 from wagtail_distmark.text import Folded, fold, folded, is_blank, is_one_of, visible_length
-
-#: Where a value sits inside a zone: child names and list indexes; ``()`` is the zone itself.
-Path = tuple
-
-
-def located_leaves(block: blocks.Block, value, path: Path = ()) -> Iterator[tuple]:
-    """Every (path, leaf block, value) inside a block value: texts, numbers, images."""
-    if isinstance(block, blocks.StructBlock):
-        for name, child in block.child_blocks.items():
-            yield from located_leaves(child, value[name], (*path, name))
-    elif isinstance(block, blocks.ListBlock):
-        for index, item in enumerate(value):
-            yield from located_leaves(block.child_block, item, (*path, index))
-    else:
-        yield path, block, value
-
-
-def leaves(block: blocks.Block, value) -> Iterator[tuple[blocks.Block, object]]:
-    """Every (leaf block, value) inside a block value: texts, numbers, images."""
-    for _path, leaf, leaf_value in located_leaves(block, value):
-        yield leaf, leaf_value
 
 
 def as_text(value) -> str | None:
@@ -82,19 +65,6 @@ def primary_text(block, value) -> str | None:
     return value[field]
 
 
-def list_lengths(block, value, path: Path = ()) -> list[tuple[Path, int]]:
-    """(path, number of items) of every list in a block value (lists do not nest in zones)."""
-    if isinstance(block, blocks.StructBlock):
-        return [
-            found
-            for name, child in block.child_blocks.items()
-            for found in list_lengths(child, value[name], (*path, name))
-        ]
-    if isinstance(block, blocks.ListBlock):
-        return [(path, len(value))]
-    return []
-
-
 Problems = dict  # Path -> list of messages
 
 
@@ -120,15 +90,15 @@ def on_field(block, path: Path, message: str) -> str:
     return _("%(field)s: %(message)s") % {"field": field_label(block, path), "message": message}
 
 
-def constraint_problems(block, value, constraints) -> Problems:
+def constraint_problems(block, value, limits: ZoneLimits) -> Problems:
     """Messages for every limit of a constrained zone that ``value`` breaks, by field."""
     problems = {}
-    limit = constraints["max_chars"]
+    limit = limits.max_chars
     for path, _leaf, leaf in located_leaves(block, value):
         text = as_text(leaf)
         if text is None:
             continue
-        if constraints["required"] and is_blank(text):
+        if limits.required and is_blank(text):
             message = _("Every text of this zone must be filled in.")
             add_problem(problems, path, on_field(block, path, message))
         if limit and visible_length(text) > limit:
@@ -136,15 +106,15 @@ def constraint_problems(block, value, constraints) -> Problems:
                 "field": field_label(block, path), "limit": limit, "count": visible_length(text)
             }  # fmt: skip
             add_problem(problems, path, message)
-    choice_problems(problems, block, value, constraints["choices"])
-    number_problems(problems, block, value, constraints["min_value"], constraints["max_value"])
-    image_problems(problems, block, value, constraints["collection"])
-    item_problems(problems, block, value, constraints["min_items"], constraints["max_items"])
+    choice_problems(problems, block, value, limits.choices)
+    number_problems(problems, block, value, limits.min_value, limits.max_value)
+    image_problems(problems, block, value, limits.collection)
+    item_problems(problems, block, value, limits.min_items, limits.max_items)
     return problems
 
 
-def choice_problems(problems: Problems, block, value, choices) -> None:
-    allowed = [line.strip() for line in (choices or "").splitlines() if line.strip()]
+def choice_problems(problems: Problems, block, value, choices: tuple[str, ...]) -> None:
+    allowed = list(choices)
     if allowed and not is_one_of(primary_text(block, value) or "", allowed):
         field = getattr(block, "primary_text_field", None)
         path = (field,) if field else ()
@@ -176,8 +146,6 @@ def number_problems(problems: Problems, block, value, low, high) -> None:
 def image_problems(problems: Problems, block, value, collection_id) -> None:
     if not collection_id:
         return
-    from wagtail.models import Collection
-
     collection = Collection.objects.filter(pk=collection_id).first()
     allowed = (
         collection.get_descendants(inclusive=True) if collection else Collection.objects.none()
@@ -307,10 +275,6 @@ def banned_problems(block, value, banned: Iterable[Banned]) -> Problems:
     return problems
 
 
-def prep(child) -> object:
-    return child.block.get_prep_value(child.value)
-
-
 def check_campaign_body(template_body, campaign_body, banned: Iterable[Banned] = (), unit=None):
     """Raise ``StreamBlockValidationError`` if the campaign breaks the template's zones.
 
@@ -337,10 +301,8 @@ def check_campaign_body(template_body, campaign_body, banned: Iterable[Banned] =
 
 def zone_problems(zone, child, banned, unit=None) -> Problems:
     """A zone's messages by field (``()``: the zone as a whole)."""
-    policy = zone.value["policy"]
-    content_block = zone.block.content_block
-    locked = policy == ZonePolicy.LOCKED
-    unchanged = prep(child) == content_block.get_prep_value(zone.value["content"])
+    hq = zone.value  # a ZoneValue: the template's zone
+    locked, unchanged = hq.is_locked, hq.unchanged_in(child)
     if locked and not unchanged:
         return {(): [_("This zone is locked by HQ and cannot be changed.")]}
     if not locked and oversized(child.block, child.value):
@@ -349,17 +311,19 @@ def zone_problems(zone, child, banned, unit=None) -> Problems:
             (): [_("A text of this zone is longer than %(limit)d characters.") % {"limit": limit}]
         }
     problems = {}
-    if policy == ZonePolicy.CONSTRAINED:
-        problems = constraint_problems(child.block, child.value, zone.value["constraints"])
+    if hq.is_constrained:
+        problems = constraint_problems(child.block, child.value, hq.limits)
     # HQ's own content is HQ's: a word banned later does not lock every campaign out.
     for path, messages in (
         {} if unchanged else banned_problems(child.block, child.value, banned)
     ).items():
         problems.setdefault(path, []).extend(messages)
     if unit is not None:
+        # Imported when called: assets reaches Wagtail's admin views (library.files, compat),
+        # which need the app registry ready, and this module loads with the models.
         from wagtail_distmark.campaigns.assets import asset_errors, chosen
 
-        hq_images = chosen(content_block, zone.value["content"], ImageChooserBlock)
+        hq_images = chosen(zone.block.content_block, hq.content, ImageChooserBlock)
         for message in asset_errors(child.block, child.value, unit, locked, hq_images):
             add_problem(problems, (), message)
     return problems
@@ -423,8 +387,8 @@ def effective_body(template_body, campaign_body) -> list[Part]:
     for zone in template_body:
         content_block = zone.block.content_block
         child = by_id.get(zone.id)
-        if zone.value["policy"] == ZonePolicy.LOCKED or child is None:
-            result.append(Part(zone.block_type, content_block, zone.value["content"], zone.id))
+        if zone.value.is_locked or child is None:
+            result.append(Part(zone.block_type, content_block, zone.value.content, zone.id))
         else:
             result.append(Part(zone.block_type, child.block, child.value, zone.id))
     return result
