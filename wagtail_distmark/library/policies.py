@@ -108,7 +108,7 @@ class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):
             return self.model._default_manager.all()
         instances = super().instances_user_has_any_permission_for(user, actions)
         if set(actions) == {access.CHOOSE} and not sees_expired_files(user):
-            instances = instances.filter(current_rights_q(self.rights_model))
+            instances = instances.filter(current_rights_q(self.rights_model, among=instances))
         return instances
 
     def user_has_any_permission_for_instance(self, user, actions, instance):
