@@ -91,3 +91,21 @@ def test_every_function_level_import_says_why():
             if not reason_above(lines, lineno):
                 unexplained.append(f"{path.relative_to(ROOT)}:{lineno} imports {module}")
     assert not unexplained, "function-level imports without a reason:\n" + "\n".join(unexplained)
+
+
+def test_every_module_of_the_package_sits_in_a_layer():
+    """An unlisted module escapes the contract: a new feature package must be given its layer."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    contract = next(c for c in config["contracts"] if c["type"] == "layers")
+    layers = [name.strip(" ()") for layer in contract["layers"] for name in layer.split(":")]
+    unplaced = []
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        if "migrations" in parts or "management" in parts or parts[-1] == "__init__":
+            continue
+        module = ".".join(parts)
+        if not any(module == layer or module.startswith(layer + ".") for layer in layers):
+            unplaced.append(module)
+    assert not unplaced, "modules in no layer of pyproject.toml: " + ", ".join(sorted(unplaced))

@@ -3,8 +3,11 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
+from wagtail.snippets.models import get_snippet_models
 
 from wagtail_distmark import compat
+from wagtail_distmark.library.forms import LibraryFormMixin
+from wagtail_distmark.rules.policies import ScopedUrlsMixin, unmapped_url_names
 
 RULES_BACKEND = "rules.permissions.ObjectPermissionBackend"
 
@@ -30,8 +33,6 @@ FORM_BASES = {
 
 @register(Tags.security)
 def check_content_library(app_configs, **kwargs):
-    from wagtail_distmark.library.forms import LibraryFormMixin
-
     warnings = []
     if not compat.HAS_POLICY_REGISTRY:
         warnings.append(
@@ -78,10 +79,6 @@ def check_document_serving(app_configs, **kwargs):
 def check_snippet_url_rules(app_configs, **kwargs):
     """Every URL of our snippet viewsets must be mapped to a rule (``URL_RULES``); an
     unmapped one (e.g. a view a new Wagtail release adds) answers 404 until it is."""
-    from wagtail.snippets.models import get_snippet_models
-
-    from wagtail_distmark.rules.policies import ScopedUrlsMixin, unmapped_url_names
-
     warnings = []
     for model in get_snippet_models():
         viewset = getattr(model, "snippet_viewset", None)
