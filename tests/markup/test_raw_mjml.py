@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 
 from wagtail_distmark.blocks import EmailContext
 from wagtail_distmark.blocks.email import RawMJMLBlock
-from wagtail_distmark.campaigns.zones import Part
 from wagtail_distmark.campaigns import rendering as render
+from wagtail_distmark.campaigns.zones import Part
 from wagtail_distmark.markup.raw_mjml import MAX_RAW_MJML_CHARS, split_raw_mjml
 
 #: Shaped like the gallery's "Discount light": attributes, an inline style, a font, a title.
