@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.campaigns.test_admin import snippet_url
@@ -141,6 +142,67 @@ def test_the_campaign_editor_still_shows_the_campaigns_state(net, brand_template
         if state == "changes_requested":
             assert "Resubmit to Store manager approval" in html
 
+
+# -- dashboard ------------------------------------------------------------------------------
+
+DASHBOARD_USERS = ("hq", "regional_north", "manager_a", "editor_a")
+
+
+def test_the_dashboard_costs_the_same_queries_with_more_campaigns_to_review(
+    net, brand_template, workflow
+):
+    def counts():
+        home = reverse("wagtailadmin_home")
+        return {user: queries_of(browser(net.users[user]), home) for user in DASHBOARD_USERS}
+
+    # In review: Store A's (its manager approves) and Store B's (no manager: the regional
+    # manager approves); changes requested: Store A's. Each panel has rows from the start.
+    make_campaigns(net, brand_template, workflow, 2, start=1)
+    make_campaigns(net, brand_template, workflow, 1, start=1, unit="b")
+    few = counts()
+    make_campaigns(net, brand_template, workflow, 18, start=3)
+    make_campaigns(net, brand_template, workflow, 12, start=2, unit="b")
+    assert counts() == few
+
+
+def test_the_review_panel_lists_what_wagtails_did(net, brand_template, workflow, rf):
+    from wagtail.admin.views.home import WorkflowObjectsToModeratePanel
+
+    from wagtail_distmark.workflows.dashboard import ModerationPanel
+
+    make_campaigns(net, brand_template, workflow, 8)
+    request = rf.get("/admin/")
+    request.user = net.fresh("manager_a")
+    parent = {"request": request, "csrf_token": "x"}
+    ours = ModerationPanel().get_context_data(parent)["states"]
+    wagtails = WorkflowObjectsToModeratePanel().get_context_data(parent)["states"]
+    assert len(ours) == 2
+
+    def plain(row):
+        tasks = [(t.pk, t.name, t.status, str(t.status_display)) for t in row["workflow_tasks"]]
+        actions = [(name, str(label), modal) for name, label, modal in row["actions"]]
+        objects = {"obj": row["obj"].pk, "revision": row["revision"].pk}
+        return {**row, **objects, "task_state": row["task_state"].pk, "workflow_tasks": tasks,
+                "actions": actions}  # fmt: skip
+
+    assert [plain(row) for row in ours] == [plain(row) for row in wagtails]
+    page = browser(net.users["manager_a"]).get(reverse("wagtailadmin_home")).content.decode()
+    assert "Awaiting your review" in page and "Campaign a 1" in page and "Approve" in page
+
+
+def test_the_review_panel_redoes_wagtails_as_pinned():
+    """``workflows/dashboard.py`` re-does this method in bulk: if Wagtail changes it, re-read
+    it, update ``ModerationPanel`` and this digest."""
+    import hashlib
+    import inspect
+
+    from wagtail.admin.views.home import WorkflowObjectsToModeratePanel
+
+    source = inspect.getsource(WorkflowObjectsToModeratePanel.get_context_data)
+    assert hashlib.sha256(source.encode()).hexdigest()[:16] == PINNED_PANEL_DIGEST
+
+
+PINNED_PANEL_DIGEST = "cc434fc5cd31e98e"
 
 # -- the Wagtail internals the editor relies on (campaigns/editing.py) ----------------------
 
