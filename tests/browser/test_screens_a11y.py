@@ -34,9 +34,9 @@ class Survey:
         self.page, self.shot, self.prefix = page, shot, prefix
         self.found = {}
 
-    def visit(self, name: str, url: str) -> None:
+    def visit(self, name: str, url: str, status: int = 200) -> None:
         response = self.page.goto(url)
-        assert response.status == 200, (name, url, response.status)
+        assert response.status == status, (name, url, response.status)
         self.check(name)
 
     def check(self, name: str) -> None:
@@ -59,6 +59,12 @@ def test_network_screens(page, shot):
     expect(page.get_by_role("link", name="Add sub-unit", exact=True)).to_be_visible()
     survey.check("index-row-actions-open")
     survey.visit("index-within-france", f"{NETWORK}?within={unit_pk('ML-FR')}")
+    search = page.get_by_role("textbox", name="Search for")
+    search.fill("Presqu")
+    search.press("Enter")  # modeladmin's search form, in the slim header
+    page.wait_for_url("**?*q=Presqu*")
+    expect(page.locator("span.distmark-tree")).to_have_text(["Lyon Presqu'île"])
+    survey.check("index-search")
     survey.visit("inspect", f"{NETWORK}inspect/{lyon}/")
     page.get_by_role("button", name="Actions").click()
     expect(page.get_by_role("link", name="Move", exact=True)).to_be_visible()
@@ -86,6 +92,7 @@ def test_store_screens(page, shot):
     survey = Survey(page, shot, "store")
     lyon = campaign_pk("Autumn in Lyon")
     survey.visit("network-index", NETWORK)
+    survey.visit("network-refused", f"{NETWORK}move/{unit_pk('ML-001')}/", status=403)
     survey.visit("campaign-list", CAMPAIGNS)
     survey.visit("gallery", "/admin/distmark/campaigns/new/")
     page.get_by_role("button", name="Start the campaign").click()  # nothing chosen
