@@ -70,7 +70,7 @@ IMAGES_PER_UNIT = 5
 #: One image in 25 is in the brand library (2,000 of 50,000), the others in the stores'.
 BRAND_SHARE = 25
 THUMBNAIL = "max-165x165"  # the filter of the index's and the chooser's thumbnails
-TARGET_MS = 150.0
+TARGET_MS = 100.0
 TARGET_SIZE = 10_000
 BACKGROUND_USERS = 300
 SEED = 20261123
@@ -94,8 +94,10 @@ SUBJECTS = (
 )
 VIEWS = ("index", "chooser")
 URL_NAMES = {"index": "wagtailimages:index", "chooser": "wagtailimages_chooser:choose"}
-#: Which org measures are held to TARGET_MS on PostgreSQL.
-TARGET_SUBJECTS = ("unit_mgr", "hq_admin")
+#: Which pages are held to TARGET_MS (median) on PostgreSQL at TARGET_SIZE units.
+TARGET_SUBJECTS = ("hq_admin",)
+#: The page whose org/classic ratio (unit_mgr's median / classic's) must be at most 1 there.
+RATIO_TARGET_VIEW = "chooser"
 
 
 @dataclass
@@ -113,6 +115,7 @@ class Row:
     median_ms: float
     min_ms: float
     sql_ms: float
+    cpu_ms: float  # median CPU time of this process (the database server's not included)
     shown: int
     expected: int
     page_ok: bool
@@ -642,6 +645,7 @@ class Bench:
                     median_ms=result.median_ms,
                     min_ms=result.min_ms,
                     sql_ms=result.sql_ms,
+                    cpu_ms=result.cpu_ms,
                     shown=shown,
                     expected=network.expected[label, view],
                     page_ok=page_ok,
@@ -654,8 +658,7 @@ class Bench:
                     f"{row.median_ms:.1f} ms, {shown} images (expected {row.expected})"
                 )
                 slow = (
-                    largest
-                    and self.db == "postgres"
+                    (self.db, size) == ("postgres", TARGET_SIZE)
                     and label in TARGET_SUBJECTS
                     and row.median_ms >= TARGET_MS
                 )
@@ -677,6 +680,7 @@ class Measure:
     sql_ms: float  # median time spent inside cursor.execute()
     result: object
     sql: list[str]
+    cpu_ms: float = 0.0  # median CPU time of this process
 
 
 def measure(runs: int, action: Callable) -> Measure:
@@ -691,7 +695,7 @@ def measure(runs: int, action: Callable) -> Measure:
         action()
     counts = {len(captured.captured_queries)}
 
-    times, sql_times, result = [], [], None
+    times, sql_times, cpu_times, result = [], [], [], None
     gc.collect()
     for _ in range(runs):
         executed = []
@@ -704,9 +708,10 @@ def measure(runs: int, action: Callable) -> Measure:
                 executed.append(time.perf_counter() - started)
 
         with connection.execute_wrapper(count):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             result = action()
             times.append(time.perf_counter() - started)
+            cpu_times.append(time.process_time() - cpu_started)
         counts.add(len(executed))
         sql_times.append(sum(executed))
     queries = counts.pop() if len(counts) == 1 else f"{min(counts)}..{max(counts)}"
@@ -717,6 +722,7 @@ def measure(runs: int, action: Callable) -> Measure:
         statistics.median(sql_times) * 1000,
         result,
         [query["sql"] for query in captured.captured_queries],
+        statistics.median(cpu_times) * 1000,
     )
 
 
@@ -804,6 +810,7 @@ COLUMNS = (
     ("median_ms", "median ms", "{:.1f}"),
     ("min_ms", "min ms", "{:.1f}"),
     ("sql_ms", "SQL ms", "{:.1f}"),
+    ("cpu_ms", "CPU ms", "{:.1f}"),
     ("shown", "shown", "{}"),
     ("expected", "expected", "{}"),
     ("options", "collection options", "{}"),
@@ -881,6 +888,17 @@ def groups(rows: list[Row], dbs: list[str]):
                     yield db, label, view, group
 
 
+def target_verdict(row: Row, classic: Row | None) -> str:
+    """PASS or MISS for a page with a target, where targets are set; else "info"."""
+    if (row.db, row.units) != ("postgres", TARGET_SIZE):
+        return "info"
+    if row.user in TARGET_SUBJECTS:
+        return "PASS" if row.median_ms < TARGET_MS else "MISS"
+    if (row.user, row.view) == ("unit_mgr", RATIO_TARGET_VIEW) and classic is not None:
+        return "PASS" if row.median_ms <= classic.median_ms else "MISS"
+    return "info"
+
+
 def print_summary(rows: list[Row], sizes: list[int]) -> bool:
     """Print the checks; True if the query counts are independent of size and every page
     lists the expected number of images."""
@@ -920,18 +938,22 @@ def print_summary(rows: list[Row], sizes: list[int]) -> bool:
         )
         print(f"  {'FAIL' if bad else 'PASS'}  {db:<9} {label:<10} {view:<8} {details}")
 
-    size = TARGET_SIZE if TARGET_SIZE in sizes else max(sizes)
-    note = "" if size == TARGET_SIZE else f" (the target is set at {TARGET_SIZE}; largest run)"
-    print(f"\nTarget: org pages under {TARGET_MS:g} ms (median), PostgreSQL, {size} units{note}:")
-    pg = [r for r in rows if r.db == "postgres" and r.units == size]
-    if not pg:
-        print("  (PostgreSQL not run)")
-    for row in pg:
-        judged = row.user in TARGET_SUBJECTS
-        verdict = ("PASS" if row.median_ms < TARGET_MS else "FAIL") if judged else "info"
+    size = max(sizes)
+    print(
+        f"\nTargets, judged on PostgreSQL at {TARGET_SIZE} units only (elsewhere 'info'): "
+        f"{', '.join(TARGET_SUBJECTS)} pages under {TARGET_MS:g} ms (median); unit_mgr's "
+        f"{RATIO_TARGET_VIEW} no slower than classic's (org/classic at most 1.00):"
+    )
+    by_page = {(r.db, r.units, r.user, r.view): r for r in rows}
+    for row in [r for r in rows if r.units == size]:
+        classic = by_page.get((row.db, row.units, "classic", row.view))
+        verdict, ratio = target_verdict(row, classic), ""
+        if row.user == "unit_mgr" and classic is not None:
+            ratio = f", org/classic {row.median_ms / classic.median_ms:.2f}"
         print(
-            f"  {verdict}  {row.user:<10} {row.view:<8} median {row.median_ms:6.1f} ms "
-            f"(fastest {row.min_ms:.1f} ms, SQL {row.sql_ms:.1f} ms), {row.queries} queries, "
+            f"  {verdict:<4}  {row.db:<9} {row.user:<10} {row.view:<8} median "
+            f"{row.median_ms:6.1f} ms (fastest {row.min_ms:.1f} ms, SQL {row.sql_ms:.1f} ms, "
+            f"CPU {row.cpu_ms:.1f} ms){ratio}, {row.queries} queries, "
             f"{row.options} collection options"
         )
 

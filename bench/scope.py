@@ -70,12 +70,12 @@ SUBJECTS = (
 TARGET_SUBJECT = "regional@d2"
 
 CITIES = (
-    ("Paris", "France", "fr", "Europe/Paris"),
-    ("Lyon", "France", "fr", "Europe/Paris"),
-    ("Montréal", "Canada", "fr-CA", "America/Toronto"),
-    ("Toronto", "Canada", "en-CA", "America/Toronto"),
-    ("London", "United Kingdom", "en-GB", "Europe/London"),
-    ("Dublin", "Ireland", "en-IE", "Europe/Dublin"),
+    ("Paris", "FR", "fr", "Europe/Paris"),
+    ("Lyon", "FR", "fr", "Europe/Paris"),
+    ("Montréal", "CA", "fr-CA", "America/Toronto"),
+    ("Toronto", "CA", "en-CA", "America/Toronto"),
+    ("London", "GB", "en-GB", "Europe/London"),
+    ("Dublin", "IE", "en-IE", "Europe/Dublin"),
 )
 
 
@@ -96,6 +96,7 @@ class Row:
     index_queries: int | str
     index_ms: float
     index_min_ms: float
+    index_cpu_ms: float
 
 
 def log(message: str) -> None:
@@ -233,6 +234,7 @@ class Measure:
     median_ms: float
     min_ms: float
     result: object
+    cpu_ms: float = 0.0  # median CPU time of this process (the database server's not included)
 
 
 def measure(runs: int, prepare: Callable, action: Callable) -> Measure:
@@ -253,7 +255,7 @@ def measure(runs: int, prepare: Callable, action: Callable) -> Measure:
         action(argument)
     counts = {len(captured.captured_queries)}
 
-    times, result = [], None
+    times, cpu_times, result = [], [], None
     gc.collect()
     for _ in range(runs):
         argument = prepare()
@@ -264,12 +266,19 @@ def measure(runs: int, prepare: Callable, action: Callable) -> Measure:
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(count):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             result = action(argument)
             times.append(time.perf_counter() - started)
+            cpu_times.append(time.process_time() - cpu_started)
         counts.add(len(executed))
     queries = counts.pop() if len(counts) == 1 else f"{min(counts)}..{max(counts)}"
-    return Measure(queries, statistics.median(times) * 1000, min(times) * 1000, result)
+    return Measure(
+        queries,
+        statistics.median(times) * 1000,
+        min(times) * 1000,
+        result,
+        statistics.median(cpu_times) * 1000,
+    )
 
 
 class Bench:
@@ -343,6 +352,10 @@ class Bench:
                     sender_name=name,
                 )
             )
+        # The model's own field checks, so that SQLite (which stores a too-long value) fails
+        # like PostgreSQL would; the first units cover every city.
+        for unit in units[: len(CITIES) + 1]:
+            unit.clean_fields()
         with transaction.atomic():
             OrgUnit.objects.bulk_create(units, batch_size=1000)
         self.verify_tree(size, check_with_treebeard=size <= 1000)
@@ -486,6 +499,7 @@ class Bench:
                     index_queries=index.queries,
                     index_ms=index.median_ms,
                     index_min_ms=index.min_ms,
+                    index_cpu_ms=index.cpu_ms,
                 )
             )
             del listed  # up to 10,000 units
@@ -561,6 +575,7 @@ COLUMNS = (
     ("has_perm_ms", "has_perm ms", "{:.2f}"),
     ("index_queries", "index q", "{}"),
     ("index_ms", "index ms", "{:.1f}"),
+    ("index_cpu_ms", "index CPU ms", "{:.1f}"),
 )
 
 
@@ -583,6 +598,13 @@ def print_table(rows: list[Row]) -> None:
             print()
         previous = (row.db, row.units)
         print(line(values))
+
+
+def target_verdict(row: Row) -> str:
+    """PASS or MISS where the target is set (PostgreSQL, TARGET_SIZE units), else "info"."""
+    if (row.db, row.units) != ("postgres", TARGET_SIZE):
+        return "info"
+    return "PASS" if row.index_ms < INDEX_TARGET_MS else "MISS"
 
 
 def signature(row: Row) -> tuple:
@@ -624,18 +646,18 @@ def print_summary(rows: list[Row], sizes: list[int]) -> bool:
                     for row in group:
                         print(f"      d{row.depth}: {signature(row)}")
 
-    size = TARGET_SIZE if TARGET_SIZE in sizes else max(sizes)
-    note = "" if size == TARGET_SIZE else f" (target is set at {TARGET_SIZE}; largest run)"
+    size = max(sizes)
     print(
-        f"\nIndex page of {TARGET_SUBJECT} at {size} units{note}, target < {INDEX_TARGET_MS:g} ms:"
+        f"\nTarget: the index page of {TARGET_SUBJECT} under {INDEX_TARGET_MS:g} ms (median) on "
+        f"PostgreSQL at {TARGET_SIZE} units (judged there only; elsewhere 'info'):"
     )
     for db in dbs:
         for row in rows:
             if (row.db, row.units, row.user) == (db, size, TARGET_SUBJECT):
-                met = "met" if row.index_ms < INDEX_TARGET_MS else "MISSED"
+                verdict = target_verdict(row)
                 print(
-                    f"  {db:<9} median {row.index_ms:.1f} ms: {met} "
-                    f"(fastest run {row.index_min_ms:.1f} ms)"
+                    f"  {verdict:<4}  {db:<9} {size:>6} units  median {row.index_ms:.1f} ms "
+                    f"(fastest run {row.index_min_ms:.1f} ms, CPU {row.index_cpu_ms:.1f} ms)"
                 )
 
     print(
