@@ -157,6 +157,7 @@ def test_entities_are_never_expanded():
 
 
 def test_the_raw_mjml_is_compiled_once_when_the_email_is(monkeypatch):
+    render.html_template.cache_clear()  # a document kept from another test is not compiled
     calls = []
     original = render.compile_mjml
     monkeypatch.setattr(render, "compile_mjml", lambda s: calls.append(s) or original(s))

@@ -11,6 +11,7 @@ import json
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.core.cache import cache
 
@@ -22,7 +23,7 @@ from wagtail_distmark.markup.merge_tags import (
     escape_html_value,
     unit_values,
 )
-from wagtail_distmark.markup.mjml import DEFAULT_HEAD, compile_mjml, document
+from wagtail_distmark.markup.mjml import COMPILED_DOCUMENTS, DEFAULT_HEAD, compile_mjml, document
 
 
 @dataclass(frozen=True)
@@ -105,14 +106,20 @@ def compile_email(
     body = render_mjml(stream, context)
     head = DEFAULT_HEAD + render_head(stream)
     source = document(body, title=subject, preheader=preheader, head=head, lang=context.language)
-    compiled = compile_mjml(source)
     unit = unit_values(context.unit) if context.unit is not None else {}
     return CompiledEmail(
         subject=MergeTemplate(subject, escape=str).bind(unit),
-        html=MergeTemplate(compiled, escape=escape_html_value).bind(unit),
+        html=html_template(source).bind(unit),
         text=MergeTemplate(render_text(stream, context), escape=str).bind(unit),
         base_values=unit,
     )
+
+
+@lru_cache(maxsize=COMPILED_DOCUMENTS)
+def html_template(source: str) -> MergeTemplate:
+    """The HTML of an MJML document, split around its merge tags: kept, like the compiled
+    documents, for the units that share the document (``bind()`` copies it)."""
+    return MergeTemplate(compile_mjml(source), escape=escape_html_value)
 
 
 def compile_campaign(campaign, base_url: str = "") -> CompiledEmail:
