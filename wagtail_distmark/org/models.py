@@ -174,7 +174,9 @@ class OrgUnit(MP_Node):
 
     @property
     def kind_label(self) -> str:
-        return conf.get_kind_labels().get(self.kind, self.get_kind_display())
+        labels = conf.get_kind_labels()
+        # Not .get(kind, default): the default (a lazy choice label) costs more than the rest.
+        return labels[self.kind] if self.kind in labels else self.get_kind_display()
 
     def clean(self):
         super().clean()

@@ -1,5 +1,7 @@
 """Views of the Network admin: wagtail-modeladmin's views, scoped by the rules."""
 
+import copy
+
 from django.contrib.admin import FieldListFilter
 from django.contrib.admin.templatetags.admin_list import result_headers
 from django.contrib.admin.utils import get_fields_from_path, quote
@@ -221,8 +223,16 @@ class OrgUnitIndexView(DeclaredFiltersOnlyMixin, RefuseWith403Mixin, modeladmin_
             "title": self.model_admin.tree_name(unit),
             "url": primary["url"] if primary else None,
             "actions": actions_dropdown(self.get_buttons_for_obj(unit), label),
-            "cells": list(items_for_result(self, unit, self.request))[1:],
+            "cells": list(items_for_result(self.other_columns, unit, self.request)),
         }
+
+    @cached_property
+    def other_columns(self):
+        """This view as modeladmin's ``items_for_result`` sees it, without the title column:
+        ``result_row`` draws that one (its link, permissions and name were drawn twice)."""
+        view = copy.copy(self)
+        view.list_display = self.list_display[1:]
+        return view
 
     @cached_property
     def within_unit(self):
