@@ -105,7 +105,7 @@ class ZoneLimits:
     """The limits of a constrained zone, read from its :class:`ConstraintsBlock` value.
 
     :meth:`from_constraints` is the one reader of the stored constraints: the editor, the
-    server-side check (:func:`~wagtail_distmark.campaigns.zones.constraint_errors`) and the
+    server-side check (:func:`~wagtail_distmark.campaigns.zones.constraint_problems`) and the
     limits shown to the franchisee all ask this object. The defaults impose nothing.
     """
 
