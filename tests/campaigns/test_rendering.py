@@ -2,6 +2,7 @@
 
 import html as html_lib
 import re
+from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
@@ -16,7 +17,7 @@ from wagtail_factories import ImageFactory
 
 from tests.campaigns.test_admin import snippet_url, start
 from wagtail_distmark.blocks import EmailContext, email_blocks
-from wagtail_distmark.campaigns.rendering import compile_email, html_template
+from wagtail_distmark.campaigns.rendering import compile_campaign, compile_email, html_template
 from wagtail_distmark.markup.mjml import compile_mjml
 from wagtail_distmark.models import LocalCampaign, Product, ProductAvailability
 
@@ -252,6 +253,35 @@ def test_an_mjml_document_compiled_for_one_unit_is_reused_for_another(net, strea
     assert compile_mjml.cache_info().misses == 1 and html_template.cache_info().hits == 1
     assert "Store A" in first.personalise().html and "Store B" in second.personalise().html
     assert first.personalise().html.replace("Store A", "Store B") == second.personalise().html
+
+
+def test_a_cached_campaign_compile_follows_local_prices_and_the_units_locale(
+    net, stream_block, image, products
+):
+    """The compiled e-mail is cached by content: the unit's prices and locale are part of
+    it, so a new local price or a new locale compiles afresh instead of serving the old."""
+    grids = [block for block in every_block(image, products) if block[0] == "product_grid"]
+    stream = build(stream_block, grids)
+    unit = net.units["a"]
+    campaign = SimpleNamespace(
+        unit=unit,
+        effective_body=lambda: stream,
+        effective_subject=lambda: "Hi",
+        effective_preheader=lambda: "",
+    )
+    first = compile_campaign(campaign).personalise().html
+    assert "€27.00" in first
+    compile_mjml.cache_clear()
+    assert compile_campaign(campaign).personalise().html == first
+    assert compile_mjml.cache_info().misses == 0  # served from the cache, not compiled
+
+    ProductAvailability.objects.filter(unit=unit).update(local_price="25.00")
+    assert "€25.00" in compile_campaign(campaign).personalise().html
+
+    unit.locale = "fr"
+    unit.save()
+    html = compile_campaign(campaign).personalise().html
+    assert html_lang(html).startswith("fr") and "25,00\xa0€" in html
 
 
 # --- Accessibility of the e-mail itself -----------------------------------------------------

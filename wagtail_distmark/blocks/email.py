@@ -62,8 +62,12 @@ class EmailContext:
         return getattr(self.unit, "locale", "") or ""
 
     def with_prices(self, products) -> EmailContext:
-        """This context with the unit's prices of ``products`` read (one query)."""
-        return replace(self, unit_prices={**self.unit_prices, **self.read_prices(products)})
+        """This context with the unit's prices of ``products`` read (one query; none if
+        they are all read already)."""
+        missing = [product for product in products if product.pk not in self.unit_prices]
+        if not missing:
+            return self
+        return replace(self, unit_prices={**self.unit_prices, **self.read_prices(missing)})
 
     def prices(self, products) -> dict:
         """Each product's price at the unit (its local price, inherited), else HQ's, as

@@ -126,29 +126,30 @@ def compile_campaign(campaign, base_url: str = "") -> CompiledEmail:
     """The e-mail compiled for ``campaign``'s unit (a ``LocalCampaign``), cached by content.
 
     The key is a digest of everything the result depends on (the effective zones, subject
-    and preheader, the unit's profile, the base URL), so an HQ fix, a local edit or a new
-    phone number compiles afresh, and nothing stale is ever served. Entries live
-    ``WAGTAIL_DISTMARK_COMPILED_CACHE_TIMEOUT`` seconds.
+    and preheader, the unit's profile, locale and currency, its prices of the products shown,
+    the base URL), so an HQ fix, a local edit, a new phone number or a new local price
+    compiles afresh, and nothing stale is ever served. The prices are read once, for the key
+    and the compile. Entries live ``WAGTAIL_DISTMARK_COMPILED_CACHE_TIMEOUT`` seconds.
     """
     parts = list(campaign.effective_body())
     subject, preheader = campaign.effective_subject(), campaign.effective_preheader()
-    key = compiled_cache_key(parts, subject, preheader, campaign.unit, base_url)
+    context = EmailContext(unit=campaign.unit, base_url=base_url)
+    context = context.with_prices(catalogue_products(parts))
+    key = compiled_cache_key(parts, subject, preheader, context)
     compiled = cache.get(key)
     if compiled is None:
-        compiled = compile_email(
-            parts,
-            subject=subject,
-            preheader=preheader,
-            context=EmailContext(unit=campaign.unit, base_url=base_url),
-        )
+        compiled = compile_email(parts, subject=subject, preheader=preheader, context=context)
         cache.set(key, compiled, timeout=get_compiled_cache_timeout())
     return compiled
 
 
-def compiled_cache_key(parts, subject: str, preheader: str, unit, base_url: str) -> str:
+def compiled_cache_key(parts, subject: str, preheader: str, context: EmailContext) -> str:
     source = [[part.block_type, part.block.get_prep_value(part.value)] for part in parts]
+    unit = context.unit
+    about_unit = [unit_values(unit), unit.locale, unit.currency, unit.country]
+    prices = sorted(context.unit_prices.items())
     digest = hashlib.sha256(
-        json.dumps([source, subject, preheader, unit_values(unit), base_url],
+        json.dumps([source, subject, preheader, about_unit, prices, context.base_url],
                    sort_keys=True, default=str).encode()
     ).hexdigest()  # fmt: skip
     return f"distmark:compiled:{digest}"
