@@ -6,10 +6,14 @@ texts of at most 60 characters."""
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 from tests.browser.test_campaign_browser import DISCOUNT, SAVE_ERROR, demo_campaign_url, save_draft
+from wagtail_distmark.blocks import zone_data as zone
+from wagtail_distmark.models import BrandTemplate, LocalCampaign
+from wagtail_distmark.org.models import OrgUnit
 
 pytestmark = pytest.mark.browser
 
@@ -116,3 +120,36 @@ def test_an_over_long_text_is_refused_on_its_field(page, screenshot, assert_no_a
     expect(page.locator(DISCOUNT)).not_to_have_attribute("aria-invalid", "true")
     assert_no_axe_violations(page)
     screenshot("title-refused")
+
+
+def test_too_many_items_are_reported_on_the_list(page, screenshot, assert_no_axe_violations):
+    """A zone that allows one social link, a draft that holds two (saved before HQ's limit):
+    saving says so on the list of links, which it names, not at the top of the zone."""
+    editor = get_user_model().objects.get(username="editor")
+    links = [
+        {"network": "instagram", "url": "https://instagram.com/maisonlumiere"},
+        {"network": "facebook", "url": "https://facebook.com/maisonlumiere"},
+    ]
+    template = BrandTemplate(name="Follow us", subject="Follow us", preheader="", live=True)
+    template.body = [zone("social", "social_links", {"links": links[:1]}, "constrained",
+                          max_items=1)]  # fmt: skip
+    template.save()
+    campaign = LocalCampaign(
+        unit=OrgUnit.objects.get(code="ML-001"), template=template, name="Follow us",
+        subject="Follow us", preheader="", created_by=editor, live=False,
+        body=[{"id": "social", "type": "social_links", "value": {"links": links}}],
+    )  # fmt: skip
+    campaign.save()
+    campaign.save_revision(user=editor, clean=False)
+    login(page, "editor")
+    page.goto(f"/admin/snippets/wagtail_distmark/localcampaign/edit/{campaign.pk}/")
+    expect(page.locator("#zone_social-links-1-value-url")).to_be_visible()
+    save_draft(page)
+    expect(page.get_by_text(SAVE_ERROR)).to_be_visible()
+    links_list = page.locator("section.distmark-zone [data-contentpath='links']")
+    expect(links_list.locator(".help-critical")).to_have_text(
+        "Links: This zone needs between 0 and 1 items (it has 2)."
+    )
+    expect(page.locator(".distmark-zone__error")).to_have_count(0)
+    assert_no_axe_violations(page)
+    screenshot("links-refused")
