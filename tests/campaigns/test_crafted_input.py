@@ -89,6 +89,20 @@ def link_to_page(page_id, kind="LINK", data=None):
     })  # fmt: skip
 
 
+LINK_ENTITY = {"type": "LINK", "mutability": "MUTABLE", "data": {"url": "https://brand.example"}}
+
+
+def entity_ranges(ranges, entity_map):
+    """Draft.js rich text whose entity ranges (offset, length, key) the exporter cannot follow
+    (found by the hostile review: Wagtail's converter raised, the editor answered 500)."""
+    return json.dumps({
+        "blocks": [{"key": "a1", "type": "unstyled", "depth": 0, "text": "abcdef",
+                    "inlineStyleRanges": [], "data": {},
+                    "entityRanges": [{"offset": o, "length": n, "key": k} for o, n, k in ranges]}],
+        "entityMap": entity_map,
+    })  # fmt: skip
+
+
 def post(client, campaign, data):
     return client.post(snippet_url("edit", campaign.pk), data)
 
@@ -103,6 +117,11 @@ CRAFTED = {
     "page link id": {"zone_text": link_to_page("abc")},
     "unknown page link id": {"zone_text": link_to_page("987654")},
     "entity map not a map": {"zone_text": '{"blocks": [], "entityMap": []}'},
+    "entity range to no entity": {"zone_text": entity_ranges([(0, 1, 0)], {})},
+    "entity is null": {"zone_text": entity_ranges([(0, 1, 0)], {"0": None})},
+    "entity ranges overlap": {
+        "zone_text": entity_ranges([(0, 3, 0), (1, 3, 1)], {"0": LINK_ENTITY, "1": LINK_ENTITY})
+    },
     "broken rich text json": {"zone_text": "{not json"},
     "rich text json not an object": {"zone_text": "[1, 2]"},
     "image id text": {"zone_hero-image": "abc"},
@@ -367,3 +386,12 @@ def test_a_post_that_omits_a_header_field_is_refused_not_blanked(
     # The twin: an empty preheader that is posted is a value, and saves.
     if field == "preheader":
         assert post(client, campaign, {**data, "preheader": ""}).status_code == 302
+
+
+@pytest.mark.parametrize("case", ["entity range to no entity", "entity ranges overlap"])
+def test_crafted_rich_text_previews_without_a_500(net, client_for, campaign, product, image, case):
+    client = client_for(net.users["manager_a"])
+    data = {**valid_data(campaign, product, image), **CRAFTED[case]}
+    response = client.post(snippet_url("preview_on_edit", campaign.pk), data)
+    assert response.status_code == 200
+    assert response.json()["is_valid"] is False

@@ -14,6 +14,7 @@ import json
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.forms.utils import ErrorList
 from django.utils.translation import gettext as _
+from draftjs_exporter.error import ExporterException
 from wagtail import blocks
 from wagtail.blocks.base import get_error_json_data
 
@@ -22,10 +23,11 @@ from wagtail_distmark.ids import parse_pk
 
 #: Items a list in a zone may ever be posted with (blocks allow six at most).
 MAX_POSTED_ITEMS = 100
-#: What a block widget raises on input it cannot read.
+#: What a block widget raises on input it cannot read (Wagtail's rich text converter raises
+#: the Draft.js exporter's own errors on entity ranges it cannot follow).
 READ_ERRORS = (
     ValueError, TypeError, KeyError, AttributeError, LookupError, OverflowError,
-    ObjectDoesNotExist, ValidationError, RecursionError,
+    ObjectDoesNotExist, ValidationError, RecursionError, ExporterException,
 )  # fmt: skip
 
 
