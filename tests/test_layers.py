@@ -1,4 +1,4 @@
-"""The package's layers (DESIGN.md, "one home per feature") hold, and the check would notice.
+"""The package's layers (docs/explanation/architecture.md) hold, and the check would notice.
 
 `make lint` runs import-linter with the contract in pyproject.toml; these tests run the same
 contract, show that it catches an upward import, and keep function-level imports rare and

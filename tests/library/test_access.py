@@ -4,7 +4,7 @@ collection and action; and the answers are the ones the product promises."""
 import pytest
 from wagtail.models import Collection
 
-from wagtail_distmark.library import access
+from wagtail_distmark.rules import library as access
 from wagtail_distmark.rules.scope import get_scope
 
 pytestmark = pytest.mark.django_db

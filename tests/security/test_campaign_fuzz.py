@@ -19,7 +19,6 @@ from wagtail.models import Collection
 from tests.security.conftest import make_image
 from tests.security.forms import block_post_data, form_data
 from wagtail_distmark.blocks import zone_data as zone
-from wagtail_distmark.library.access import usable_by_unit_q
 from wagtail_distmark.library.collections import add_brand_collection, unit_collection
 from wagtail_distmark.models import (
     BrandTemplate,
@@ -29,6 +28,7 @@ from wagtail_distmark.models import (
     Product,
     ProductAvailability,
 )
+from wagtail_distmark.rules.library import usable_by_unit_q
 
 pytestmark = pytest.mark.django_db
 

@@ -24,11 +24,11 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 
 from wagtail_distmark.campaigns.leaves import leaves
 from wagtail_distmark.catalogue.models import Product
-from wagtail_distmark.library.access import usable_by_unit_q
 from wagtail_distmark.library.files import visible_files
 from wagtail_distmark.library.models import ImageUsageRights, lapsed_q
 from wagtail_distmark.library.policies import library_policies_registered
 from wagtail_distmark.org.models import OrgUnit
+from wagtail_distmark.rules.library import usable_by_unit_q
 
 
 def choosable(user, model):

@@ -3,12 +3,12 @@ group collection permissions.
 
 A user's rights are the union of what Wagtail's ``GroupCollectionPermission`` rows give
 (unchanged, so existing sites and Wagtail's own tests behave as before) and what their
-memberships give (:mod:`wagtail_distmark.library.access`). The two lookups that every
+memberships give (:mod:`wagtail_distmark.rules.library`). The two lookups that every
 other method goes through (``_check_perm`` and ``_collections_with_perm``) are extended, so
 Wagtail's ownership logic (``add`` lets you change what you uploaded) applies to both. Beyond
 that, for the network's users only:
 
-* menus list the brand library and their own units' collections (:func:`access.menu_q`);
+* menus list the brand library and their own units' collections (:func:`library_rules.menu_q`);
 * choosers hide files whose usage rights are not current (HQ still sees them).
 """
 
@@ -20,7 +20,6 @@ from wagtail.models import Collection
 from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
 
 from wagtail_distmark import compat
-from wagtail_distmark.library import access
 from wagtail_distmark.library.collections import tree_menu
 from wagtail_distmark.library.models import (
     DocumentUsageRights,
@@ -48,19 +47,19 @@ def has_every_collection(user, actions) -> bool:
     scope = get_scope(user)
     return (
         scope.is_network_member
-        and access.is_library_admin(scope)
+        and library_rules.is_library_admin(scope)
         and all(library_rules.follows_twin(action) for action in actions if action in RULES)
     )
 
 
 def menu_ids(user) -> frozenset[int]:
-    """The collections an HQ admin's menus offer (:func:`access.menu_q` of every collection),
+    """The collections an HQ admin's menus offer (:func:`library_rules.menu_q` of every collection),
     read once per request: each menu (filter, upload form) then reads its few collections by
     id, where the menu filter made PostgreSQL join the 10,000 units to every collection, up
     to four times a page (bench/assets.py)."""
 
     def read():
-        menu = Collection.objects.filter(access.menu_q(get_scope(user)))
+        menu = Collection.objects.filter(library_rules.menu_q(get_scope(user)))
         return frozenset(menu.values_list("pk", flat=True))
 
     return memo(user, "library_menu_ids", read)
@@ -97,24 +96,25 @@ class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):
             return collections  # Wagtail's answer, unchanged
         if has_every_collection(user, actions):  # every collection: filter them once
             return tree_menu(collections.filter(pk__in=menu_ids(user)))
-        return tree_menu(collections.filter(access.menu_q(get_scope(user))))
+        return tree_menu(collections.filter(library_rules.menu_q(get_scope(user))))
 
     def instances_user_has_any_permission_for(self, user, actions):
         # Wagtail's actions on files: "delete" is "change"; "add" lists no file.
         known = {"change" if action == "delete" else action for action in actions}
-        if known & {access.CHANGE, access.CHOOSE} and has_every_collection(user, known):
+        every_file_actions = {library_rules.CHANGE, library_rules.CHOOSE}
+        if known & every_file_actions and has_every_collection(user, known):
             # Every file, as for a superuser: not "in (every collection)", which PostgreSQL
             # checks file by file (bench/assets.py).
             return self.model._default_manager.all()
         instances = super().instances_user_has_any_permission_for(user, actions)
-        if set(actions) == {access.CHOOSE} and not sees_expired_files(user):
+        if set(actions) == {library_rules.CHOOSE} and not sees_expired_files(user):
             instances = instances.filter(current_rights_q(self.rights_model, among=instances))
         return instances
 
     def user_has_any_permission_for_instance(self, user, actions, instance):
         if not super().user_has_any_permission_for_instance(user, actions, instance):
             return False
-        if set(actions) == {access.CHOOSE} and not sees_expired_files(user):
+        if set(actions) == {library_rules.CHOOSE} and not sees_expired_files(user):
             return not self.rights_model.objects.filter(lapsed_q(), pk=instance.pk).exists()
         return True
 

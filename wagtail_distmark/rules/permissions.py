@@ -54,7 +54,7 @@ PERMISSIONS = {
     "wagtail_distmark.add_bannedword": campaigns.can_manage_templates,
     "wagtail_distmark.change_bannedword": campaigns.can_manage_templates,
     "wagtail_distmark.delete_bannedword": campaigns.can_manage_templates,
-    # The content library: the object is a collection (see library/access.py).
+    # The content library: the object is a collection (see rules/library.py).
     "wagtail_distmark.choose_from_collection": library.can_choose_in_collection,
     "wagtail_distmark.add_to_collection": library.can_add_to_collection,
     "wagtail_distmark.change_in_collection": library.can_change_in_collection,

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.translation import gettext_lazy
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -112,7 +113,9 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (CELERY_BROKER_URL or None)
 
-WAGTAIL_DISTMARK_KIND_LABELS = {"headquarters": "Head office", "region": "Region", "unit": "Store"}
+# Renames the top unit kind (the others keep the plugin's "Region" and "Store"); lazy, so
+# each user reads it in their own language.
+WAGTAIL_DISTMARK_KIND_LABELS = {"headquarters": gettext_lazy("Head office")}
 
 # The content library: usage-rights dates and per-role upload limits on Wagtail's own forms.
 WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_distmark.library.forms.LibraryImageForm"
