@@ -69,7 +69,8 @@ class LibraryFormMixin(forms.Form):
     def __init__(self, *args, **kwargs):
         self.uploader = kwargs.get("user")
         super().__init__(*args, **kwargs)
-        rights = self.rights_model.objects.filter(pk=self.instance.pk).first()
+        # A file not saved yet has no rights: no query (every chooser and upload form).
+        rights = self.instance.pk and self.rights_model.objects.filter(pk=self.instance.pk).first()
         if rights is not None:
             self.initial.setdefault("usage_starts_on", rights.starts_on)
             self.initial.setdefault("usage_expires_on", rights.expires_on)
