@@ -111,7 +111,8 @@ def show_limits_on_fields(block, limits: ZoneLimits) -> None:
         if described:
             add_help_text(field_block, _("Limits:") + " " + "; ".join(described))
         if limits.required and isinstance(field_block, TEXT_FIELDS):
-            attrs = field_block.meta.form_attrs or {}
+            # Wagtail 8 hands ``form_attrs`` to the field's widget; 7.0 has no such option.
+            attrs = getattr(field_block.meta, "form_attrs", None) or {}
             field_block.meta.form_attrs = {**attrs, "data-distmark-required": ""}
         if isinstance(field_block, NUMBER_FIELDS):
             narrow_number_input(field_block, limits.min_value, limits.max_value)

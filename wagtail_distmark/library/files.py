@@ -15,16 +15,11 @@ from wagtail.models import Collection
 from wagtail_distmark import compat
 from wagtail_distmark.library.collections import ancestor_paths
 from wagtail_distmark.library.policies import has_every_collection, library_policies_registered
-from wagtail_distmark.rules.scope import get_scope
+from wagtail_distmark.rules.scope import get_scope, is_network_member  # noqa: F401  (re-exported for the library's views)
 
 #: Changing a file (Wagtail counts "delete" as "change").
 CHANGE = ("change", "delete")
 CHOOSE = "choose"
-
-
-def is_network_member(user) -> bool:
-    """A user whose library rights come from memberships (:attr:`Scope.is_network_member`)."""
-    return get_scope(user).is_network_member
 
 
 def file_policy(model):

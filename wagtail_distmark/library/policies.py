@@ -27,7 +27,7 @@ from wagtail_distmark.library.models import (
     lapsed_q,
 )
 from wagtail_distmark.rules import library as library_rules
-from wagtail_distmark.rules.scope import get_scope, memo
+from wagtail_distmark.rules.scope import get_scope, is_network_member, memo
 
 #: The named rule of each library action.
 RULES = {action: name for action, (name, _predicate) in library_rules.RULES.items()}
@@ -36,13 +36,18 @@ RULES = {action: name for action, (name, _predicate) in library_rules.RULES.item
 def sees_expired_files(user) -> bool:
     """Usage rights restrict the units' users; HQ (to renew or replace files), superusers and
     users outside the network (Wagtail's group permissions only) see every file."""
+    if user.is_superuser:  # no membership to read (Wagtail's own query counts hold)
+        return True
     scope = get_scope(user)
     return not scope.is_network_member or scope.is_head_office
 
 
 def has_every_collection(user, actions) -> bool:
     """An HQ admin, while the library's rules of ``actions`` are the plugin's own: every
-    collection is theirs, as a superuser's (a site's own rule is asked per collection)."""
+    collection is theirs, as a superuser's (a site's own rule is asked per collection).
+    Superusers themselves take Wagtail's own path, without reading memberships."""
+    if user.is_superuser:
+        return False
     scope = get_scope(user)
     return (
         scope.is_network_member
@@ -80,8 +85,7 @@ class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):
 
     def _collections_with_perm(self, user, actions):
         groups = super()._collections_with_perm(user, actions)
-        scope = get_scope(user)
-        if not scope.is_network_member:
+        if not is_network_member(user):
             return groups
         # A site's own rule (``rules.set_perm``) is asked collection by collection.
         if has_every_collection(user, actions):
@@ -91,7 +95,7 @@ class OrgCollectionOwnershipPolicy(CollectionOwnershipPermissionPolicy):
 
     def collections_user_has_any_permission_for(self, user, actions):
         collections = super().collections_user_has_any_permission_for(user, actions)
-        if not get_scope(user).is_network_member:
+        if not is_network_member(user):
             return collections  # Wagtail's answer, unchanged
         if has_every_collection(user, actions):  # every collection: filter them once
             return tree_menu(collections.filter(pk__in=menu_ids(user)))

@@ -112,6 +112,14 @@ def get_scope(user) -> Scope:
     return cached
 
 
+def is_network_member(user) -> bool:
+    """:attr:`Scope.is_network_member` of the user's scope; a superuser's answer (no) needs
+    no query, so Wagtail's own pages keep their query counts for superusers."""
+    if user is None or getattr(user, "is_superuser", False):
+        return False
+    return get_scope(user).is_network_member
+
+
 def load_scope(user) -> Scope:
     # Through the reverse relation: this module imports no model (it sits below them all).
     rows = user.distmark_memberships.values_list("unit__path", "role", "unit_id")
