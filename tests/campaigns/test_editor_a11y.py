@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from wagtail import VERSION as WAGTAIL_VERSION
 
 from tests.campaigns.test_admin import edit_form_data, snippet_url, start
 from tests.campaigns.widgets import zone_widget
@@ -83,6 +84,20 @@ def test_a_banned_word_is_reported_on_the_field_that_holds_it(net, client_for, c
     }
 
 
+@pytest.mark.skipif(
+    WAGTAIL_VERSION < (8,), reason="Wagtail 7.0 passes no form_attrs to block fields: no mark"
+)
+def test_texts_a_zone_requires_carry_the_required_mark(net, client_for, campaign):
+    html = client_for(net.users["editor_a"]).get(snippet_url("edit", campaign.pk)).content.decode()
+    definition, _, _errors = zone_widget(html, "offer")
+    children = {child["_args"][0]: child["_args"] for child in definition["_args"][1]}
+    # Texts the zone requires are flagged for Wagtail's required mark (drawn by zones.js).
+    required = {
+        name for name, args in children.items() if "data-distmark-required" in args[2]["attrs"]
+    }
+    assert required == {"title", "text"}
+
+
 def test_each_field_says_which_limits_apply_to_it(net, client_for, campaign):
     html = client_for(net.users["editor_a"]).get(snippet_url("edit", campaign.pk)).content.decode()
     definition, _, errors = zone_widget(html, "offer")
@@ -99,11 +114,6 @@ def test_each_field_says_which_limits_apply_to_it(net, client_for, campaign):
     # The number input announces the zone's range, not the block's own 1 to 90.
     discount_widget = json.dumps(children["discount"][1])
     assert 'min=\\"5\\"' in discount_widget and 'max=\\"20\\"' in discount_widget
-    # Texts the zone requires are flagged for Wagtail's required mark (drawn by zones.js).
-    required = {
-        name for name, args in children.items() if "data-distmark-required" in args[2]["attrs"]
-    }
-    assert required == {"title", "text"}
     assert children["title"][2]["maxLength"] == 20  # zones.js counts against it
     # The zone's summary of its limits describes the zone's section.
     section = zone_section(html, "offer")
