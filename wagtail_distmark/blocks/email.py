@@ -72,9 +72,8 @@ class EmailContext:
     def prices(self, products) -> dict:
         """Each product's price at the unit (its local price, inherited), else HQ's, as
         text in the unit's locale and the price's currency (e.g. '£34.00', '34,00 €')."""
-        missing = [product for product in products if product.pk not in self.unit_prices]
-        found = self.read_prices(missing) if missing else {}
-        return {p.pk: self.unit_prices.get(p.pk) or found[p.pk] for p in products}
+        prices = self.with_prices(products).unit_prices  # reads only what is not read yet
+        return {product.pk: prices[product.pk] for product in products}
 
     def read_prices(self, products) -> dict:
         amounts = {product.pk: (product.price, product.currency) for product in products}

@@ -24,7 +24,7 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail_distmark.blocks import ZoneLimits
 from wagtail_distmark.campaigns.assets import choosable, chosen_keys
 from wagtail_distmark.campaigns.posted import ZoneField, is_one_field, repaired, zone_messages
-from wagtail_distmark.campaigns.zones import error_messages
+from wagtail_distmark.campaigns.zones import NUMBER_BLOCKS, error_messages
 
 
 @dataclass
@@ -51,21 +51,13 @@ class ZoneView:
         return self.zone.value.limits_text
 
 
-def text_blocks(block):
-    """The Char/Text blocks inside a block, however deeply nested."""
-    if isinstance(block, (blocks.CharBlock, blocks.TextBlock)):
-        yield block
-    for child in getattr(block, "child_blocks", {}).values():
-        yield from text_blocks(child)
-    if isinstance(block, blocks.ListBlock):
-        yield from text_blocks(block.child_block)
-
-
 def show_character_counters(block, max_chars: int | None) -> None:
-    """Wagtail shows a live counter for blocks with ``max_length``: use HQ's limit."""
+    """HQ's limit as the texts' ``max_length``: Wagtail renders it as ``maxlength``, which
+    ``zones.js`` turns into a visible counter (typing is not cut; the server judges)."""
     if not max_chars:
         return
-    for text_block in text_blocks(block):
+    plain_texts = (blocks.CharBlock, blocks.TextBlock)
+    for text_block in (b for b in field_blocks(block) if isinstance(b, plain_texts)):
         current = getattr(text_block, "max_length", None)
         text_block.max_length = min(current, max_chars) if current else max_chars
 
@@ -88,7 +80,7 @@ def offer_allowed_values(block, allowed: tuple[str, ...]) -> None:
 
 #: Blocks whose value is a text: the zone's "every text required" and length limits apply.
 TEXT_FIELDS = (blocks.CharBlock, blocks.TextBlock, blocks.RichTextBlock, blocks.ChoiceBlock)
-NUMBER_FIELDS = (blocks.IntegerBlock, blocks.DecimalBlock, blocks.FloatBlock)
+NUMBER_FIELDS = NUMBER_BLOCKS  # the zone check's own list: the editor cannot drift from it
 
 
 def field_blocks(block):

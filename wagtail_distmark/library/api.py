@@ -11,7 +11,8 @@ from __future__ import annotations
 from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
 from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
 
-from wagtail_distmark.library.files import is_network_member, visible_files
+from wagtail_distmark.library.files import visible_files
+from wagtail_distmark.rules.scope import is_network_member
 
 
 class ScopedFilesMixin:

@@ -20,9 +20,9 @@ from wagtail_distmark import compat
 from wagtail_distmark.library.files import (
     changeable_files,
     changes_every_file,
-    is_network_member,
     visible_files,
 )
+from wagtail_distmark.rules.scope import is_network_member
 
 
 class BrowseLibraryMixin:

@@ -11,7 +11,8 @@ from wagtail.documents.wagtail_hooks import DocumentsSummaryItem
 from wagtail.images import get_image_model
 from wagtail.images.wagtail_hooks import ImagesSummaryItem
 
-from wagtail_distmark.library.files import is_network_member, visible_files
+from wagtail_distmark.library.files import visible_files
+from wagtail_distmark.rules.scope import is_network_member
 
 
 class VisibleImagesSummaryItem(ImagesSummaryItem):

@@ -15,7 +15,6 @@ from wagtail.models import Collection
 from wagtail_distmark import compat
 from wagtail_distmark.library.collections import ancestor_paths
 from wagtail_distmark.library.policies import has_every_collection, library_policies_registered
-from wagtail_distmark.rules.scope import get_scope, is_network_member  # noqa: F401  (re-exported for the library's views)
 
 #: Changing a file (Wagtail counts "delete" as "change").
 CHANGE = ("change", "delete")

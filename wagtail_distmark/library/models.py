@@ -83,11 +83,10 @@ def current_rights_q(
     queryset of files this filter narrows, if known (default: every file).
 
     A filter on ``id`` so that search querysets accept it (``id`` is one of Wagtail's filter
-    fields on images and documents; the rights table is not), and a positive one: ``id IN
-    (files of ``among`` without lapsed rights)`` lets PostgreSQL check by index the few files
-    a unit may choose, where ``NOT id IN (lapsed rights)`` made it scan the whole file table
-    (bench/assets.py: 50,000 images); ``among`` keeps that list short where PostgreSQL makes
-    it in full (inside an OR).
+    fields on images and documents; the rights table is not). The library's choosers do not
+    use it: they exclude a literal list of lapsed ids read once per request
+    (``OrgCollectionOwnershipPolicy.lapsed_ids``), which PostgreSQL checks as a plain
+    filter where this subquery ran once per listed file (bench/assets.py).
     """
     if among is None:
         among = rights_model._meta.pk.related_model._default_manager.all()

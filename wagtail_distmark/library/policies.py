@@ -36,22 +36,16 @@ RULES = {action: name for action, (name, _predicate) in library_rules.RULES.item
 def sees_expired_files(user) -> bool:
     """Usage rights restrict the units' users; HQ (to renew or replace files), superusers and
     users outside the network (Wagtail's group permissions only) see every file."""
-    if user.is_superuser:  # no membership to read (Wagtail's own query counts hold)
-        return True
-    scope = get_scope(user)
-    return not scope.is_network_member or scope.is_head_office
+    return not is_network_member(user) or get_scope(user).is_head_office
 
 
 def has_every_collection(user, actions) -> bool:
     """An HQ admin, while the library's rules of ``actions`` are the plugin's own: every
     collection is theirs, as a superuser's (a site's own rule is asked per collection).
     Superusers themselves take Wagtail's own path, without reading memberships."""
-    if user.is_superuser:
-        return False
-    scope = get_scope(user)
     return (
-        scope.is_network_member
-        and library_rules.is_library_admin(scope)
+        is_network_member(user)
+        and library_rules.is_library_admin(get_scope(user))
         and all(library_rules.follows_twin(action) for action in actions if action in RULES)
     )
 
