@@ -239,3 +239,22 @@ def test_the_submitter_is_told_when_changes_are_requested(net, client_for, campa
     act(client_for(net.users["manager_a"]), campaign, "reject", "Use the autumn photo")
     assert [m.to for m in mail.outbox] == [["editor_a@example.com"]]
     assert "Use the autumn photo" in mail.outbox[0].body
+
+
+def test_a_superuser_does_not_approve_their_own_submission_either(
+    net, client_for, campaign, django_user_model
+):
+    """Superusers may approve anyone's campaign (an override), not one they submitted:
+    Django answers yes to every permission of a superuser, the rule itself says no."""
+    boss = django_user_model.objects.create_superuser("boss", "boss@example.com", "x")
+    submit(client_for(boss), campaign)
+    first = state_of(campaign)
+    response = act(client_for(boss), campaign, "approve")
+    assert response.status_code in (302, 403)
+    first.refresh_from_db()
+    assert first.status == TaskState.STATUS_IN_PROGRESS
+    # Its twin: another superuser may act (an override).
+    other = django_user_model.objects.create_superuser("other", "other@example.com", "x")
+    act(client_for(other), campaign, "approve")
+    first.refresh_from_db()
+    assert first.status == TaskState.STATUS_APPROVED

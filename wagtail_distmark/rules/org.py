@@ -34,9 +34,9 @@ def is_distmark_superuser(user) -> bool:
 
 
 @rules.predicate
-def is_network_member(user) -> bool:
-    """A role somewhere in the network, and no superuser (:attr:`Scope.is_network_member`)."""
-    return get_scope(user).is_network_member
+def has_any_membership(user) -> bool:
+    """A role somewhere in the network."""
+    return bool(get_scope(user).grants)
 
 
 @rules.predicate
@@ -53,7 +53,7 @@ def is_head_office(user) -> bool:
 
 
 #: Any role in the network, or a superuser (a superuser's memberships change nothing).
-is_member_or_superuser = is_distmark_superuser | is_network_member
+is_member_or_superuser = is_distmark_superuser | has_any_membership
 
 
 def _covered(user, unit, roles, strictly=False) -> bool:

@@ -26,6 +26,13 @@ from wagtail_distmark.workflows import routing
 from wagtail_distmark.workflows.fast_lane import fast_lane_reason
 
 
+def may_moderate(user, task_state) -> bool:
+    """The rule ``moderate_taskstate`` itself (a site's ``rules.set_perm`` included), not
+    ``user.has_perm``: Django's backend says yes to every permission of a superuser, and the
+    rule's "never the person who submitted it" must hold for superusers too."""
+    return user.is_active and rules.has_perm(MODERATE, user, task_state)
+
+
 class OrgApprovalTask(Task):
     class Approver(models.TextChoices):
         UNIT_MANAGER = "unit_manager", _("The unit's own manager")
@@ -134,7 +141,7 @@ class OrgApprovalTask(Task):
         """A computed approver, or an HQ admin above the unit (an override); never the person
         who submitted it (the named rule ``moderate_taskstate``)."""
         state = self.current_state(obj)
-        return state is not None and user.has_perm(MODERATE, state)
+        return state is not None and may_moderate(user, state)
 
     def current_state(self, obj) -> OrgApprovalTaskState | None:
         if hasattr(obj, "_current_workflow_states"):  # read once (campaigns/editing.py)
@@ -157,7 +164,7 @@ class OrgApprovalTask(Task):
         """Judge the task state's own campaign, whatever URL brought it: a user who is neither
         a routed approver nor HQ above that campaign's unit is refused, and nothing changes."""
         state = task_state.specific
-        if state.task_id != self.pk or not user.has_perm(MODERATE, state):
+        if state.task_id != self.pk or not may_moderate(user, state):
             raise PermissionDenied
         if not state.is_approver(user):
             log(
