@@ -38,6 +38,13 @@ def latest_revision_as_object(live):
     return obj
 
 
+def remember_active_workflow_states(obj, states) -> None:
+    """Let ``obj`` answer Wagtail's "which workflow states are active?" from ``states``,
+    already read: the one place that writes Wagtail's private cache for it
+    (``_current_workflow_states``, pinned by ``tests/test_query_counts.py``)."""
+    obj._current_workflow_states = states
+
+
 def read_workflow_once(obj, live) -> None:
     """Let ``obj`` (the editor's object) and ``live`` (the row) answer every question about
     their workflow from one read: the active workflow state (with its workflow, requester,
@@ -59,6 +66,6 @@ def read_workflow_once(obj, live) -> None:
     workflow = live.get_workflow()
     scheduled = live.scheduled_revision
     for instance in {id(obj): obj, id(live): live}.values():
-        instance._current_workflow_states = states
+        remember_active_workflow_states(instance, states)
         instance.get_workflow = lambda: workflow
         instance.__dict__["scheduled_revision"] = scheduled  # a cached_property

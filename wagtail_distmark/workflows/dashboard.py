@@ -27,6 +27,8 @@ from wagtail.admin.views.home import (
 )
 from wagtail.models import Page, Revision, Task, TaskState, WorkflowState, WorkflowTask
 
+from wagtail_distmark.campaigns.editing import remember_active_workflow_states
+
 
 class ModerationPanel(WorkflowObjectsToModeratePanel):
     """Wagtail's panel (same name, template and rows), reading in bulk."""
@@ -75,7 +77,7 @@ def share_reads(states) -> None:
         WorkflowState._meta.get_field("content_object").set_cached_value(workflow_state, obj)
         if workflow_state.current_task_state_id == state.pk and not isinstance(obj, Page):
             workflow_state.current_task_state = specific
-            obj._current_workflow_states = [workflow_state]
+            remember_active_workflow_states(obj, [workflow_state])
 
 
 def tasks_with_status(workflow_states) -> dict:
