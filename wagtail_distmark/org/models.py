@@ -185,7 +185,8 @@ class OrgUnit(MP_Node):
     def validate_unique(self, exclude=None):
         errors = {}
         try:
-            super().validate_unique(exclude=exclude)
+            # The case-insensitive check below also covers the exact one: one query each.
+            super().validate_unique(exclude={*(exclude or ()), *self.CASE_INSENSITIVE_UNIQUE})
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         for name, message in self.CASE_INSENSITIVE_UNIQUE.items():
@@ -199,11 +200,6 @@ class OrgUnit(MP_Node):
         value = getattr(self, name)
         others = OrgUnit.objects.exclude(pk=self.pk) if self.pk else OrgUnit.objects.all()
         return bool(value) and others.filter(**{f"{name}__iexact": value}).exists()
-
-    def unique_error_message(self, model_class, unique_check):
-        if len(unique_check) == 1 and unique_check[0] in self.CASE_INSENSITIVE_UNIQUE:
-            return ValidationError(self.CASE_INSENSITIVE_UNIQUE[unique_check[0]], code="unique")
-        return super().unique_error_message(model_class, unique_check)
 
     def validate_timezone(self):
         import zoneinfo
