@@ -1,8 +1,10 @@
 """Every setting of the plugin and its default, read when called (never at import)."""
 
+import os
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_KIND_LABELS = {
@@ -82,3 +84,59 @@ def get_base_url() -> str:
     """The address of the admin, for every absolute link the plugin writes (approval mails,
     test e-mails): Wagtail's own ``WAGTAILADMIN_BASE_URL``, which its notifications use too."""
     return (getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
+
+
+#: How contacts belong to units (``WAGTAIL_DISTMARK_CONTACT_UNITS``).
+CONTACT_UNITS_HOME = "home"  # one shared base, each contact has exactly one (home) unit
+CONTACT_UNITS_LISTS = "lists"  # units keep lists that roll up: a person may be on several
+
+
+def get_contact_units_mode() -> str:
+    """``"home"`` (default): each contact has exactly one unit, its store ID. ``"lists"``:
+    each unit keeps its own list, a person may be on several, and a region or HQ sees the
+    union below it without duplicates (the "single customer view")."""
+    mode = getattr(settings, "WAGTAIL_DISTMARK_CONTACT_UNITS", CONTACT_UNITS_HOME)
+    return CONTACT_UNITS_LISTS if mode == CONTACT_UNITS_LISTS else CONTACT_UNITS_HOME
+
+
+#: The contact fields each role sees when HQ declared nothing for it (custom attributes are
+#: named by their key; ``"*"`` is every field and attribute).
+DEFAULT_CONTACT_FIELD_VISIBILITY = {
+    "hq_admin": ["*"],
+    "regional_manager": ["*"],
+    "unit_manager": ["*"],
+    "unit_editor": ["email", "first_name", "last_name"],
+}
+
+
+def get_contact_field_visibility(role: str) -> list[str]:
+    """The default visible fields of ``role``; ``WAGTAIL_DISTMARK_CONTACT_FIELD_VISIBILITY``
+    overrides them per role. HQ's choices in the admin (``ContactFieldPolicy``) win over both."""
+    overrides = getattr(settings, "WAGTAIL_DISTMARK_CONTACT_FIELD_VISIBILITY", {})
+    return list(overrides.get(role, DEFAULT_CONTACT_FIELD_VISIBILITY.get(role, [])))
+
+
+def get_import_chunk_size() -> int:
+    """Rows an import reads, checks and commits at a time (its progress and resume step)."""
+    return getattr(settings, "WAGTAIL_DISTMARK_IMPORT_CHUNK_SIZE", 2000)
+
+
+def get_export_link_hours() -> int:
+    """Hours an export's download link stays valid."""
+    return getattr(settings, "WAGTAIL_DISTMARK_EXPORT_LINK_HOURS", 24)
+
+
+def get_export_inline_limit() -> int:
+    """Exports of at most this many rows are built at once; larger ones on Celery."""
+    return getattr(settings, "WAGTAIL_DISTMARK_EXPORT_INLINE_LIMIT", 5000)
+
+
+def get_private_storage():
+    """The storage of contact imports and exports: ``STORAGES["distmark_private"]`` if the
+    site defines it, else a folder ``WAGTAIL_DISTMARK_PRIVATE_ROOT`` (default:
+    ``distmark-private`` beside ``MEDIA_ROOT``) that no URL serves."""
+    if "distmark_private" in getattr(settings, "STORAGES", {}):
+        return storages["distmark_private"]
+    media = str(getattr(settings, "MEDIA_ROOT", "") or ".")
+    default = os.path.join(os.path.dirname(os.path.abspath(media)), "distmark-private")
+    return FileSystemStorage(location=getattr(settings, "WAGTAIL_DISTMARK_PRIVATE_ROOT", default))

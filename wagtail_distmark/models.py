@@ -1,8 +1,26 @@
 """Public models of wagtail_distmark, re-exported from the feature packages that define them
-(``org``, ``library``, ``catalogue``, ``campaigns``). Import them from here."""
+(``org``, ``library``, ``catalogue``, ``campaigns``, ``contacts``). Import them from here."""
 
 from wagtail_distmark.campaigns.models import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.campaigns.readiness import NotReadyToSend, Readiness
+from wagtail_distmark.contacts.models import (
+    Audience,
+    CampaignAudience,
+    CommunicationType,
+    Consent,
+    ConsentEvent,
+    Contact,
+    ContactAttribute,
+    ContactFieldPolicy,
+    ContactTag,
+    ContactUnit,
+    ExportJob,
+    ImportJob,
+    ImportMappingMemory,
+    ImportRowError,
+    Suppression,
+    Tag,
+)
 from wagtail_distmark.catalogue.models import Product, ProductAvailability, ProductQuerySet
 from wagtail_distmark.library.models import (
     BrandCollection,
@@ -15,6 +33,22 @@ from wagtail_distmark.org.models import Membership, OrgUnit, OrgUnitQuerySet
 from wagtail_distmark.org.scoping import UnitScopedQuerySet, UnitScopedQuerySetMixin
 
 __all__ = [
+    "Audience",
+    "CampaignAudience",
+    "CommunicationType",
+    "Consent",
+    "ConsentEvent",
+    "Contact",
+    "ContactAttribute",
+    "ContactFieldPolicy",
+    "ContactTag",
+    "ContactUnit",
+    "ExportJob",
+    "ImportJob",
+    "ImportMappingMemory",
+    "ImportRowError",
+    "Suppression",
+    "Tag",
     "BannedWord",
     "BrandCollection",
     "DocumentUsageRights",

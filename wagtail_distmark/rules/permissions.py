@@ -10,7 +10,7 @@ predicate under the same name before this app is ready: an existing rule is kept
 
 import rules
 
-from wagtail_distmark.rules import campaigns, catalogue, library, org, workflows
+from wagtail_distmark.rules import campaigns, catalogue, contacts, library, org, workflows
 
 PERMISSIONS = {
     "wagtail_distmark.view_orgunit": org.can_view_orgunit,
@@ -83,6 +83,36 @@ PERMISSIONS = {
     workflows.APPROVE: workflows.can_approve_as_routed,
     workflows.OVERRIDE: workflows.can_override_approval,
     workflows.MODERATE: workflows.can_moderate_task_state,
+    # Contacts: the object is a contact (or, to add, import or export, the unit).
+    "wagtail_distmark.view_contact": contacts.can_view_contact,
+    "wagtail_distmark.add_contact": contacts.can_add_contact,
+    "wagtail_distmark.change_contact": contacts.can_change_contact,
+    # Contacts are erased (personal fields wiped, suppression kept), never deleted.
+    "wagtail_distmark.delete_contact": rules.always_deny,
+    "wagtail_distmark.erase_contact": contacts.can_erase_contact,
+    "wagtail_distmark.export_contact": contacts.can_export_for_unit,
+    "wagtail_distmark.import_contact": contacts.can_import_for_unit,
+    "wagtail_distmark.request_contact_access": contacts.can_request_access,
+    # Imports and exports: whoever started one (HQ: every one).
+    "wagtail_distmark.view_importjob": contacts.owns_job,
+    "wagtail_distmark.view_exportjob": contacts.owns_job,
+    # Audiences: a unit's, by its members; HQ's template segments, by HQ.
+    "wagtail_distmark.view_audience": contacts.can_view_audience,
+    "wagtail_distmark.add_audience": contacts.can_change_audience,
+    "wagtail_distmark.change_audience": contacts.can_change_audience,
+    "wagtail_distmark.delete_audience": contacts.can_change_audience,
+    # HQ's contact set-up.
+    **{
+        f"wagtail_distmark.{action}_{model}": contacts.can_manage_contact_setup
+        for model in (
+            "communicationtype",
+            "tag",
+            "contactattribute",
+            "contactfieldpolicy",
+            "suppression",
+        )
+        for action in ("view", "add", "change", "delete")
+    },
     # Members reach the Wagtail admin through their membership, not through a group.
     "wagtailadmin.access_admin": org.can_access_admin,
 }

@@ -1,0 +1,1 @@
+"""Contacts scoped by unit: the customer base, consent, suppression, audiences, import/export."""

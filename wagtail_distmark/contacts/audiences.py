@@ -1,0 +1,106 @@
+"""Who an audience reaches: its unit's subtree, its filters and its base's, consent always.
+
+:func:`recipients` is the one definition of an audience's members; the count on the campaign
+screen, the sample, the send (next issue) and the benchmark all call it. Every filter is a
+conjunction, so an audience built on a base (HQ's segment for a template) can only narrow it.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import ExtractMonth
+from django.utils.translation import gettext_lazy as _
+
+from wagtail_distmark.contacts.consent import not_suppressed_q, subscribed_q
+from wagtail_distmark.contacts.models import Audience, Contact, ContactTag
+
+#: The longest chain of bases followed (a base of a base …): bounded, and cycles are refused.
+MAX_BASE_DEPTH = 5
+
+
+def chain(audience: Audience) -> list[Audience]:
+    """The audience and its bases, the audience first."""
+    audiences, seen = [], set()
+    while audience is not None and len(audiences) < MAX_BASE_DEPTH:
+        if audience.pk in seen:
+            break
+        audiences.append(audience)
+        seen.add(audience.pk)
+        audience = audience.base
+    return audiences
+
+
+def filters_q(audience: Audience) -> Q:
+    """The audience's own filters (not its base's, its unit or consent)."""
+    q = Q()
+    tag_ids = [tag.pk for tag in audience.tags.all()] if audience.pk else []
+    if tag_ids:
+        q &= Q(Exists(ContactTag.objects.filter(contact=OuterRef("pk"), tag_id__in=tag_ids)))
+    if audience.locales:
+        q &= Q(locale__in=list(audience.locales))
+    if audience.postal_prefixes:
+        prefixes = Q()
+        for prefix in audience.postal_prefixes:
+            prefixes |= Q(postal_code__startswith=prefix)
+        q &= prefixes
+    if audience.city:
+        q &= Q(city__iexact=audience.city)
+    if audience.birthday_month:
+        q &= Q(birth_month=audience.birthday_month)
+    for field, lookup in (("created_after", "created_at__date__gte"),
+                          ("created_before", "created_at__date__lt"),
+                          ("active_after", "last_activity_at__date__gte"),
+                          ("active_before", "last_activity_at__date__lt")):  # fmt: skip
+        value = getattr(audience, field)
+        if value is not None:
+            q &= Q(**{lookup: value})
+    return q
+
+
+def recipients(audience: Audience, queryset=None):
+    """The contacts the audience reaches now: linked below its unit (and below every base's
+    unit), matching every filter of the chain, subscribed to its communication type, not
+    suppressed, not erased. ``queryset`` narrows further (e.g. ``for_user``)."""
+    contacts = (queryset if queryset is not None else Contact.objects.all()).annotate(
+        birth_month=ExtractMonth("birth_date")
+    )
+    for member in chain(audience):
+        contacts = contacts.under(member.unit.path).filter(filters_q(member))
+    return contacts.filter(
+        subscribed_q(audience.communication_type, audience.unit.path), not_suppressed_q()
+    )
+
+
+def count_for(audience: Audience) -> int:
+    return recipients(audience).count()
+
+
+def sample_for(audience: Audience, user, size: int = 10):
+    """A few of the audience's contacts the user may see (their visible fields only: the
+    caller renders them through ``rules.contacts.visible_fields``)."""
+    return recipients(audience, Contact.objects.for_user(user)).order_by("pk")[:size]
+
+
+def check_narrows(audience: Audience) -> None:
+    """An audience built on a base keeps its communication type and stays inside its unit.
+
+    Raises:
+        ValidationError: on the field at fault.
+    """
+    base = audience.base
+    if base is None:
+        return
+    errors = {}
+    if audience.communication_type_id != base.communication_type_id:
+        errors["communication_type"] = _(
+            "An audience built on “%(base)s” keeps its communication type."
+        ) % {"base": base.name}
+    if audience.unit_id and not audience.unit.path.startswith(base.unit.path):
+        errors["unit"] = _("An audience built on “%(base)s” stays inside its units.") % {
+            "base": base.name
+        }
+    if audience.pk and audience.pk in {a.pk for a in chain(base)}:
+        errors["base"] = _("An audience cannot be built on itself.")
+    if errors:
+        raise ValidationError(errors)

@@ -1,0 +1,167 @@
+"""Who may see, change, import, export and erase which contacts, and which of their fields.
+
+A contact is judged by its unit links: a user reaches it through a link inside their scope
+(``Contact.objects.for_user``, the queryset twin of :func:`can_view_contact`). Which *fields*
+a user sees follows their highest role (:func:`visible_fields`), and every screen, search,
+filter, sort, export and report asks that one function.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from wagtail_distmark.conf import get_contact_field_visibility
+from wagtail_distmark.contacts.models import (
+    Audience,
+    Contact,
+    ContactAttribute,
+    ContactFieldPolicy,
+    ExportJob,
+    ImportJob,
+)
+from wagtail_distmark.rules.org import (
+    has_role_on_unit,
+    is_distmark_superuser,
+    is_head_office,
+    is_member_or_superuser,
+)
+from wagtail_distmark.rules.roles import RANKS, UNIT_MANAGER
+from wagtail_distmark.rules.scope import get_scope, memo
+
+ALL = "*"
+
+
+def all_field_names() -> list[str]:
+    """Every field a role may be given: the standard ones, then HQ's attributes by key."""
+    keys = ContactAttribute.objects.order_by("label").values_list("key", flat=True)
+    return [*Contact.PERSONAL_FIELDS, *keys]
+
+
+def visible_fields(user) -> frozenset[str]:
+    """The contact fields (and attribute keys) the user sees: everything for a superuser,
+    else what HQ declared for the user's highest role (``ContactFieldPolicy``), else the
+    defaults of ``conf.get_contact_field_visibility``. Cached per request."""
+    return memo(user, "contact_fields", lambda: frozenset(load_visible_fields(user)))
+
+
+def load_visible_fields(user) -> list[str]:
+    scope = get_scope(user)
+    if scope.is_superuser:
+        return all_field_names()
+    role = scope.highest_role
+    if role is None:
+        return []
+    declared = ContactFieldPolicy.objects.filter(role=role).values_list("fields", flat=True)
+    names = next(iter(declared), None)
+    if names is None:
+        names = get_contact_field_visibility(role)
+    known = all_field_names()
+    return known if ALL in names else [name for name in known if name in names]
+
+
+def sees_field(user, name: str) -> bool:
+    return name in visible_fields(user)
+
+
+def manager_rank_over(user, unit) -> bool:
+    """A unit manager or higher on ``unit`` (or above it)."""
+    return get_scope(user).best_rank_on(unit.path) >= RANKS[UNIT_MANAGER]
+
+
+@rules.predicate
+def can_view_contact(user, contact=None) -> bool:
+    """Through a link in the user's scope (the queryset twin decides)."""
+    if contact is None:
+        return is_member_or_superuser(user)
+    return Contact.objects.for_user(user).filter(pk=contact.pk).exists()
+
+
+@rules.predicate
+def can_add_contact(user, unit=None) -> bool:
+    """Any member, on a unit in their scope."""
+    if unit is None:
+        return is_member_or_superuser(user)
+    return is_distmark_superuser(user) or has_role_on_unit(user, unit)
+
+
+@rules.predicate
+def is_manager_somewhere(user) -> bool:
+    return any(grant.rank >= RANKS[UNIT_MANAGER] for grant in get_scope(user).grants)
+
+
+@rules.predicate
+def manages_every_link(user, contact=None) -> bool:
+    """A manager (or higher) over every unit the contact is on: erasing or unsubscribing a
+    person shared with another unit is not one unit's decision."""
+    if contact is None:
+        return is_manager_somewhere(user)
+    scope = get_scope(user)
+    if scope.is_superuser:
+        return True
+    paths = list(contact.links.values_list("unit__path", flat=True))
+    if not paths:  # a contact on no unit's list is HQ's
+        return scope.is_hq_admin
+    return all(scope.best_rank_on(path) >= RANKS[UNIT_MANAGER] for path in paths)
+
+
+@rules.predicate
+def can_export_for_unit(user, unit=None) -> bool:
+    """Exporting personal data: unit managers and above, for a unit in their scope."""
+    if unit is None:
+        return is_distmark_superuser(user) or is_manager_somewhere(user)
+    return is_distmark_superuser(user) or manager_rank_over(user, unit)
+
+
+@rules.predicate
+def can_import_for_unit(user, unit=None) -> bool:
+    """Importing (and recording consent for) contacts: unit managers and above."""
+    return can_export_for_unit(user, unit)
+
+
+@rules.predicate
+def owns_job(user, job=None) -> bool:
+    """An import or export is seen by whoever started it (HQ sees every one)."""
+    if job is None:
+        return is_member_or_superuser(user)
+    return is_head_office(user) or job.created_by_id == user.pk
+
+
+@rules.predicate
+def can_view_audience(user, audience=None) -> bool:
+    if audience is None:
+        return is_member_or_superuser(user)
+    return Audience.objects.for_user(user).filter(pk=audience.pk).exists()
+
+
+@rules.predicate
+def can_change_audience(user, audience=None) -> bool:
+    """A unit's audiences: its members; HQ's template segments: HQ."""
+    if audience is None:
+        return is_member_or_superuser(user)
+    if audience.template_id is not None:
+        return is_head_office(user)
+    return is_distmark_superuser(user) or has_role_on_unit(user, audience.unit)
+
+
+can_change_contact = can_view_contact
+can_erase_contact = is_distmark_superuser | manages_every_link
+#: Everything held about one person (an access request): HQ's.
+can_request_access = is_head_office
+#: Communication types, tags, attributes, field visibility and the suppression list: HQ's.
+can_manage_contact_setup = is_head_office
+
+
+def jobs_for_user(model, user):
+    """Imports or exports the user may see: :func:`owns_job`'s queryset twin."""
+    queryset = model.objects.all()
+    if is_head_office(user):
+        return queryset
+    return queryset.filter(created_by=user) if get_scope(user).grants else queryset.none()
+
+
+def imports_for_user(user):
+    return jobs_for_user(ImportJob, user)
+
+
+def exports_for_user(user):
+    return jobs_for_user(ExportJob, user)
