@@ -105,12 +105,12 @@ def set_consent(
 
 
 def check_may_subscribe(contact, row, *, reconsent: bool, evidence: str) -> None:
-    if contact.email and Suppression.objects.filter(email_hash=email_hash(contact.email)).exists():
-        if not reconsent:
-            raise ConsentRefused(
-                _("This address is on the suppression list: it cannot be subscribed."),
-                code="suppressed",
-            )
+    suppressed = Suppression.objects.filter(email_hash=email_hash(contact.email or ""))
+    if contact.email and not reconsent and suppressed.exists():
+        raise ConsentRefused(
+            _("This address is on the suppression list: it cannot be subscribed."),
+            code="suppressed",
+        )
     if row is not None and row.status == UNSUBSCRIBED and not reconsent:
         raise ConsentRefused(
             _("This person unsubscribed. Only an explicit re-consent, with its evidence, "

@@ -46,8 +46,9 @@ class CommunicationType(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     description = models.TextField(_("description"), blank=True, max_length=1000)
-    scope = models.CharField(_("consent given"), max_length=5, choices=Scope.choices,
-                             default=Scope.BRAND)  # fmt: skip
+    scope = models.CharField(
+        _("consent given"), max_length=5, choices=Scope.choices, default=Scope.BRAND
+    )
 
     class Meta:
         verbose_name = _("communication type")
@@ -89,10 +90,13 @@ class ContactAttribute(models.Model):
         BOOLEAN = "boolean", _("Yes / no")
 
     key = models.SlugField(
-        _("key"), max_length=40, unique=True,
-        help_text=_("Used in imports (as a column name) and merge tags: "
-                    "{{ contact.attributes.key }}."),
-    )  # fmt: skip
+        _("key"),
+        max_length=40,
+        unique=True,
+        help_text=_(
+            "Used in imports (as a column name) and merge tags: {{ contact.attributes.key }}."
+        ),
+    )
     label = models.CharField(_("label"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
 
@@ -169,11 +173,13 @@ class Contact(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True)
-    tags = models.ManyToManyField(Tag, through="ContactTag", blank=True, related_name="contacts",
-                                  verbose_name=_("tags"))  # fmt: skip
+    tags = models.ManyToManyField(
+        Tag, through="ContactTag", blank=True, related_name="contacts", verbose_name=_("tags")
+    )
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
-    units = models.ManyToManyField(OrgUnit, through="ContactUnit", related_name="contacts",
-                                   verbose_name=_("units"))  # fmt: skip
+    units = models.ManyToManyField(
+        OrgUnit, through="ContactUnit", related_name="contacts", verbose_name=_("units")
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
@@ -182,8 +188,18 @@ class Contact(models.Model):
     objects = ContactQuerySet.as_manager()
 
     #: The fields a role may be allowed to see, in the order screens show them.
-    PERSONAL_FIELDS = ("email", "first_name", "last_name", "locale", "phone", "birth_date",
-                       "postal_code", "city", "country", "tags")  # fmt: skip
+    PERSONAL_FIELDS = (
+        "email",
+        "first_name",
+        "last_name",
+        "locale",
+        "phone",
+        "birth_date",
+        "postal_code",
+        "city",
+        "country",
+        "tags",
+    )
 
     class Meta:
         verbose_name = _("contact")
@@ -196,26 +212,29 @@ class Contact(models.Model):
             ("erase_contact", _("Can erase contacts")),
         ]
 
-    def save(self, *args, **kwargs):
-        self.email_hash = email_hash(self.email) if self.email else ""
-        super().save(*args, **kwargs)
-
     def __str__(self):
         if self.erased_at:
             return str(_("Erased contact #%(pk)s") % {"pk": self.pk})
         name = f"{self.first_name} {self.last_name}".strip()
         return f"{name} <{self.email}>" if name else (self.email or f"#{self.pk}")
 
+    def save(self, *args, **kwargs):
+        self.email_hash = email_hash(self.email) if self.email else ""
+        super().save(*args, **kwargs)
+
 
 class ContactUnit(models.Model):
     """A contact's place on a unit's list (its home unit, or one of its lists)."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="links",
-                                verbose_name=_("contact"))  # fmt: skip
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="contact_links",
-                             verbose_name=_("unit"))  # fmt: skip
-    source = models.CharField(_("source"), max_length=12, choices=Source.choices,
-                              default=Source.ADMIN)  # fmt: skip
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="links", verbose_name=_("contact")
+    )
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="contact_links", verbose_name=_("unit")
+    )
+    source = models.CharField(
+        _("source"), max_length=12, choices=Source.choices, default=Source.ADMIN
+    )
     since = models.DateTimeField(_("since"), default=timezone.now)
 
     class Meta:
@@ -241,6 +260,9 @@ class ContactTag(models.Model):
             models.UniqueConstraint(fields=["contact", "tag"], name="distmark_contact_tag_unique"),
         ]
 
+    def __str__(self):
+        return f"{self.contact_id}: {self.tag_id}"
+
 
 class ConsentStatus(models.TextChoices):
     SUBSCRIBED = "subscribed", _("Subscribed")
@@ -252,10 +274,12 @@ class Consent(models.Model):
     type): what audiences read. Every change also appends a :class:`ConsentEvent`."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
-    communication_type = models.ForeignKey(CommunicationType, on_delete=models.CASCADE,
-                                           related_name="consents")  # fmt: skip
-    unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="+")  # fmt: skip
+    communication_type = models.ForeignKey(
+        CommunicationType, on_delete=models.CASCADE, related_name="consents"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     status = models.CharField(_("status"), max_length=12, choices=ConsentStatus.choices)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
@@ -264,13 +288,17 @@ class Consent(models.Model):
         verbose_name_plural = _("consents")
         constraints = [
             # NULLs are distinct in a unique index: one partial constraint for each shape.
-            models.UniqueConstraint(fields=["contact", "communication_type"],
-                                    condition=Q(unit__isnull=True),
-                                    name="distmark_consent_brand_unique"),
-            models.UniqueConstraint(fields=["contact", "communication_type", "unit"],
-                                    condition=Q(unit__isnull=False),
-                                    name="distmark_consent_unit_unique"),
-        ]  # fmt: skip
+            models.UniqueConstraint(
+                fields=["contact", "communication_type"],
+                condition=Q(unit__isnull=True),
+                name="distmark_consent_brand_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["contact", "communication_type", "unit"],
+                condition=Q(unit__isnull=False),
+                name="distmark_consent_unit_unique",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.communication_type}: {self.get_status_display()}"
@@ -288,18 +316,39 @@ class ConsentEvent(models.Model):
     """One change of consent, kept for ever (append-only): who, when, how, on what evidence."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_events")
-    communication_type = models.ForeignKey(CommunicationType, on_delete=models.CASCADE,
-                                           related_name="+", verbose_name=_("communication"))  # fmt: skip
-    unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+", verbose_name=_("unit"))  # fmt: skip
+    communication_type = models.ForeignKey(
+        CommunicationType,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("communication"),
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
     status = models.CharField(_("status"), max_length=12, choices=ConsentStatus.choices)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
     evidence = models.TextField(_("evidence"), max_length=2000, blank=True)
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+",
-                               verbose_name=_("set by"))  # fmt: skip
-    import_job = models.ForeignKey("ImportJob", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("import"))  # fmt: skip
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+    import_job = models.ForeignKey(
+        "ImportJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("import"),
+    )
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     objects = AppendOnlyQuerySet.as_manager()
@@ -308,6 +357,9 @@ class ConsentEvent(models.Model):
         verbose_name = _("consent change")
         verbose_name_plural = _("consent history")
         ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.communication_type_id}: {self.status} ({self.source})"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -354,23 +406,44 @@ class Audience(models.Model):
     every filter of the base applies too."""
 
     name = models.CharField(_("name"), max_length=255)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="audiences",
-                             verbose_name=_("unit"),
-                             help_text=_("Contacts of this unit and the units below it."))  # fmt: skip
+    unit = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.CASCADE,
+        related_name="audiences",
+        verbose_name=_("unit"),
+        help_text=_("Contacts of this unit and the units below it."),
+    )
     communication_type = models.ForeignKey(
-        CommunicationType, on_delete=models.PROTECT, related_name="audiences",
+        CommunicationType,
+        on_delete=models.PROTECT,
+        related_name="audiences",
         verbose_name=_("communication type"),
         help_text=_("Only contacts who consented to it are ever counted or sent to."),
-    )  # fmt: skip
-    base = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="narrowed", verbose_name=_("narrows"))  # fmt: skip
+    )
+    base = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="narrowed",
+        verbose_name=_("narrows"),
+    )
     template = models.ForeignKey(
-        BrandTemplate, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="audiences", verbose_name=_("segment of brand template"),
+        BrandTemplate,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audiences",
+        verbose_name=_("segment of brand template"),
         help_text=_("Units using this template start from this segment and can only narrow it."),
-    )  # fmt: skip
-    tags = models.ManyToManyField(Tag, blank=True, related_name="+", verbose_name=_("tags"),
-                                  help_text=_("Contacts with at least one of these tags."))  # fmt: skip
+    )
+    tags = models.ManyToManyField(
+        Tag,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tags"),
+        help_text=_("Contacts with at least one of these tags."),
+    )
     locales = models.JSONField(_("locales"), default=list, blank=True)
     postal_prefixes = models.JSONField(_("postal code prefixes"), default=list, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
@@ -379,8 +452,9 @@ class Audience(models.Model):
     created_before = models.DateField(_("created before"), null=True, blank=True)
     active_after = models.DateField(_("last activity on or after"), null=True, blank=True)
     active_before = models.DateField(_("last activity before"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -398,12 +472,16 @@ class Audience(models.Model):
 class CampaignAudience(models.Model):
     """The audience a local campaign is meant for (chosen before it is scheduled)."""
 
-    campaign = models.OneToOneField(LocalCampaign, on_delete=models.CASCADE,
-                                    related_name="audience_choice")  # fmt: skip
+    campaign = models.OneToOneField(
+        LocalCampaign, on_delete=models.CASCADE, related_name="audience_choice"
+    )
     audience = models.ForeignKey(Audience, on_delete=models.PROTECT, related_name="campaigns")
 
     class Meta:
         verbose_name = _("campaign audience")
+
+    def __str__(self):
+        return f"{self.campaign_id} → {self.audience_id}"
 
 
 def private_storage():
@@ -423,11 +501,20 @@ class ImportJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="contact_imports",
-                             verbose_name=_("unit"),
-                             help_text=_("Rows without a unit column go to this unit."))  # fmt: skip
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("imported by"))  # fmt: skip
+    unit = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.CASCADE,
+        related_name="contact_imports",
+        verbose_name=_("unit"),
+        help_text=_("Rows without a unit column go to this unit."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     file = models.FileField(_("file"), upload_to="contact-imports/", storage=private_storage)
     original_name = models.CharField(_("file name"), max_length=255)
@@ -436,12 +523,17 @@ class ImportJob(models.Model):
     delimiter = models.CharField(_("delimiter"), max_length=1, blank=True)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     communication_type = models.ForeignKey(
-        CommunicationType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        CommunicationType,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("consent to record"),
-    )  # fmt: skip
+    )
     consent_evidence = models.TextField(_("consent evidence"), max_length=2000, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
-                              default=Status.UPLOADED)  # fmt: skip
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED
+    )
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     #: The last line of the file whose row is committed: an interrupted import resumes after it.
     processed_line = models.PositiveIntegerField(default=0)
@@ -479,13 +571,20 @@ class ImportRowError(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.line}: {self.reason}"
+
 
 class ImportMappingMemory(models.Model):
     """The column mapping a user chose last, by column header: offered again next time."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="distmark_import_mapping")  # fmt: skip
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="distmark_import_mapping"
+    )
     mapping = models.JSONField(default=dict)
+
+    def __str__(self):
+        return str(self.user_id)
 
 
 class ExportJob(models.Model):
@@ -497,21 +596,34 @@ class ExportJob(models.Model):
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("exported by"))  # fmt: skip
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("exported by"),
+    )
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     filters = models.JSONField(_("filter"), default=dict, blank=True)
     fields = models.JSONField(_("fields"), default=list, blank=True)
     file_format = models.CharField(_("format"), max_length=4, default="csv")
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
-                              default=Status.QUEUED)  # fmt: skip
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
     row_count = models.PositiveIntegerField(_("rows"), default=0)
-    file = models.FileField(_("file"), upload_to="contact-exports/", storage=private_storage,
-                            blank=True)  # fmt: skip
+    file = models.FileField(
+        _("file"), upload_to="contact-exports/", storage=private_storage, blank=True
+    )
     expires_at = models.DateTimeField(_("link expires"), null=True, blank=True)
     #: A request for everything held about one person (not a listing's export).
-    subject = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+", verbose_name=_("access request for"))  # fmt: skip
+    subject = models.ForeignKey(
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("access request for"),
+    )
     message = models.TextField(_("message"), blank=True)
 
     class Meta:

@@ -42,8 +42,10 @@ def normalise_email(raw: str) -> str:
         raise ValidationError(_("Enter a valid e-mail address."), code="invalid")
     try:
         domain = domain.rstrip(".").encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise ValidationError(_("The domain of this address is not valid."), code="invalid")
+    except UnicodeError as error:
+        raise ValidationError(
+            _("The domain of this address is not valid."), code="invalid"
+        ) from error
     address = f"{local}@{domain}"
     validate_email(address)
     return address
@@ -69,8 +71,8 @@ def normalise_phone(raw: str, region: str = "") -> str:
         raise ValidationError(_("This is too long to be a phone number."), code="max_length")
     try:
         number = phonenumbers.parse(text, (region or "").upper() or None)
-    except phonenumbers.NumberParseException:
-        raise ValidationError(_("This is not a phone number."), code="invalid")
+    except phonenumbers.NumberParseException as error:
+        raise ValidationError(_("This is not a phone number."), code="invalid") from error
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(_("This is not a valid phone number."), code="invalid")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
