@@ -3,6 +3,7 @@
 
 from wagtail_distmark.campaigns.models import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.campaigns.readiness import NotReadyToSend, Readiness
+from wagtail_distmark.catalogue.models import Product, ProductAvailability, ProductQuerySet
 from wagtail_distmark.contacts.models import (
     Audience,
     CampaignAudience,
@@ -21,7 +22,6 @@ from wagtail_distmark.contacts.models import (
     Suppression,
     Tag,
 )
-from wagtail_distmark.catalogue.models import Product, ProductAvailability, ProductQuerySet
 from wagtail_distmark.library.models import (
     BrandCollection,
     DocumentUsageRights,
