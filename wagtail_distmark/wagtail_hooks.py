@@ -9,6 +9,7 @@ from wagtail import hooks
 from wagtail_distmark import admin_urls
 from wagtail_distmark.campaigns import hooks as campaign_hooks  # noqa: F401
 from wagtail_distmark.catalogue import hooks as catalogue_hooks  # noqa: F401
+from wagtail_distmark.contacts import hooks as contact_hooks  # noqa: F401
 from wagtail_distmark.library import hooks as library_hooks  # noqa: F401
 from wagtail_distmark.org import hooks as org_hooks  # noqa: F401
 from wagtail_distmark.rules.bulk_actions import ScopedDeleteBulkAction

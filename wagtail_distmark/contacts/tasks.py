@@ -1,0 +1,18 @@
+"""Celery tasks of the contacts feature: thin wrappers over plain functions (testable without
+a broker). ``acks_late`` with ``reject_on_worker_lost``: a worker killed mid-task leaves the
+message on the broker, another worker takes it and the function resumes where the last
+committed chunk ended (``ImportJob.processed_line``)."""
+
+from celery import shared_task
+
+from wagtail_distmark.contacts import exporting, importing
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def import_contacts(job_id: int) -> None:
+    importing.run_import(job_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def export_contacts(job_id: int) -> None:
+    exporting.run_export(job_id)

@@ -1,0 +1,4 @@
+"""The contacts feature's own admin URLs (its viewsets register theirs), under
+/admin/distmark/contacts/."""
+
+urlpatterns = []
