@@ -33,9 +33,9 @@ def test_known_tags_are_accepted(text):
 
 def test_unknown_tag_is_a_clear_error_listing_what_is_allowed():
     with pytest.raises(ValidationError) as caught:
-        validate_merge_tags("Hi {{ contact.birth_date }} and {{ user.password }}")
+        validate_merge_tags("Hi {{ contact.birthday }} and {{ user.password }}")
     message = caught.value.messages[0]
-    assert "{{ contact.birth_date }}, {{ user.password }}" in message
+    assert "{{ contact.birthday }}, {{ user.password }}" in message
     assert "{{ contact.first_name }}" in message  # the allowed ones are listed
 
 
@@ -165,3 +165,26 @@ def test_binding_unit_values_renders_as_rendering_them_with_the_contact():
     assert bound.render(contact) == (
         "<p>Lyon &amp; Co — &lt;Ana&gt;, 9–19h<br>{{ contact.email }}</p>"
     )
+
+
+def test_every_contact_field_and_attribute_merges_for_the_contact_themselves():
+    """Field visibility is about what users see: the e-mail built for the contact may use
+    every field, and HQ's attributes by key (an unknown key renders empty)."""
+    from wagtail_distmark.markup.merge_tags import MergeTemplate, contact_values
+
+    contact = {"first_name": "Ana", "phone": "+33612345678", "city": "Lyon",
+               "attributes": {"loyalty_points": 120}}  # fmt: skip
+    text = ("{{ contact.phone }} {{ contact.city }} {{ contact.attributes.loyalty_points }}"
+            "[{{ contact.attributes.gone }}]")  # fmt: skip
+    validate_merge_tags(text)
+    assert MergeTemplate(text, escape=str).render(contact_values(contact)) == (
+        "+33612345678 Lyon 120[]"
+    )
+
+
+@pytest.mark.parametrize(
+    "tag", ["contact.attributes.", "contact.attributes.a b", "contact.attributes.é", "contact.x"]
+)
+def test_malformed_attribute_tags_are_refused(tag):
+    with pytest.raises(ValidationError):
+        validate_merge_tags("{{ " + tag + " }}")

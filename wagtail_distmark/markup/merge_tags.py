@@ -31,6 +31,12 @@ TAGS: dict[str, str] = {
     "contact.first_name": _("The recipient's first name"),
     "contact.last_name": _("The recipient's last name"),
     "contact.email": _("The recipient's e-mail address"),
+    "contact.phone": _("The recipient's phone number"),
+    "contact.birth_date": _("The recipient's birth date"),
+    "contact.postal_code": _("The recipient's postal code"),
+    "contact.city": _("The recipient's city"),
+    "contact.country": _("The recipient's country code"),
+    "contact.locale": _("The recipient's language"),
     "unit.name": _("Your unit's name"),
     "unit.code": _("Your unit's code (store number)"),
     "unit.address": _("Your unit's postal address, on one line"),
@@ -43,6 +49,12 @@ TAGS: dict[str, str] = {
     "unsubscribe_url": _("The recipient's one-click unsubscribe link"),
     "view_online_url": _("The link to this e-mail in a browser"),
 }
+
+#: ``{{ contact.attributes.<key> }}``: one of HQ's custom contact attributes, by its key.
+ATTRIBUTE_PREFIX = "contact.attributes."
+#: The longest attribute key (``ContactAttribute.key``, a slug).
+MAX_ATTRIBUTE_KEY = 40
+CONTACT_FIELDS = tuple(tag.removeprefix("contact.") for tag in TAGS if tag.startswith("contact."))
 
 UNIT_FIELDS = ("name", "code", "city", "phone", "email", "website", "opening_hours", "sender_name")
 
@@ -80,7 +92,7 @@ def validate_merge_tags(text: str) -> None:
             _("Template code ({% … %} or {# … #}) is not allowed here."), code="template_code"
         )
     parts = split_tags(text)
-    unknown = sorted({tag for tag in parts[1::2] if tag not in TAGS})
+    unknown = sorted({tag for tag in parts[1::2] if not is_known_tag(tag)})
     if unknown:
         raise ValidationError(
             _("Unknown merge tag(s): %(tags)s. Allowed: %(allowed)s."),
@@ -94,6 +106,20 @@ def validate_merge_tags(text: str) -> None:
         raise ValidationError(
             _("A merge tag is not closed: write it as {{ unit.name }}."), code="broken_merge_tag"
         )
+
+
+def is_known_tag(tag: str) -> bool:
+    """A whitelisted tag, or ``contact.attributes.<key>`` with a slug key (an attribute HQ
+    has not declared, or has since removed, renders empty rather than failing a send)."""
+    if tag in TAGS:
+        return True
+    key = tag.removeprefix(ATTRIBUTE_PREFIX)
+    return (
+        tag.startswith(ATTRIBUTE_PREFIX)
+        and 0 < len(key) <= MAX_ATTRIBUTE_KEY
+        and key.replace("-", "").replace("_", "").isascii()
+        and key.replace("-", "").replace("_", "").isalnum()
+    )
 
 
 def unit_values(unit) -> dict[str, str]:
@@ -114,7 +140,9 @@ def unit_values(unit) -> dict[str, str]:
 
 
 def contact_values(contact: Mapping | object | None) -> dict[str, str]:
-    """The ``contact.*`` values of a contact (a model instance or a mapping)."""
+    """The ``contact.*`` values of a contact (a model instance or a mapping): every field and
+    attribute, whatever the sender's role may see, since the e-mail is built for the contact
+    themselves (DESIGN invariant 9 governs what users see, not what a person receives)."""
 
     def read(name):
         if contact is None:
@@ -123,9 +151,17 @@ def contact_values(contact: Mapping | object | None) -> dict[str, str]:
             return contact.get(name, "")
         return getattr(contact, name, "")
 
-    return {
-        f"contact.{name}": str(read(name) or "") for name in ("first_name", "last_name", "email")
-    }
+    values = {f"contact.{name}": str(read(name) or "") for name in CONTACT_FIELDS}
+    attributes = read("attributes")
+    if isinstance(attributes, Mapping):
+        values.update(
+            {
+                f"{ATTRIBUTE_PREFIX}{key}": str(value)
+                for key, value in attributes.items()
+                if value is not None
+            }  # fmt: skip
+        )
+    return values
 
 
 def escape_html_value(value: str) -> str:
