@@ -21,10 +21,17 @@ from wagtail.models import Collection, Workflow, WorkflowContentType, WorkflowTa
 from tests.factories import NetworkBuilder
 from wagtail_distmark.blocks import zone_data as zone
 from wagtail_distmark.campaigns.copying import save_new_draft
+from wagtail_distmark.contacts.consent import SUBSCRIBED, set_consent
+from wagtail_distmark.contacts.links import link
 from wagtail_distmark.library.collections import add_brand_collection, unit_collection
 from wagtail_distmark.models import (
+    Audience,
     BannedWord,
     BrandTemplate,
+    CommunicationType,
+    Contact,
+    ExportJob,
+    ImportJob,
     LocalCampaign,
     Membership,
     Product,
@@ -130,10 +137,16 @@ class StoreObjects:
     document: object
     availability: ProductAvailability
     template: BrandTemplate
+    contact: Contact
+    audience: Audience
+    import_job: ImportJob
+    export_job: ExportJob
 
     def objects(self) -> list:
         return [self.unit, self.manager, self.membership, self.campaign, self.image,
-                self.document, self.availability, self.template]  # fmt: skip
+                self.document, self.availability, self.template, self.contact, self.audience,
+                self.import_job, self.export_job, *self.contact.links.all(),
+                *self.contact.consents.all(), *self.contact.consent_events.all()]  # fmt: skip
 
 
 @dataclass
@@ -172,11 +185,39 @@ def build_network() -> NetworkBuilder:
     return net
 
 
+def make_contact(unit, marker: str, newsletter: CommunicationType) -> Contact:
+    """A contact whose every text field carries the store's marker."""
+    contact = Contact.objects.create(
+        email=f"{marker.lower()}-contact@example.com", first_name=f"{marker}-contact",
+        last_name=f"{marker}-surname", city=f"{marker}-city", postal_code="75001",
+        phone="+33612345678", attributes={"note": f"{marker}-attribute"},
+    )  # fmt: skip
+    link(contact, unit)
+    set_consent(contact, newsletter, SUBSCRIBED, source="admin", evidence=f"{marker}-evidence")
+    return contact
+
+
+def contact_jobs(unit, manager, marker: str) -> tuple[ImportJob, ExportJob]:
+    """An import and an export the store's manager made, named with the marker."""
+    upload = SimpleUploadedFile(f"{marker.lower()}-import.csv", b"email\nx@example.com\n")
+    import_job = ImportJob.objects.create(
+        unit=unit, created_by=manager, file=upload, original_name=f"{marker}-import.csv"
+    )
+    export_job = ExportJob.objects.create(
+        created_by=manager, filters={"q": f"{marker}-filter"}, message=f"{marker}-export"
+    )
+    return import_job, export_job
+
+
 def store_objects(net, key, template, product, image) -> StoreObjects:
     marker, unit = MARKERS[key], net.units[key]
     manager = net.users.get(f"{marker}-user") or net.users["manager_a"]
     collection = unit_collection(unit)
     own_template = make_template(f"{marker}-template", image, [unit])
+    newsletter = CommunicationType.objects.get_or_create(
+        slug="newsletter", defaults={"name": "Newsletter"}
+    )[0]
+    import_job, export_job = contact_jobs(unit, manager, marker)
     return StoreObjects(
         marker=marker,
         unit=unit,
@@ -189,6 +230,12 @@ def store_objects(net, key, template, product, image) -> StoreObjects:
             product=product, unit=unit, local_price=PRICES[key]
         ),
         template=own_template,
+        contact=make_contact(unit, marker, newsletter),
+        audience=Audience.objects.create(
+            name=f"{marker}-audience", unit=unit, communication_type=newsletter
+        ),  # fmt: skip
+        import_job=import_job,
+        export_job=export_job,
     )
 
 
