@@ -213,10 +213,9 @@ class Contact(models.Model):
         ]
 
     def __str__(self):
-        if self.erased_at:
-            return str(_("Erased contact #%(pk)s") % {"pk": self.pk})
-        name = f"{self.first_name} {self.last_name}".strip()
-        return f"{name} <{self.email}>" if name else (self.email or f"#{self.pk}")
+        # No personal field: titles, breadcrumbs and Wagtail's audit log show this to every
+        # role, including those a field is hidden from (screens show the visible fields).
+        return str(_("Contact #%(pk)s") % {"pk": self.pk})
 
     def save(self, *args, **kwargs):
         self.email_hash = email_hash(self.email) if self.email else ""
@@ -490,6 +489,16 @@ def private_storage():
     return get_private_storage()
 
 
+class JobQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Imports or exports the user may see: their own; HQ sees every one. Wagtail's audit
+        log reads this too (``rules.reports``), so nobody sees another's export in history."""
+        scope = get_scope(user)
+        if scope.is_head_office:
+            return self.all()
+        return self.filter(created_by=user) if scope.grants else self.none()
+
+
 class ImportJob(models.Model):
     """One contact import: the file, its mapping, its progress and its report."""
 
@@ -544,6 +553,8 @@ class ImportJob(models.Model):
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     message = models.TextField(_("message"), blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact import")
@@ -625,6 +636,8 @@ class ExportJob(models.Model):
         verbose_name=_("access request for"),
     )
     message = models.TextField(_("message"), blank=True)
+
+    objects = JobQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact export")

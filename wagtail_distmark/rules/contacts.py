@@ -153,10 +153,7 @@ can_manage_contact_setup = is_head_office
 
 def jobs_for_user(model, user):
     """Imports or exports the user may see: :func:`owns_job`'s queryset twin."""
-    queryset = model.objects.all()
-    if is_head_office(user):
-        return queryset
-    return queryset.filter(created_by=user) if get_scope(user).grants else queryset.none()
+    return model.objects.for_user(user)
 
 
 def imports_for_user(user):
