@@ -1,5 +1,9 @@
 from wagtail_distmark import compat
-from wagtail_distmark.checks import check_content_library, check_rules_backend
+from wagtail_distmark.checks import (
+    check_contact_settings,
+    check_content_library,
+    check_rules_backend,
+)
 
 
 def test_missing_rules_backend_is_a_system_check_error(settings):
@@ -20,3 +24,18 @@ def test_w002_is_raised_exactly_without_the_policy_registry(monkeypatch):
         monkeypatch.setattr(compat, "HAS_POLICY_REGISTRY", has_registry)
         ids = [warning.id for warning in check_content_library(None)]
         assert ("wagtail_distmark.W002" in ids) is not has_registry
+
+
+def test_a_misspelt_contact_model_is_an_error(settings):
+    settings.WAGTAIL_DISTMARK_CONTACT_UNITS = "list"
+    assert [e.id for e in check_contact_settings(None)] == ["wagtail_distmark.E002"]
+    settings.WAGTAIL_DISTMARK_CONTACT_UNITS = "lists"
+    assert check_contact_settings(None) == []
+
+
+def test_a_private_root_inside_media_root_is_a_warning(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.WAGTAIL_DISTMARK_PRIVATE_ROOT = str(tmp_path / "media" / "private")
+    assert [e.id for e in check_contact_settings(None)] == ["wagtail_distmark.W006"]
+    settings.WAGTAIL_DISTMARK_PRIVATE_ROOT = str(tmp_path / "private")
+    assert check_contact_settings(None) == []

@@ -1,5 +1,7 @@
 """System checks: the plugin cannot enforce anything without the rules backend."""
 
+import os
+
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
@@ -95,3 +97,38 @@ def check_snippet_url_rules(app_configs, **kwargs):
                 )
             )
     return warnings
+
+
+@register()
+def check_contact_settings(app_configs, **kwargs):
+    """A misspelt contact model would silently fall back to home units; a private storage
+    inside MEDIA_ROOT would let the site serve contact imports and exports."""
+    errors = []
+    mode = getattr(settings, "WAGTAIL_DISTMARK_CONTACT_UNITS", "home")
+    if mode not in ("home", "lists"):
+        errors.append(
+            Error(
+                f"WAGTAIL_DISTMARK_CONTACT_UNITS is {mode!r}.",
+                hint='Use "home" (each contact has one home unit) or "lists" (units keep '
+                "lists that roll up).",
+                id="wagtail_distmark.E002",
+            )
+        )
+    if is_under_media_root(getattr(settings, "WAGTAIL_DISTMARK_PRIVATE_ROOT", None)):
+        errors.append(
+            Warning(
+                "WAGTAIL_DISTMARK_PRIVATE_ROOT lies inside MEDIA_ROOT: contact imports and "
+                "exports could be served to anyone holding their URL.",
+                hint="Point it at a folder no URL serves (the default is beside MEDIA_ROOT).",
+                id="wagtail_distmark.W006",
+            )
+        )
+    return errors
+
+
+def is_under_media_root(path) -> bool:
+    media = getattr(settings, "MEDIA_ROOT", "")
+    if not path or not media:
+        return False
+    private, media = os.path.realpath(path), os.path.realpath(media)
+    return os.path.commonpath([private, media]) == media
