@@ -1,3 +1,369 @@
-"""STUB written by the lead: the owning helper replaces this module."""
+"""The admin's contact import wizard: upload, column mapping, dry run, import on Celery with
+a progress bar, the error report; and the list of the user's imports.
 
-urlpatterns = []
+Who may import is the rule ``wagtail_distmark.import_contact`` (on the job's unit); who sees a
+job is ``rules.contacts.imports_for_user``: a job outside it is a 404 on every URL here, so
+nothing tells another user it exists. The reading, checking and importing are the engine's
+(:mod:`wagtail_distmark.contacts.importing`); these views only walk the user through it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView, TemplateView, View
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column, DateColumn, NumberColumn, TitleColumn
+from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
+
+from wagtail_distmark.contacts import importing
+from wagtail_distmark.contacts.hooks import MENU_HOOK
+from wagtail_distmark.contacts.import_forms import IMPORT_PERMISSION, MappingForm, UploadForm
+from wagtail_distmark.contacts.models import ImportJob
+from wagtail_distmark.rules.contacts import imports_for_user
+from wagtail_distmark.rules.policies import forbidden
+
+Status = ImportJob.Status
+#: A job whose file and mapping may still change (after this, only its status is shown).
+EDITABLE = (Status.UPLOADED, Status.CHECKED)
+IN_PROGRESS = (Status.QUEUED, Status.RUNNING)
+#: How often the status page asks for the job's progress, in milliseconds.
+POLL_MS = 1500
+
+
+def url(name: str, job: ImportJob | None = None) -> str:
+    args = [job.pk] if job is not None else []
+    return reverse(f"wagtail_distmark:{name}", args=args)
+
+
+def visible_job(request, pk) -> ImportJob:
+    """The job, if the user may see it; a 404 otherwise (whether it exists or not)."""
+    jobs = imports_for_user(request.user).select_related("unit", "communication_type")
+    return get_object_or_404(jobs, pk=pk)
+
+
+def percent_done(job: ImportJob) -> int | None:
+    """How far the import is, in percent; ``None`` while its size is not known yet."""
+    if job.status == Status.DONE:
+        return 100
+    if not job.total_rows:
+        return None if job.status in IN_PROGRESS else 0
+    return min(100, job.processed_rows * 100 // job.total_rows)
+
+
+def refuse(request):
+    """A 403 page (Wagtail would turn ``PermissionDenied`` into a redirect home)."""
+    message = _("Importing contacts is for unit managers and above, on units in their scope.")
+    return forbidden(request, "import", None, message=message)
+
+
+class ImportScreen(WagtailAdminTemplateMixin):
+    """Wagtail's slim header, with "Imports" in the breadcrumbs; :meth:`guard` decides who
+    may come in, a refusal being a 403 page."""
+
+    header_icon = "upload"
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return self.guard(request, kwargs) or super().dispatch(request, *args, **kwargs)
+        except PermissionDenied:
+            return refuse(request)
+        except importing.FileRefused as refusal:  # the stored file went missing or changed
+            messages.error(request, " ".join(refusal.messages))
+            return redirect(url("contacts_import"))
+
+    def guard(self, request, kwargs):
+        """Raise ``PermissionDenied`` (or ``Http404``), or return a response that ends the
+        request early; ``None`` lets it through."""
+        if not request.user.has_perm(IMPORT_PERMISSION):
+            raise PermissionDenied
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": url("contacts_imports"), "label": _("Contact imports")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+
+class JobScreen(ImportScreen):
+    """A step of one job: visible to the user (else 404), and while it may still change,
+    only to a user who may import to its unit (else 403)."""
+
+    editing = True
+
+    def guard(self, request, kwargs):
+        self.job = visible_job(request, kwargs["pk"])
+        if not self.editing:
+            return None
+        if self.job.status not in EDITABLE:
+            return redirect(url("contacts_import_status", self.job))
+        if not request.user.has_perm(IMPORT_PERMISSION, self.job.unit):
+            raise PermissionDenied
+        return None
+
+    def get_page_subtitle(self):
+        return self.job.original_name
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(job=self.job, **kwargs)
+
+
+class UploadView(ImportScreen, FormView):
+    """Step 1: the file, the default unit, the consent to record and its evidence. A file
+    the engine cannot read is refused on the file field, the other answers kept."""
+
+    template_name = "wagtail_distmark/contacts/import_upload.html"
+    form_class = UploadForm
+    page_title = _("Import contacts")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        job = form.save()
+        try:
+            importing.sniff(job)  # stores the format, encoding and delimiter it detects
+        except importing.FileRefused as refusal:
+            job.file.delete(save=False)
+            job.delete()
+            form.add_error("file", refusal)
+            return self.form_invalid(form)
+        return redirect(url("contacts_import_mapping", job))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            action_url=url("contacts_import"), submit_button_label=_("Upload"), **kwargs
+        )
+
+
+class MappingView(JobScreen, FormView):
+    """Step 2: what each column holds, offered from the targets the user may import,
+    pre-filled with the job's mapping or the one the user chose last for these headers."""
+
+    template_name = "wagtail_distmark/contacts/import_mapping.html"
+    form_class = MappingForm
+    page_title = _("Match the columns")
+
+    @cached_property
+    def sniffed(self):
+        return importing.sniff(self.job)
+
+    def get_initial(self):
+        user, headers = self.request.user, self.sniffed.headers
+        mapping = self.job.mapping or importing.suggest_mapping(headers, user)
+        return MappingForm.initial_for(headers, mapping)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "headers": self.sniffed.headers,
+            "sample": self.sniffed.sample,
+            "targets": importing.mapping_targets(self.request.user),
+            "user": self.request.user,
+        }
+
+    def form_valid(self, form):
+        mapping = form.mapping()
+        self.job.mapping = mapping
+        self.job.status = Status.UPLOADED
+        self.job.save(update_fields=["mapping", "status"])
+        importing.remember_mapping(self.request.user, mapping)
+        return redirect(url("contacts_import_dry_run", self.job))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            action_url=url("contacts_import_mapping", self.job),
+            submit_button_label=_("Check the file"),
+            rows_shown=len(self.sniffed.sample),
+            **kwargs,
+        )
+
+
+class DryRunView(JobScreen, TemplateView):
+    """Step 3: what the import would do (counts, first errors), nothing written; then
+    "Import" or "Change mapping"."""
+
+    template_name = "wagtail_distmark/contacts/import_dry_run.html"
+    page_title = _("Check before importing")
+
+    def get(self, request, *args, **kwargs):
+        if not self.job.mapping:
+            return redirect(url("contacts_import_mapping", self.job))
+        try:
+            result = importing.dry_run(self.job)
+        except importing.FileRefused as refusal:  # e.g. a field the user no longer sees
+            messages.error(request, " ".join(refusal.messages))
+            return redirect(url("contacts_import_mapping", self.job))
+        return self.render_to_response(self.get_context_data(result=result))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            start_url=url("contacts_import_start", self.job),
+            mapping_url=url("contacts_import_mapping", self.job),
+            **kwargs,
+        )
+
+
+class StartView(JobScreen, View):
+    """Step 4 (POST only): queue the import on Celery, then show its progress."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not self.job.mapping:
+            return redirect(url("contacts_import_mapping", self.job))
+        importing.start_import(self.job)
+        return redirect(url("contacts_import_status", self.job))
+
+
+class StatusView(JobScreen, TemplateView):
+    """The job's progress bar (polled by ``contact_import.js``; a refresh link without JS),
+    its counts and message when finished, and the link to its error report."""
+
+    template_name = "wagtail_distmark/contacts/import_status.html"
+    page_title = _("Contact import")
+    editing = False
+
+    def get(self, request, *args, **kwargs):
+        if self.job.status in EDITABLE and request.user.has_perm(IMPORT_PERMISSION, self.job.unit):
+            return redirect(url("contacts_import_mapping", self.job))
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        job = self.job
+        return super().get_context_data(
+            percent=percent_done(job),
+            in_progress=job.status in IN_PROGRESS,
+            progress_url=url("contacts_import_progress", job),
+            status_url=url("contacts_import_status", job),
+            report_url=url("contacts_import_report", job),
+            poll_ms=POLL_MS,
+            **kwargs,
+        )
+
+
+def progress(request, pk):
+    """The job's progress as JSON, for the status page's poller (scoped like the page)."""
+    job = visible_job(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": str(job.get_status_display()),
+            "finished": job.status not in IN_PROGRESS,
+            "percent": percent_done(job),
+            "total_rows": job.total_rows,
+            "processed_rows": job.processed_rows,
+            "created": job.created_count,
+            "updated": job.updated_count,
+            "unchanged": job.unchanged_count,
+            "errors": job.error_count,
+        }
+    )
+
+
+def report(request, pk):
+    """The job's error report (CSV: line, column, reason), as a download."""
+    job = visible_job(request, pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="contact-import-{job.pk}-errors.csv"'
+    importing.write_report(job, response)
+    return response
+
+
+class ReportColumn(Column):
+    """A link to the job's error report, when it has errors."""
+
+    cell_template_name = "wagtail_distmark/contacts/import_report_cell.html"
+
+    def get_value(self, instance):
+        if not instance.error_count:
+            return ""
+        return url("contacts_import_report", instance)
+
+
+class ImportListView(ImportScreen, BaseListingView):
+    """Step 5: the user's imports (HQ: everyone's), newest first."""
+
+    page_title = _("Contact imports")
+    header_icon = "list-ul"
+    model = ImportJob
+    paginate_by = 20
+    index_url_name = "wagtail_distmark:contacts_imports"
+    verbose_name_plural = _("contact imports")
+    columns = [
+        TitleColumn(
+            "original_name",
+            label=_("File"),
+            get_url=lambda job: url("contacts_import_status", job),
+        ),
+        Column("unit", label=_("Unit")),
+        Column("status", label=_("Status"), accessor="get_status_display"),
+        NumberColumn("total_rows", label=_("Rows")),
+        NumberColumn("created_count", label=_("Created")),
+        NumberColumn("updated_count", label=_("Updated")),
+        NumberColumn("unchanged_count", label=_("Unchanged")),
+        NumberColumn("error_count", label=_("Errors")),
+        DateColumn("created_at", label=_("Started")),
+        ReportColumn("report", label=_("Error report")),
+    ]
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+
+    def get_base_queryset(self):
+        return imports_for_user(self.request.user).select_related("unit").order_by("-created_at")
+
+    def get_header_buttons(self):
+        return []
+
+
+class ImportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(IMPORT_PERMISSION)
+
+
+@hooks.register(MENU_HOOK)
+def register_import_menu_item():
+    return ImportMenuItem(
+        _("Import contacts"), url("contacts_import"), icon_name="upload", order=300
+    )
+
+
+@hooks.register(MENU_HOOK)
+def register_imports_menu_item():
+    return ImportMenuItem(_("Imports"), url("contacts_imports"), icon_name="list-ul", order=310)
+
+
+urlpatterns = [
+    path("contacts/import/", UploadView.as_view(), name="contacts_import"),
+    path("contacts/imports/", ImportListView.as_view(), name="contacts_imports"),
+    path(
+        "contacts/import-jobs/<int:pk>/",
+        StatusView.as_view(),
+        name="contacts_import_status",
+    ),
+    path(
+        "contacts/import-jobs/<int:pk>/mapping/",
+        MappingView.as_view(),
+        name="contacts_import_mapping",
+    ),
+    path(
+        "contacts/import-jobs/<int:pk>/check/",
+        DryRunView.as_view(),
+        name="contacts_import_dry_run",
+    ),
+    path(
+        "contacts/import-jobs/<int:pk>/start/",
+        StartView.as_view(),
+        name="contacts_import_start",
+    ),
+    path("contacts/import-jobs/<int:pk>/progress/", progress, name="contacts_import_progress"),
+    path("contacts/import-jobs/<int:pk>/report/", report, name="contacts_import_report"),
+]

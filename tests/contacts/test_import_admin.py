@@ -1,0 +1,280 @@
+"""The admin's import wizard: the whole walk as a store manager, and every way around it.
+
+Celery runs eagerly in the tests (as in the demo): the import finishes inside the request that
+starts it, so the status page is already "Done" when the walk reaches it.
+"""
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tests.admin_html import described_by, has_slim_header
+from wagtail_distmark.models import Contact, ContactFieldPolicy, ImportJob
+
+pytestmark = pytest.mark.django_db
+
+CSV = (
+    "email;first_name;last_name;phone\r\n"
+    "ann@example.org;Ann;Archer;+33612345678\r\n"  # already at Store A, same values
+    "nina@example.org;Nina;Noor;+33611111111\r\n"
+    "not-an-email;Bad;Row;\r\n"
+    "omar@example.org;Omar;Ortiz;\r\n"
+)
+MAPPING = {"email": "email", "first_name": "first_name", "last_name": "last_name", "phone": "phone"}
+
+
+def url(name, job=None):
+    return reverse(f"wagtail_distmark:{name}", args=[job.pk] if job else [])
+
+
+def upload(client, unit, content=CSV, name="customers.csv", **extra):
+    data = {"file": SimpleUploadedFile(name, content.encode() if isinstance(content, str)
+                                       else content, content_type="text/csv"),
+            "unit": unit.pk, **extra}  # fmt: skip
+    return client.post(url("contacts_import"), data)
+
+
+def mapping_post(mapping, headers=("email", "first_name", "last_name", "phone")):
+    return {f"column_{i}": mapping.get(header, "") for i, header in enumerate(headers)}
+
+
+@pytest.fixture
+def manager_a(contact_world, client_for):
+    return client_for(contact_world.net.users["manager_a"])
+
+
+@pytest.fixture
+def job_of_a(contact_world, manager_a):
+    """manager_a's upload, mapped: ready for its dry run."""
+    response = upload(manager_a, contact_world.net.units["a"])
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    response = manager_a.post(url("contacts_import_mapping", job), mapping_post(MAPPING))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    job.refresh_from_db()
+    return job
+
+
+def test_manager_walks_the_whole_import(
+    contact_world, manager_a, django_capture_on_commit_callbacks
+):
+    store_a = contact_world.net.units["a"]
+    page = manager_a.get(url("contacts_import"))
+    assert page.status_code == 200 and has_slim_header(page.content.decode())
+    assert "Store A" in page.content.decode() and "Store C" not in page.content.decode()
+
+    response = upload(manager_a, store_a, communication_type=contact_world.newsletter.pk,
+                      consent_evidence="Paper forms, Store A, October")  # fmt: skip
+    job = ImportJob.objects.get()
+    assert response["Location"] == url("contacts_import_mapping", job)
+    assert job.created_by == contact_world.net.users["manager_a"] and job.unit == store_a
+
+    page = manager_a.get(url("contacts_import_mapping", job)).content.decode()
+    assert "nina@example.org" in page  # a sample value under its column
+    response = manager_a.post(url("contacts_import_mapping", job), mapping_post(MAPPING))
+    assert response["Location"] == url("contacts_import_dry_run", job)
+
+    page = manager_a.get(url("contacts_import_dry_run", job)).content.decode()
+    assert "What the import would do" in page and "not-an-email" not in page
+    assert count_in(page, "Rows in the file") == 4
+    assert count_in(page, "Contacts to create") == 2
+    assert count_in(page, "Rows with errors") == 1
+    assert Contact.objects.filter(email="nina@example.org").count() == 0  # a dry run
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_a.post(url("contacts_import_start", job))
+    assert response["Location"] == url("contacts_import_status", job)
+
+    page = manager_a.get(url("contacts_import_status", job)).content.decode()
+    assert "Status: Done" in page and 'value="100"' in page
+    assert count_in(page, "Contacts created") == 2
+    assert url("contacts_import_report", job) in page
+    assert set(Contact.objects.for_user(contact_world.net.users["manager_a"]).values_list(
+        "email", flat=True)) >= {"nina@example.org", "omar@example.org"}  # fmt: skip
+
+    progress = manager_a.get(url("contacts_import_progress", job)).json()
+    assert progress["finished"] and progress["percent"] == 100 and progress["errors"] == 1
+
+    report = manager_a.get(url("contacts_import_report", job))
+    assert report.status_code == 200 and report["Content-Disposition"].startswith("attachment")
+    rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert any("4" in row and "email" in " ".join(row).lower() for row in rows[1:]), rows
+
+    listing = manager_a.get(url("contacts_imports")).content.decode()
+    assert "customers.csv" in listing and url("contacts_import_report", job) in listing
+
+
+def count_in(page: str, label: str) -> int:
+    """The number in the counts table's row labelled ``label``."""
+    row = page.split(f">{label}</th>", 1)[1].split("</td>", 1)[0]
+    return int("".join(char for char in row if char.isdigit()))
+
+
+def test_reimporting_the_same_file_changes_nothing(
+    contact_world, manager_a, job_of_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_a.post(url("contacts_import_start", job_of_a))
+    upload(manager_a, contact_world.net.units["a"])
+    again = ImportJob.objects.exclude(pk=job_of_a.pk).get()
+    manager_a.post(url("contacts_import_mapping", again), mapping_post(MAPPING))
+    page = manager_a.get(url("contacts_import_dry_run", again)).content.decode()
+    assert count_in(page, "Contacts to create") == 0
+    assert count_in(page, "Contacts to update") == 0
+
+
+def test_the_mapping_is_remembered_for_the_user(contact_world, manager_a, job_of_a):
+    """Headers no synonym matches: only the user's last choice can pre-fill them."""
+    upload(manager_a, contact_world.net.units["a"], "Client;Who\r\nx@example.org;X\r\n")
+    job = ImportJob.objects.exclude(pk=job_of_a.pk).get()
+    assert manager_a.get(url("contacts_import_mapping", job)).context["form"].initial == {
+        "column_0": "", "column_1": ""}  # fmt: skip
+    manager_a.post(url("contacts_import_mapping", job),
+                   mapping_post({"Client": "email", "Who": "first_name"},
+                                headers=("Client", "Who")))  # fmt: skip
+    upload(manager_a, contact_world.net.units["a"], "Who;Client\r\ny@example.org;Y\r\n")
+    latest = ImportJob.objects.order_by("-pk").first()
+    form = manager_a.get(url("contacts_import_mapping", latest)).context["form"]
+    assert form.initial == {"column_0": "first_name", "column_1": "email"}
+
+
+def test_editor_may_not_import_and_is_not_offered_it(contact_world, client_for):
+    editor = client_for(contact_world.net.users["editor_a"])
+    assert editor.get(url("contacts_import")).status_code == 403
+    assert upload(editor, contact_world.net.units["a"]).status_code == 403
+    assert editor.get(url("contacts_imports")).status_code == 403
+    assert ImportJob.objects.count() == 0
+    assert "Import contacts" not in editor.get(reverse("wagtailadmin_home")).content.decode()
+
+
+def test_manager_is_offered_the_import(manager_a):
+    home = manager_a.get(reverse("wagtailadmin_home")).content.decode()
+    assert "Import contacts" in home and url("contacts_import") in home
+
+
+JOB_URLS = ("contacts_import_status", "contacts_import_mapping", "contacts_import_dry_run",
+            "contacts_import_progress", "contacts_import_report")  # fmt: skip
+
+
+@pytest.mark.parametrize("name", JOB_URLS)
+def test_another_store_never_reaches_the_job(contact_world, client_for, job_of_a, name):
+    manager_c = client_for(contact_world.net.users["manager_c"])
+    response = manager_c.get(url(name, job_of_a))
+    assert response.status_code == 404
+    assert "customers.csv" not in response.content.decode()
+
+
+def test_another_store_cannot_start_the_job_nor_list_it(contact_world, client_for, job_of_a):
+    manager_c = client_for(contact_world.net.users["manager_c"])
+    assert manager_c.post(url("contacts_import_start", job_of_a)).status_code == 404
+    assert manager_c.post(url("contacts_import_mapping", job_of_a), {}).status_code == 404
+    listing = manager_c.get(url("contacts_imports"))
+    assert listing.status_code == 200 and "customers.csv" not in listing.content.decode()
+    job_of_a.refresh_from_db()
+    assert job_of_a.status != ImportJob.Status.DONE
+    assert not Contact.objects.filter(email="nina@example.org").exists()
+
+
+def test_own_job_is_reached_and_hq_sees_it(contact_world, client_for, manager_a, job_of_a):
+    assert manager_a.get(url("contacts_import_dry_run", job_of_a)).status_code == 200
+    hq = client_for(contact_world.net.users["hq"])
+    assert "customers.csv" in hq.get(url("contacts_imports")).content.decode()
+
+
+def test_a_unit_out_of_scope_is_a_form_error(contact_world, manager_a):
+    response = upload(manager_a, contact_world.net.units["c"])
+    assert response.status_code == 200
+    assert any("valid choice" in text for text in described_by(response.content.decode(), "unit"))
+    assert ImportJob.objects.count() == 0
+
+
+@pytest.mark.parametrize("unit", ["garbage", "99999999999999999999", ""])
+def test_garbage_unit_is_a_form_error(contact_world, manager_a, unit):
+    data = {"file": SimpleUploadedFile("x.csv", CSV.encode()), "unit": unit}
+    response = manager_a.post(url("contacts_import"), data)
+    assert response.status_code == 200 and response.context["form"].errors["unit"]
+    assert ImportJob.objects.count() == 0
+
+
+def test_consent_needs_its_evidence(contact_world, manager_a):
+    newsletter = contact_world.newsletter.pk
+    response = upload(manager_a, contact_world.net.units["a"],
+                      communication_type=newsletter, consent_evidence="  ")  # fmt: skip
+    assert response.status_code == 200
+    assert any("consent" in text for text in described_by(response.content.decode(),
+                                                             "consent_evidence"))  # fmt: skip
+    assert ImportJob.objects.count() == 0
+
+
+def test_an_unreadable_file_is_refused_on_its_field_and_nothing_else_lost(contact_world, manager_a):
+    response = upload(manager_a, contact_world.net.units["a"], b"PK\x03\x04 not a workbook",
+                      name="customers.xlsx", communication_type=contact_world.newsletter.pk,
+                      consent_evidence="Signed forms, October")  # fmt: skip
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert described_by(page, "file")  # the refusal, linked to the file input
+    assert "Signed forms, October" in page  # the other answers are kept
+    assert ImportJob.objects.count() == 0
+
+
+def test_a_file_too_large_is_refused_before_it_is_read(contact_world, manager_a, settings):
+    settings.WAGTAIL_DISTMARK_IMPORT_MAX_BYTES = 10
+    response = upload(manager_a, contact_world.net.units["a"])
+    assert "larger than" in " ".join(described_by(response.content.decode(), "file"))
+    assert ImportJob.objects.count() == 0
+
+
+def test_a_wrong_extension_is_refused(contact_world, manager_a):
+    response = upload(manager_a, contact_world.net.units["a"], name="customers.exe")
+    assert response.status_code == 200 and response.context["form"].errors["file"]
+
+
+def test_a_hidden_field_cannot_be_a_mapping_target(contact_world, manager_a, job_of_a):
+    ContactFieldPolicy.objects.create(role="unit_manager", fields=["email", "first_name"])
+    response = manager_a.post(url("contacts_import_mapping", job_of_a),
+                              mapping_post({"email": "email", "phone": "phone"}))  # fmt: skip
+    assert response.status_code == 200
+    assert response.context["form"].errors["column_3"]  # the phone column
+    assert 'value="phone"' not in response.content.decode()  # not even offered
+
+
+@pytest.mark.parametrize("value", ["<script>", "unit__path", "x" * 5000])
+def test_garbage_mapping_values_are_form_errors(contact_world, manager_a, job_of_a, value):
+    response = manager_a.post(url("contacts_import_mapping", job_of_a),
+                              mapping_post({"email": value}))  # fmt: skip
+    assert response.status_code == 200 and response.context["form"].errors["column_0"]
+
+
+def test_a_mapping_without_email_is_refused(contact_world, manager_a, job_of_a):
+    response = manager_a.post(url("contacts_import_mapping", job_of_a),
+                              mapping_post({"first_name": "first_name"}))  # fmt: skip
+    assert response.status_code == 200 and response.context["form"].errors
+    assert manager_a.get(url("contacts_import_dry_run", job_of_a)).status_code == 200
+
+
+def test_start_is_post_only_and_a_started_job_cannot_be_remapped(
+    contact_world, manager_a, job_of_a, django_capture_on_commit_callbacks
+):
+    assert manager_a.get(url("contacts_import_start", job_of_a)).status_code == 405
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_a.post(url("contacts_import_start", job_of_a))
+    response = manager_a.post(url("contacts_import_mapping", job_of_a), mapping_post({}))
+    assert response["Location"] == url("contacts_import_status", job_of_a)
+    job_of_a.refresh_from_db()
+    assert job_of_a.mapping == MAPPING
+
+
+def test_a_queued_job_shows_a_progress_bar_and_a_refresh_link(contact_world, manager_a, job_of_a):
+    ImportJob.objects.filter(pk=job_of_a.pk).update(
+        status=ImportJob.Status.RUNNING, total_rows=4, processed_rows=1
+    )
+    page = manager_a.get(url("contacts_import_status", job_of_a)).content.decode()
+    assert '<progress id="import-progress" max="100" value="25"' in page
+    assert 'for="import-progress"' in page and 'aria-live="polite"' in page
+    assert "25% (1 of 4 rows)" in page and "data-import-refresh" in page
+    assert "contact_import.js" in page
+    progress = manager_a.get(url("contacts_import_progress", job_of_a)).json()
+    assert progress == {**progress, "finished": False, "percent": 25, "processed_rows": 1}
