@@ -104,3 +104,14 @@ def check_narrows(audience: Audience) -> None:
         errors["base"] = _("An audience cannot be built on itself.")
     if errors:
         raise ValidationError(errors)
+
+
+def count_for_user(audience: Audience, user) -> int:
+    """How many of the audience's contacts the user may see: what a listing or a form shows
+    them (a segment of HQ counts only the contacts of the user's own scope)."""
+    return recipients(audience, Contact.objects.for_user(user)).count()
+
+
+def builds_on(audience: Audience, base: Audience) -> bool:
+    """The audience is ``base`` or narrows it (``base`` is in its chain of bases)."""
+    return base.pk in {member.pk for member in chain(audience)}
