@@ -1,15 +1,36 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db.models import Count
 
+from home import demo_contacts
 from tests.library.conftest import needs_policy_registry
-from wagtail_distmark.models import Membership, OrgUnit
+from wagtail_distmark.contacts.audiences import recipients
+from wagtail_distmark.contacts.consent import SUBSCRIBED, UNSUBSCRIBED
+from wagtail_distmark.contacts.models import Source
+from wagtail_distmark.contacts.normalise import email_hash, normalise_phone
+from wagtail_distmark.models import (
+    Audience,
+    CommunicationType,
+    Consent,
+    ConsentEvent,
+    Contact,
+    ContactAttribute,
+    ContactTag,
+    ContactUnit,
+    Membership,
+    OrgUnit,
+    Suppression,
+    Tag,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-def load(capsys):
-    call_command("load_demo_network")
+def load(capsys, **options):
+    """Run the demo loader; the tests of its other parts pass ``contacts=0``: the 5,000
+    demo contacts take seconds and have tests of their own below."""
+    call_command("load_demo_network", **options)
     return capsys.readouterr().out
 
 
@@ -33,7 +54,7 @@ def test_demo_network_loads_once_and_reloads_without_duplicates(capsys):
 
 
 def test_demo_users_have_the_documented_roles_and_password(capsys):
-    load(capsys)
+    load(capsys, contacts=0)
     User = get_user_model()
     manager, manager2 = User.objects.get(username="manager"), User.objects.get(username="manager2")
     assert manager.check_password("distmark-demo")
@@ -51,8 +72,8 @@ def test_demo_users_have_the_documented_roles_and_password(capsys):
 def test_demo_templates_show_every_zone_policy_and_pass_validation(capsys):
     from wagtail_distmark.models import BrandTemplate, LocalCampaign
 
-    load(capsys)
-    load(capsys)  # twice: nothing duplicated
+    load(capsys, contacts=0)
+    load(capsys, contacts=0)  # twice: nothing duplicated
     assert BrandTemplate.objects.filter(live=True).count() == 3
     policies = {z.value["policy"] for t in BrandTemplate.objects.all() for z in t.body}
     assert policies == {"locked", "editable", "constrained"}
@@ -75,11 +96,11 @@ def test_demo_library_and_catalogue_load_once(capsys):
     )
 
     Image, Document = get_image_model(), get_document_model()
-    out = load(capsys)
+    out = load(capsys, contacts=0)
     assert "Content library: 4 brand collections" in out
     models = (Image, Document, Product, ProductAvailability, BrandCollection, ImageUsageRights)
     counts = [model.objects.count() for model in models]
-    load(capsys)  # twice: nothing duplicated
+    load(capsys, contacts=0)  # twice: nothing duplicated
     assert [model.objects.count() for model in models] == counts
 
     library = {c.name: c for c in brand_library_root().get_children()}
@@ -133,7 +154,7 @@ def test_demo_expiring_report_lists_the_lyon_autumn_campaign(capsys, client):
     from django.contrib.auth import get_user_model
     from django.urls import reverse
 
-    call_command("load_demo_network")
+    call_command("load_demo_network", contacts=0)
     client.force_login(get_user_model().objects.get(username="hq"))
     html = client.get(reverse("wagtail_distmark:library_expiring")).content.decode()
     assert "Autumn in Lyon" in html and "Autumn candles" in html and "in 21 days" in html
@@ -146,8 +167,8 @@ def test_demo_installs_the_approval_workflow_with_a_campaign_in_review(capsys):
     from wagtail_distmark.models import LocalCampaign
     from wagtail_distmark.workflows.models import OrgApprovalTaskState
 
-    call_command("load_demo_network")
-    call_command("load_demo_network")  # idempotent: still one submission
+    call_command("load_demo_network", contacts=0)
+    call_command("load_demo_network", contacts=0)  # idempotent: still one submission
     newsletter = LocalCampaign.objects.get(name="Lyon newsletter")
     state = OrgApprovalTaskState.objects.get(
         workflow_state__object_id=str(newsletter.pk), status=TaskState.STATUS_IN_PROGRESS
@@ -170,11 +191,11 @@ def test_demo_template_images_are_in_the_brand_library_for_every_unit(capsys, cl
     from wagtail_distmark.models import BrandCollection, BrandTemplate
 
     Image = get_image_model()
-    load(capsys)
+    load(capsys, contacts=0)
     titles = ("Maison Lumière logo", "Autumn candles", "Store opening", "Candle workshop")
     root = Collection.get_first_root_node()
     Image.objects.filter(title__in=titles).update(collection=root)  # an earlier demo's layout
-    load(capsys)
+    load(capsys, contacts=0)
     template_images = Image.objects.filter(title__in=titles)
     assert template_images.count() == 4
     assert not Image.objects.filter(collection=root).exists()
@@ -202,7 +223,7 @@ def test_demo_lyon_document_is_served_to_lyon_and_above_only(capsys, client):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from wagtail.documents import get_document_model
 
-    load(capsys)
+    load(capsys, contacts=0)
     lyon = OrgUnit.objects.get(code="ML-001")
     flyer = get_document_model().objects.create(
         title="Lyon opening flyer",
@@ -223,3 +244,151 @@ def test_demo_lyon_document_is_served_to_lyon_and_above_only(capsys, client):
     price_list = get_document_model().objects.get(title="Price list – Autumn 2026")
     client.force_login(users["manager2"])
     assert client.get(price_list.url).status_code == 200
+
+
+# --- The demo's customer base (issue 11) ----------------------------------------------------
+
+
+def demo_contacts_of(code):
+    return Contact.objects.filter(links__unit__code=code)
+
+
+def provider_names(locale):
+    """Faker's first and last names of a locale (its person provider's own lists)."""
+    faker = pytest.importorskip("faker")
+    provider = next(p for p in faker.Faker(locale).providers if hasattr(p, "last_names"))
+    return set(provider.first_names), set(provider.last_names)
+
+
+def test_demo_contacts_live_in_their_stores_with_local_names_and_valid_details(capsys):
+    out = load(capsys)
+    assert "Contacts: 5000 over 14 stores" in out
+    assert "Demo network ready: 18 units." in out
+    stores = OrgUnit.objects.filter(kind="unit")
+    assert Contact.objects.count() == 5000
+    per_store = dict(stores.annotate(n=Count("contacts")).values_list("code", "n"))
+    assert len(per_store) == 14 and min(per_store.values()) > 250
+    assert max(per_store, key=per_store.get) == "ML-001"  # the flagship store
+    # home-unit mode (the default): every contact on exactly one store's list, no region's
+    links = ContactUnit.objects.values("contact").annotate(n=Count("pk"))
+    assert links.count() == 5000 and {row["n"] for row in links} == {1}
+    assert not ContactUnit.objects.exclude(unit__kind="unit").exists()
+
+    # names in the store's language, locale and country of the store
+    rows = Contact.objects.values_list("links__unit__locale", "links__unit__country",
+                                       "locale", "country")  # fmt: skip
+    assert all(row[:2] == row[2:] for row in rows)
+    checks = (("ML-001", "fr_FR", "en_GB"), ("ML-201", "en_GB", "fr_FR"),
+              ("ML-102", "fr_CA", "en_GB"))  # fmt: skip
+    for code, own, other in checks:
+        last_names = list(demo_contacts_of(code).values_list("last_name", flat=True))
+        own_share = sum(n in provider_names(own)[1] for n in last_names) / len(last_names)
+        other_share = sum(n in provider_names(other)[1] for n in last_names) / len(last_names)
+        assert own_share > 0.95 and other_share < 0.2, (code, own_share, other_share)
+
+    # reserved e-mail domains, the suppression key kept, E.164 phones valid for the country
+    contacts = list(Contact.objects.values_list("email", "email_hash", "phone", "country"))
+    assert {email.rpartition("@")[2] for email, *_ in contacts} == set(demo_contacts.DOMAINS)
+    assert all(hashed == email_hash(email) for email, hashed, *_ in contacts)
+    phones = [(phone, country) for _e, _h, phone, country in contacts if phone]
+    assert 0.6 < len(phones) / 5000 < 0.8
+    assert all(normalise_phone(phone, country) == phone for phone, country in phones)
+    assert {phone[:3] for phone, country in phones if country == "FR"} == {"+33"}
+    lyon = demo_contacts_of("ML-001")
+    lyon_cities = {"Lyon", "Villeurbanne", "Caluire-et-Cuire"}
+    assert set(lyon.values_list("city", flat=True)) <= lyon_cities
+    assert all(code.startswith("69") for code in lyon.values_list("postal_code", flat=True))
+    assert lyon.filter(birth_date__isnull=False).count() > lyon.count() * 0.6
+
+
+def test_demo_consents_with_their_history_some_unsubscribed_and_suppressed(capsys):
+    load(capsys)
+    newsletter = CommunicationType.objects.get(slug="newsletter")
+    events = CommunicationType.objects.get(slug="store-events")
+    assert not newsletter.is_per_unit and events.is_per_unit
+    letters = Consent.objects.filter(communication_type=newsletter)
+    assert not letters.exclude(unit=None).exists()
+    assert letters.filter(status=SUBSCRIBED).count() > 3500
+    unsubscribed = letters.filter(status=UNSUBSCRIBED)
+    assert 50 < unsubscribed.count() < 400
+    # the history says how: subscribed on demo evidence, then unsubscribed by the link
+    gone = unsubscribed.first().contact
+    history = ConsentEvent.objects.filter(contact=gone, communication_type=newsletter)
+    assert [(e.status, e.source) for e in history.order_by("created_at")] == [
+        (SUBSCRIBED, Source.DEMO),
+        (UNSUBSCRIBED, Source.UNSUBSCRIBE),
+    ]
+    assert set(ConsentEvent.objects.values_list("evidence", flat=True)) == {"Demo data"}
+    assert ConsentEvent.objects.filter(status=SUBSCRIBED).count() == Consent.objects.count()
+    # store events: each consent is for the contact's own store
+    for consent in Consent.objects.filter(communication_type=events)[:200]:
+        assert consent.unit_id == consent.contact.links.get().unit_id
+    # bounced addresses are suppressed by hash
+    bounced = Suppression.objects.filter(reason=Suppression.Reason.HARD_BOUNCE)
+    assert 10 < bounced.count() < 150
+    hashes = set(bounced.values_list("email_hash", flat=True))
+    assert Contact.objects.filter(email_hash__in=hashes).count() == len(hashes)
+
+    # the audience the demo prepares for Lyon leaves both out
+    audience = Audience.objects.get(name="Newsletter — Lyon Presqu'île")
+    reached = recipients(audience)
+    lyon = demo_contacts_of("ML-001")
+    assert 0 < reached.count() < lyon.count()
+    assert not reached.filter(consents__communication_type=newsletter,
+                              consents__status=UNSUBSCRIBED).exists()  # fmt: skip
+    assert not reached.filter(email_hash__in=hashes).exists()
+    assert set(reached.values_list("pk", flat=True)) <= set(lyon.values_list("pk", flat=True))
+
+    # tags and HQ's attribute
+    assert ContactAttribute.objects.get(key="loyalty_points").kind == "number"
+    card_holders = Contact.objects.filter(tags__name="Loyalty card")
+    assert card_holders.count() > 1000
+    assert all(isinstance(c.attributes["loyalty_points"], int) for c in card_holders[:100])
+    assert Contact.objects.filter(tags__name="VIP").count() > 100
+
+
+def test_demo_contacts_are_seen_through_the_demo_users_scopes(capsys):
+    load(capsys)
+    users = {u.username: u for u in get_user_model().objects.all()}
+    lyon, london = demo_contacts_of("ML-001"), demo_contacts_of("ML-201")
+    seen = set(Contact.objects.for_user(users["manager"]).values_list("pk", flat=True))
+    assert seen == set(lyon.values_list("pk", flat=True))
+    seen2 = set(Contact.objects.for_user(users["manager2"]).values_list("pk", flat=True))
+    assert seen2 == set(london.values_list("pk", flat=True)) and not seen & seen2
+    france = Contact.objects.for_user(users["regional"])
+    assert france.count() == Contact.objects.filter(country="FR").count() < 5000
+    assert Contact.objects.for_user(users["hq"]).count() == 5000
+
+
+def test_demo_contacts_reload_adds_nothing_and_restores_what_was_deleted(capsys):
+    models = (Contact, ContactUnit, ContactTag, Consent, ConsentEvent, Suppression, Tag,
+              CommunicationType, ContactAttribute, Audience)  # fmt: skip
+    load(capsys)
+    counts = [model.objects.count() for model in models]
+    emails = set(Contact.objects.values_list("email", flat=True))
+    assert "Contacts: 5000 over 14 stores" in load(capsys)
+    assert [model.objects.count() for model in models] == counts
+    # a demo missing some of its people gets the same people back, nobody twice
+    Contact.objects.filter(pk__in=Contact.objects.order_by("pk").values("pk")[:10]).delete()
+    assert Contact.objects.count() == 4990
+    load(capsys)
+    assert set(Contact.objects.values_list("email", flat=True)) == emails
+    assert ContactUnit.objects.count() == 5000
+
+
+def test_demo_contacts_load_without_faker_from_built_in_names(monkeypatch):
+    """A site installed without the testing extra still gets French names in Lyon."""
+
+    monkeypatch.setattr(demo_contacts, "Faker", None)
+    lyon = OrgUnit(code="ML-001", locale="fr", country="FR", city="Lyon", postal_code="69002")
+    people = demo_contacts.people_for(lyon, 30, set())
+    firsts, lasts = demo_contacts.FALLBACK_NAMES["fr"]
+    assert {p.contact.first_name for p in people} <= set(firsts)
+    assert {p.contact.last_name for p in people} <= set(lasts)
+    assert len({p.contact.email for p in people}) == 30
+
+
+def test_demo_contacts_shares_add_up_to_the_total():
+    stores = [OrgUnit(code=code) for code in ("ML-001", "ML-002", "ML-003", "ML-201")]
+    assert demo_contacts.shares(stores, 5000) == [1818, 909, 909, 1364]
+    assert sum(demo_contacts.shares(stores, 7)) == 7

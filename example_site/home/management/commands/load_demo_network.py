@@ -6,14 +6,17 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Page, Site
 
-from home import demo_campaigns, demo_library, demo_workflow
+from home import demo_campaigns, demo_contacts, demo_library, demo_workflow
 from home import demo_network as demo
 from home.models import HomePage
 from wagtail_distmark.models import Membership, OrgUnit
 
 
 class Command(BaseCommand):
-    help = "Create or update the demo network (HQ, 3 regions, 14 stores) and its demo users."
+    help = (
+        "Create or update the demo network (HQ, 3 regions, 14 stores), its demo users and "
+        "5,000 demo contacts."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -21,9 +24,15 @@ class Command(BaseCommand):
             default=None,
             help="Printed admin address (default: the WAGTAILADMIN_BASE_URL setting).",
         )
+        parser.add_argument(
+            "--contacts",
+            type=int,
+            default=demo_contacts.TOTAL,
+            help="Demo contacts over the stores (default %(default)s; fewer never removes any).",
+        )
 
     @transaction.atomic
-    def handle(self, *args, base_url, **options):
+    def handle(self, *args, base_url, contacts, **options):
         self.ensure_home_page()
         hq = self.upsert_unit(demo.HQ, parent=None)
         for region in demo.REGIONS:
@@ -34,6 +43,7 @@ class Command(BaseCommand):
         library = demo_library.load()
         templates = demo_campaigns.load()
         workflow = demo_workflow.load()
+        people = demo_contacts.load(max(contacts, 0))
         self.report(base_url or settings.WAGTAILADMIN_BASE_URL)
         self.stdout.write(f"Brand templates: {', '.join(templates)}")
         self.stdout.write(
@@ -43,6 +53,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "Content library: " + ", ".join(f"{count} {label}" for label, count in library.items())
         )
+        self.stdout.write(demo_contacts.describe(people))
 
     def upsert_unit(self, profile: dict, parent: OrgUnit | None) -> OrgUnit:
         unit = OrgUnit.objects.filter(code=profile["code"]).first()
