@@ -1,12 +1,18 @@
+import csv
+import io
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db.models import Count
 
 from home import demo_contacts
 from tests.library.conftest import needs_policy_registry
+from wagtail_distmark.contacts import importing
 from wagtail_distmark.contacts.audiences import recipients
-from wagtail_distmark.contacts.consent import SUBSCRIBED, UNSUBSCRIBED
+from wagtail_distmark.contacts.consent import SUBSCRIBED, UNSUBSCRIBED, current_status
 from wagtail_distmark.contacts.models import Source
 from wagtail_distmark.contacts.normalise import email_hash, normalise_phone
 from wagtail_distmark.models import (
@@ -18,6 +24,7 @@ from wagtail_distmark.models import (
     ContactAttribute,
     ContactTag,
     ContactUnit,
+    ImportJob,
     Membership,
     OrgUnit,
     Suppression,
@@ -380,8 +387,8 @@ def test_demo_contacts_load_without_faker_from_built_in_names(monkeypatch):
     """A site installed without the testing extra still gets French names in Lyon."""
 
     monkeypatch.setattr(demo_contacts, "Faker", None)
-    lyon = OrgUnit(code="ML-001", locale="fr", country="FR", city="Lyon", postal_code="69002")
-    people = demo_contacts.people_for(lyon, 30, set())
+    bordeaux = OrgUnit(code="ML-002", locale="fr", country="FR")
+    people = demo_contacts.people_for(bordeaux, 30, set())
     firsts, lasts = demo_contacts.FALLBACK_NAMES["fr"]
     assert {p.contact.first_name for p in people} <= set(firsts)
     assert {p.contact.last_name for p in people} <= set(lasts)
@@ -392,3 +399,80 @@ def test_demo_contacts_shares_add_up_to_the_total():
     stores = [OrgUnit(code=code) for code in ("ML-001", "ML-002", "ML-003", "ML-201")]
     assert demo_contacts.shares(stores, 5000) == [1818, 909, 909, 1364]
     assert sum(demo_contacts.shares(stores, 7)) == 7
+
+
+SAMPLE = Path(__file__).resolve().parent.parent / "example_site" / "sample-contacts.csv"
+#: The sample's deliberate bad rows, as the import reports them: (line, column).
+SAMPLE_ERRORS = [
+    (11, "email"),  # not an address
+    (17, "phone"),  # too short
+    (21, "tags"),  # a tag HQ never declared
+    (25, "unit"),  # Bordeaux: not the Lyon manager's store
+    (29, "birth_date"),  # 31 February
+    (33, "email"),  # the address of line 2 again
+    (38, "email"),  # London's contact (home-unit mode)
+]
+
+
+def test_sample_csv_has_its_traps_and_meets_two_demo_people(capsys):
+    load(capsys)
+    text = SAMPLE.read_bytes().decode("utf-8")  # accents, in UTF-8
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(records) == 51 and len(text.splitlines()) == 52  # one quoted newline
+    assert any("\n" in cell for row in records for cell in row)
+    assert "Hélène" in text and "Sainte-Foy-lès-Lyon" in text
+    emails = [row[0] for row in records[1:] if "@" in row[0]]
+    assert all(e.endswith((".example.net", "@example.org", "@example.com")) for e in emails)
+    in_demo = Contact.objects.filter(email__in=emails)
+    assert {c.email: c.links.get().unit.code for c in in_demo} == {
+        "margaux.fontaine@example.org": "ML-001",
+        "james.whitfield@example.com": "ML-201",
+    }
+    newsletter = CommunicationType.objects.get(slug="newsletter")
+    margaux = in_demo.get(first_name="Margaux")
+    assert current_status(margaux, newsletter) == UNSUBSCRIBED
+
+
+def test_sample_csv_imports_as_lyons_manager_with_seven_errors_and_margaux_unsubscribed(
+    capsys,
+):
+    """What the README promises: the dry run lists the 7 bad rows; the import brings the 42
+    good new people in and keeps Margaux, who unsubscribed, unsubscribed."""
+    if not hasattr(importing, "dry_run"):
+        pytest.skip("the contact importer is not in this tree yet")
+    load(capsys)
+    manager = get_user_model().objects.get(username="manager")
+    lyon = OrgUnit.objects.get(code="ML-001")
+    newsletter = CommunicationType.objects.get(slug="newsletter")
+    job = ImportJob(
+        unit=lyon,
+        created_by=manager,
+        original_name=SAMPLE.name,
+        communication_type=newsletter,
+        consent_evidence="In-store sign-up form",
+    )
+    job.file.save(SAMPLE.name, ContentFile(SAMPLE.read_bytes()), save=False)
+    job.save()
+    job.mapping = importing.suggest_mapping(importing.sniff(job).headers, manager)
+    assert job.mapping["newsletter"] == "consent" and job.mapping["notes"] == ""
+    job.save()
+    before = demo_contacts_of("ML-001").count()
+
+    result = importing.dry_run(job)
+    assert (result.total_rows, result.error_rows) == (50, 7)
+    assert [(line, column) for line, column, _reason in result.first_errors] == SAMPLE_ERRORS
+    assert demo_contacts_of("ML-001").count() == before  # a dry run writes no contact
+
+    importing.run_import(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.error_count == 7
+    assert demo_contacts_of("ML-001").count() == before + 42
+    assert not Contact.objects.filter(email__startswith="oceane.brun").exists()  # Bordeaux
+    margaux = Contact.objects.get(email="margaux.fontaine@example.org")
+    assert current_status(margaux, newsletter) == UNSUBSCRIBED
+    assert importing.kept_unsubscribed(job) == 1
+    lea = Contact.objects.get(email="lea.chevalier@mail.example.net")  # the quoted newline
+    assert (lea.first_name, lea.city) == ("Léa", "Lyon")
+    assert current_status(lea, newsletter) == SUBSCRIBED
+    benoit = Contact.objects.get(email="benoit.andre@mail.example.net")  # newsletter: no
+    assert current_status(benoit, newsletter) is None

@@ -71,6 +71,14 @@ BIRTH_DATE_RATE = 0.8
 #: A store's share of the 5,000 (default 1): the flagship stores have more customers.
 STORE_WEIGHTS = {"ML-001": 2.0, "ML-101": 1.5, "ML-201": 1.5}
 
+#: People the sample CSV (``sample-contacts.csv``) meets again, first of their store's list:
+#: Lyon's Margaux unsubscribed from the newsletter (the import keeps her unsubscribed),
+#: London's James is another store's contact (an error row for Lyon's manager).
+WELL_KNOWN = {
+    "ML-001": ("Margaux", "Fontaine", "margaux.fontaine@example.org", UNSUBSCRIBED),
+    "ML-201": ("James", "Whitfield", "james.whitfield@example.com", SUBSCRIBED),
+}
+
 FAKER_LOCALES = {"fr": "fr_FR", "fr-CA": "fr_CA", "en-CA": "en_CA", "en-GB": "en_GB",
                  "en-IE": "en_IE"}  # fmt: skip
 
@@ -211,7 +219,7 @@ def existing_addresses() -> set[str]:
 
 def generate(stores: list[OrgUnit], total: int = TOTAL) -> list[Person]:
     """The demo people, the same ones on every run (for a given Faker version)."""
-    seen: set[str] = set()
+    seen = {email for _first, _last, email, _status in WELL_KNOWN.values()}
     people = []
     for store, count in zip(stores, shares(stores, total), strict=True):
         people += people_for(store, count, seen)
@@ -232,7 +240,17 @@ def shares(stores: list[OrgUnit], total: int) -> list[int]:
 def people_for(store: OrgUnit, count: int, seen: set[str]) -> list[Person]:
     rng = random.Random(f"{SEED}-{store.code}")
     names = name_source(store.locale, zlib.crc32(store.code.encode()) ^ SEED)
-    return [person(store, rng, names, seen) for _ in range(count)]
+    people = [person(store, rng, names, seen) for _ in range(count)]
+    if people and store.code in WELL_KNOWN:
+        make_well_known(people[0], *WELL_KNOWN[store.code])
+    return people
+
+
+def make_well_known(person: Person, first: str, last: str, email: str, status: str) -> None:
+    contact = person.contact
+    contact.first_name, contact.last_name, contact.email = first, last, email
+    contact.email_hash = email_hash(email)
+    person.newsletter, person.bounced = status, False
 
 
 def name_source(locale: str, seed: int):
