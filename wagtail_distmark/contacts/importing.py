@@ -1,18 +1,134 @@
 """Contact import (CSV, XLSX): sniffing, mapping, dry run, chunked resumable import, report.
 
-INTERFACE COMMIT: the public names below are fixed for the import wizard; bodies follow.
+The file is streamed, never loaded whole: CSV through ``csv.reader`` on a decoding text
+stream, XLSX through openpyxl's read-only mode. Rows are read, checked and written in chunks
+(``conf.get_import_chunk_size``); each chunk is one transaction that also advances the job's
+``processed_line``, so a worker killed mid-file leaves the job at the end of its last committed
+chunk and the next run resumes there. Re-running a finished or half-finished import is
+harmless anyway: contacts are matched by address hash, links, tags and consents are only ever
+added once, and a row that changes nothing is counted *unchanged*.
+
+Decisions the wizard and the documentation rely on:
+
+* An **empty cell leaves the field as it is**: an import never blanks out a field. Tags are
+  added, never removed.
+* A contact is matched by its address (case-insensitively, through ``Contact.email_hash``).
+* **Consent**: without a consent column, every good row is recorded subscribed to
+  ``job.communication_type`` (if the job names one); with one, "yes" rows are, "no" or empty
+  rows record nothing. A person who unsubscribed, or whose address is suppressed, **stays
+  unsubscribed** whatever the file says: the row is imported and a note (column
+  :data:`NOTE_COLUMN`) says so in the report; notes are not counted as errors.
+* A row whose person cannot be imported (out-of-scope or unknown unit, bad value, home unit
+  elsewhere, address already earlier in the file) is an error row: nothing of it is written.
+  Its reasons never quote a value of a field the importer cannot see.
+* An existing person the importer could not see before (lists mode: on another unit's list)
+  gets the importer's unit link and only their empty fields filled; they count as created
+  (new on the importer's list), so the counts do not reveal other units' lists either.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import csv
+import datetime
+import io
+import json
+import logging
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from itertools import islice
 
+import openpyxl
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
-from wagtail_distmark.contacts.models import ImportJob
+from wagtail_distmark.conf import (
+    CONTACT_UNITS_HOME,
+    get_contact_units_mode,
+    get_import_chunk_size,
+)
+from wagtail_distmark.contacts import tasks
+from wagtail_distmark.contacts.consent import SUBSCRIBED, UNSUBSCRIBED, consent_unit_id
+from wagtail_distmark.contacts.models import (
+    Consent,
+    ConsentEvent,
+    Contact,
+    ContactAttribute,
+    ContactTag,
+    ContactUnit,
+    ImportJob,
+    ImportMappingMemory,
+    ImportRowError,
+    Source,
+    Suppression,
+    Tag,
+)
+from wagtail_distmark.contacts.normalise import email_hash, normalise_email, normalise_phone
+from wagtail_distmark.formats import country_names
+from wagtail_distmark.org.models import OrgUnit
+from wagtail_distmark.rules.contacts import can_import_for_unit, visible_fields
+from wagtail_distmark.rules.scope import get_scope
+
+logger = logging.getLogger(__name__)
 
 #: The key of :func:`check_mapping`'s errors that belong to no one column (e-mail not mapped).
 MAPPING_ERROR_KEY = NON_FIELD_ERRORS
+#: The column of the report's notes (a person kept unsubscribed): not an error.
+NOTE_COLUMN = "(consent)"
+
+IGNORE, UNIT, CONSENT, TAGS, EMAIL = "", "unit", "consent", "tags", "email"
+DELIMITERS = (",", ";", "\t")
+SNIFF_BYTES = 64 * 1024
+SAMPLE_ROWS = 5
+MAX_COLUMNS = 200
+MAX_HEADER_LENGTH = 100
+MAX_CELL_LENGTH = 1000
+MAX_TEXT_ATTRIBUTE_LENGTH = 255
+MAX_REMEMBERED_HEADERS = 300
+FIRST_ERRORS = 20
+#: An XLSX file is a zip: its parts may expand at most this many times the file size limit.
+MAX_XLSX_EXPANSION = 10
+YES = {"yes", "y", "true", "1", "oui", "o", "ja", "j", "x", "subscribed"}
+NO = {"no", "n", "false", "0", "non", "nee", "nein", "unsubscribed"}
+TAG_SEPARATORS = re.compile(r"[;|,]")
+#: Plain ASCII addresses (a subset of what ``normalise_email`` accepts, normalised the same).
+PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+MAX_EMAIL_LENGTH = 254
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+#: Header spellings recognised besides each target's own name and label (simplified).
+SYNONYMS = {
+    EMAIL: ("mail", "emailaddress", "courriel", "adressemail", "adresseemail"),
+    "first_name": ("firstname", "first", "givenname", "prenom", "vorname", "voornaam"),
+    "last_name": ("lastname", "surname", "familyname", "nom", "nachname", "achternaam"),
+    "phone": ("telephone", "tel", "mobile", "phonenumber", "telefon", "telefoon"),
+    "postal_code": ("zip", "zipcode", "postcode", "codepostal", "plz", "postleitzahl"),
+    "birth_date": ("birthdate", "dateofbirth", "dob", "birthday", "datedenaissance"),
+    "city": ("town", "ville", "stadt", "stad"),
+    "country": ("pays", "land"),
+    "locale": ("language", "lang", "langue", "sprache", "taal"),
+    TAGS: ("tag", "labels"),
+    UNIT: ("unitcode", "store", "storecode", "shop", "magasin", "filiale"),
+    CONSENT: ("optin", "subscribed", "newsletter", "consentement"),
+}
+
+
+def get_import_max_bytes() -> int:
+    """The largest import file accepted (``WAGTAIL_DISTMARK_IMPORT_MAX_BYTES``, 256 MB)."""
+    return getattr(settings, "WAGTAIL_DISTMARK_IMPORT_MAX_BYTES", 256 * 1024 * 1024)
 
 
 class FileRefused(ValidationError):
@@ -38,38 +154,1007 @@ class DryRun:
     first_errors: list[tuple[int, str, str]] = field(default_factory=list)
 
 
+# --- Reading the file ---------------------------------------------------------------------
+
+
+def open_binary(job: ImportJob):
+    """The job's file, opened for binary reading (a real file object where the storage has one)."""
+    handle = job.file.storage.open(job.file.name, "rb")
+    return getattr(handle, "file", handle)
+
+
+def check_size(job: ImportJob) -> int:
+    """Bound the file before any parsing: too large or empty files are refused."""
+    try:
+        size = job.file.storage.size(job.file.name)
+    except OSError as error:
+        raise FileRefused(_("The file could not be read."), code="unreadable") from error
+    limit = get_import_max_bytes()
+    if size > limit:
+        raise FileRefused(
+            _("This file is too large: at most %(mb)d MB can be imported at once."),
+            code="too_large",
+            params={"mb": limit // (1024 * 1024)},
+        )
+    if size == 0:
+        raise FileRefused(_("The file is empty."), code="empty")
+    return size
+
+
+def detect_encoding(job: ImportJob, head: bytes) -> str:
+    """BOMs first (UTF-8, UTF-16 LE/BE), then UTF-8 if the whole file decodes, else
+    Windows-1252 (which decodes anything)."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        raise FileRefused(_("This is not a CSV or XLSX file."), code="binary")
+    return "utf-8" if decodes_as_utf8(job) else "cp1252"
+
+
+def decodes_as_utf8(job: ImportJob) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open_binary(job) as raw:
+        try:
+            while block := raw.read(1024 * 1024):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def detect_delimiter(text: str) -> str:
+    """The candidate that splits the header into the most columns (comma on a tie)."""
+
+    def width(delimiter):
+        return len(next(csv.reader(io.StringIO(text), delimiter=delimiter), []))
+
+    return max(DELIMITERS, key=width)
+
+
+def csv_records(job: ImportJob) -> Iterator[tuple[int, list[str]]]:
+    """``(physical line where the record starts, cells)``; blank records are skipped.
+
+    ``csv.reader.line_num`` counts the physical lines consumed, newlines inside quoted
+    fields included, so a record starts one line after the previous one ended."""
+    raw = open_binary(job)
+    text = io.TextIOWrapper(raw, encoding=job.encoding or "utf-8", errors="replace", newline="")
+    reader = csv.reader(text, delimiter=job.delimiter or ",")
+    ended = 0
+    try:
+        for record in reader:
+            start, ended = ended + 1, reader.line_num
+            if any(cell.strip() for cell in record):
+                yield start, record
+    except csv.Error as error:
+        raise FileRefused(
+            _("The file cannot be read after line %(line)d (an unclosed quote?)."),
+            code="csv",
+            params={"line": ended},
+        ) from error
+    finally:
+        text.close()
+
+
+def check_xlsx(raw) -> None:
+    """A zip bomb is refused before openpyxl expands it."""
+    try:
+        with zipfile.ZipFile(raw) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as error:
+        raise FileRefused(_("This XLSX file is damaged."), code="xlsx") from error
+    if expanded > MAX_XLSX_EXPANSION * get_import_max_bytes():
+        raise FileRefused(_("This XLSX file is too large once unpacked."), code="too_large")
+    raw.seek(0)
+
+
+def xlsx_records(job: ImportJob) -> Iterator[tuple[int, list[str]]]:
+    """The first sheet's rows, streamed (openpyxl read-only); the line is the row number."""
+    with open_binary(job) as raw:
+        check_xlsx(raw)
+        try:
+            workbook = openpyxl.load_workbook(raw, read_only=True, data_only=True)
+        except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds on bad files
+            raise FileRefused(_("This XLSX file cannot be read."), code="xlsx") from error
+        try:
+            sheet = workbook.worksheets[0]
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = [cell_text(value) for value in row[: MAX_COLUMNS + 1]]
+                if any(cells):
+                    yield number, cells
+        finally:
+            workbook.close()
+
+
+def cell_text(value) -> str:
+    """An XLSX cell as the text a CSV would hold (dates in ISO form, 12.0 as 12)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def records(job: ImportJob) -> Iterator[tuple[int, list[str]]]:
+    return xlsx_records(job) if job.file_format == "xlsx" else csv_records(job)
+
+
+def read_headers(rows: Iterator[tuple[int, list[str]]]) -> list[str]:
+    """The first record, bounded and made unique enough to map by name."""
+    first = next(rows, None)
+    if first is None:
+        raise FileRefused(_("The file holds no rows."), code="empty")
+    cells = list(first[1])
+    while cells and not cells[-1].strip():
+        cells.pop()
+    if len(cells) > MAX_COLUMNS:
+        raise FileRefused(
+            _("The file has more than %(max)d columns."),
+            code="columns",
+            params={"max": MAX_COLUMNS},
+        )
+    headers = [cell.strip()[:MAX_HEADER_LENGTH] or f"({n})" for n, cell in enumerate(cells, 1)]
+    if len(set(headers)) != len(headers):
+        raise FileRefused(_("Two columns have the same header: rename one."), code="headers")
+    return headers
+
+
 def sniff(job: ImportJob) -> Sniffed:
-    raise NotImplementedError
+    """Detect the format, encoding and delimiter, store them on the job, and return the
+    headers and the first rows (for the mapping screen)."""
+    check_size(job)
+    with open_binary(job) as raw:
+        head = raw.read(SNIFF_BYTES)
+    if head.startswith(b"PK\x03\x04"):
+        job.file_format, job.encoding, job.delimiter = "xlsx", "", ""
+    else:
+        job.file_format, job.encoding = "csv", detect_encoding(job, head)
+        job.delimiter = detect_delimiter(decode_head(head, job.encoding))
+    rows = records(job)
+    try:
+        headers = read_headers(rows)
+        sample = [cells for _line, cells in islice(rows, SAMPLE_ROWS)]
+    finally:
+        rows.close()
+    if job.pk:
+        job.save(update_fields=["file_format", "encoding", "delimiter"])
+    return Sniffed(job.file_format, job.encoding, job.delimiter, headers, sample)
+
+
+def decode_head(head: bytes, encoding: str) -> str:
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head)
+
+
+# --- Mapping --------------------------------------------------------------------------------
 
 
 def mapping_targets(user) -> list[tuple[str, str]]:
-    raise NotImplementedError
+    """What a column may be mapped to, for this user: ignore, unit, consent, the personal
+    fields and HQ attributes the user sees (``rules.contacts.visible_fields``), and tags."""
+    seen = visible_fields(user)
+    targets = [
+        (IGNORE, str(_("Ignore this column"))),
+        (UNIT, str(_("Unit (its code)"))),
+        (CONSENT, str(_("Consent (yes or no)"))),
+    ]
+    for name in Contact.PERSONAL_FIELDS:
+        if name in seen:
+            targets.append((name, str(capfirst(Contact._meta.get_field(name).verbose_name))))
+    taken = {value for value, _label in targets}
+    for attribute in ContactAttribute.objects.order_by("label"):
+        if attribute.key in seen and attribute.key not in taken:
+            targets.append((attribute.key, attribute.label))
+    return targets
+
+
+def simplify(text: str) -> str:
+    """Header text compared loosely: no accents, case, spaces or punctuation."""
+    text = unicodedata.normalize("NFKD", str(text)).casefold()
+    return "".join(char for char in text if char.isalnum())
+
+
+def names_to_targets(targets: list[tuple[str, str]]) -> dict[str, str]:
+    known = {}
+    for value, label in targets:
+        if value:
+            for name in (value, label, *SYNONYMS.get(value, ())):
+                known.setdefault(simplify(name), value)
+    return known
+
+
+def remembered(user) -> dict[str, str]:
+    memory = ImportMappingMemory.objects.filter(user=user).values_list("mapping", flat=True)
+    return next(iter(memory), None) or {}
 
 
 def suggest_mapping(headers: list[str], user) -> dict[str, str]:
-    raise NotImplementedError
+    """The user's last choice for each header, else a target of that name or label (each
+    target offered once), else "ignore"."""
+    targets = mapping_targets(user)
+    allowed = {value for value, _label in targets}
+    by_name, memory = names_to_targets(targets), remembered(user)
+    suggestion, used = {}, set()
+    for header in headers:
+        choice = memory.get(header)
+        if choice not in allowed or choice in used:
+            choice = by_name.get(simplify(header), IGNORE)
+        if choice in used:
+            choice = IGNORE
+        suggestion[header] = choice
+        used.add(choice or None)
+    return suggestion
 
 
 def remember_mapping(user, mapping: dict[str, str]) -> None:
-    raise NotImplementedError
+    """Keep the user's choices by header (bounded), newest last."""
+    memory, _created = ImportMappingMemory.objects.get_or_create(user=user)
+    merged = dict(memory.mapping or {})
+    for header, target in mapping.items():
+        merged.pop(str(header)[:MAX_HEADER_LENGTH], None)
+        merged[str(header)[:MAX_HEADER_LENGTH]] = str(target or "")[:50]
+    memory.mapping = dict(list(merged.items())[-MAX_REMEMBERED_HEADERS:])
+    memory.save(update_fields=["mapping"])
 
 
 def check_mapping(mapping: dict, user) -> dict[str, str]:
-    raise NotImplementedError
+    """Errors by header (:data:`MAPPING_ERROR_KEY` for the missing e-mail column): a column
+    left unmapped (``None``: neither a field nor explicitly ignored), a target the user may not
+    import, a target chosen twice."""
+    allowed = {value for value, _label in mapping_targets(user)}
+    errors, chosen = {}, set()
+    for header, target in mapping.items():
+        if target is None:
+            errors[header] = _("Choose a field for this column, or ignore it.")
+        elif target not in allowed:
+            errors[header] = _("This is not a field you may import.")
+        elif target and target in chosen:
+            errors[header] = _("Another column is already imported into this field.")
+        chosen.add(target)
+    if EMAIL not in chosen:
+        errors[MAPPING_ERROR_KEY] = _(
+            "Choose the column holding the e-mail address: it identifies each person."
+        )
+    return {header: str(message) for header, message in errors.items()}
+
+
+# --- Checking rows --------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """A good row, ready to be written."""
+
+    line: int
+    email: str
+    hash: str
+    unit: OrgUnit
+    values: dict
+    attributes: dict
+    tag_ids: frozenset
+    subscribe: bool
+
+
+@dataclass
+class Context:
+    """What every row is checked against, loaded once per run (no per-row query)."""
+
+    job: ImportJob
+    headers: list[str]
+    columns: list[tuple[int, str, str]]
+    units: dict
+    tags: dict
+    attributes: dict
+    countries: frozenset
+    prefixes: list | None
+    home_mode: bool
+    seen: set = field(default_factory=set)
+
+    def __post_init__(self):
+        self.subscribes_by_default = all(target != CONSENT for _i, _h, target in self.columns)
+
+
+def build_context(job: ImportJob, headers: list[str]) -> Context:
+    """Re-check the importer's rights and the mapping; load units, tags and attributes."""
+    user = job.created_by
+    if user is None or not can_import_for_unit(user, job.unit):
+        raise FileRefused(
+            _("The person who started this import may no longer import contacts for this unit."),
+            code="scope",
+        )
+    mapping = {header: (job.mapping or {}).get(header) for header in headers}
+    errors = check_mapping(mapping, user)
+    if errors:
+        raise FileRefused(
+            _("The column mapping is not valid: %(errors)s"),
+            code="mapping",
+            params={"errors": "; ".join(f"{h}: {m}" for h, m in errors.items())},
+        )
+    return Context(
+        job=job, headers=headers,
+        columns=[(i, h, mapping[h]) for i, h in enumerate(headers) if mapping[h]],
+        units=importable_units(user), tags={t.name.casefold(): t.pk for t in Tag.objects.all()},
+        attributes=dict(ContactAttribute.objects.values_list("key", "kind")),
+        countries=frozenset(country_names()), prefixes=visible_prefixes(user),
+        home_mode=get_contact_units_mode() == CONTACT_UNITS_HOME,
+    )  # fmt: skip
+
+
+def importable_units(user) -> dict[str, OrgUnit]:
+    """The units the user may import into, by lower-cased code (one query)."""
+    units = OrgUnit.objects.filter(get_scope(user).q("path")).only("pk", "code", "path", "country")
+    return {u.code.casefold(): u for u in units if u.code and can_import_for_unit(user, u)}
+
+
+def visible_prefixes(user) -> list[str] | None:
+    """The user's scope as path prefixes; ``None`` when they see every contact."""
+    scope = get_scope(user)
+    return None if scope.is_superuser else scope.prefixes()
+
+
+def check_row(ctx: Context, line: int, cells: list[str]):
+    """A :class:`Row`, or the row's errors as ``[(column, reason)]``."""
+    errors = []
+    if len(cells) > len(ctx.headers) and any(c.strip() for c in cells[len(ctx.headers) :]):
+        errors.append(("", _("This row has more cells than the file has columns.")))
+    raw = {target: (header, cells[i].strip() if i < len(cells) else "")
+           for i, header, target in ctx.columns}  # fmt: skip
+    for header, text in raw.values():
+        if len(text) > MAX_CELL_LENGTH:
+            errors.append((header, too_long(MAX_CELL_LENGTH)))
+    if errors:
+        return errors
+    return read_row(ctx, line, raw)
+
+
+def read_row(ctx: Context, line: int, raw: dict):
+    errors, values, attributes = [], {}, {}
+    email, digest = read_email(ctx, raw, errors)
+    unit = read_unit(ctx, raw, errors)
+    country = read_value(raw, "country", lambda t: read_country(ctx, t), errors, values)
+    region = country or (unit.country if unit else "")
+    for target, (header, text) in raw.items():
+        if not text or target in (EMAIL, UNIT, CONSENT, TAGS, "country"):
+            continue
+        try:
+            if target in ctx.attributes:
+                attributes[target] = read_attribute(ctx.attributes[target], text)
+            else:
+                values[target] = read_field(target, text, region)
+        except ValidationError as error:
+            errors.append((header, error.messages[0]))
+    tag_ids = read_tags(ctx, raw, errors)
+    subscribe = read_consent(ctx, raw, errors)
+    if errors:
+        return errors
+    return Row(line, email, digest, unit, values, attributes, tag_ids, subscribe)
+
+
+def read_value(raw, target, reader, errors, values):
+    header, text = raw.get(target, ("", ""))
+    if not text:
+        return ""
+    try:
+        values[target] = reader(text)
+    except ValidationError as error:
+        errors.append((header, error.messages[0]))
+        return ""
+    return values[target]
+
+
+def fast_email(text: str) -> str:
+    """``normalise_email(text)``: plain ASCII addresses take a shortcut giving the same result
+    (the pattern accepts a subset of what Django's validator does), others the full path."""
+    if len(text) <= MAX_EMAIL_LENGTH and PLAIN_EMAIL.fullmatch(text):
+        local, _at, domain = text.rpartition("@")
+        return f"{local}@{domain.lower()}"
+    return normalise_email(text)
+
+
+def read_email(ctx: Context, raw: dict, errors: list):
+    header, text = raw[EMAIL]
+    if not text:
+        errors.append((header, _("An e-mail address is required.")))
+        return "", ""
+    try:
+        email = fast_email(text)
+    except ValidationError as error:
+        errors.append((header, error.messages[0]))
+        return "", ""
+    digest = email_hash(email)
+    key = int(digest[:16], 16)
+    if key in ctx.seen:
+        errors.append((header, _("This address is already on an earlier line of the file.")))
+    ctx.seen.add(key)
+    return email, digest
+
+
+def read_unit(ctx: Context, raw: dict, errors: list):
+    header, text = raw.get(UNIT, ("", ""))
+    if not text:
+        return ctx.job.unit
+    unit = ctx.units.get(text.casefold())
+    if unit is None:  # unknown or out of scope: one message, so other units stay unknown
+        errors.append((header, _("This is not the code of a unit you may import into.")))
+    return unit
+
+
+def read_country(ctx: Context, text: str) -> str:
+    code = text.upper()
+    if code not in ctx.countries:
+        raise ValidationError(_("Use a two-letter country code (ISO 3166), e.g. FR."))
+    return code
+
+
+def read_field(target: str, text: str, region: str):
+    if target == "phone":
+        return normalise_phone(text, region)
+    if target == "birth_date":
+        return read_date(text, past=True)
+    limit = FIELD_LIMITS.get(target)
+    if limit and len(text) > limit:
+        raise ValidationError(too_long(limit))
+    return text
+
+
+FIELD_LIMITS = {
+    f.name: f.max_length for f in Contact._meta.concrete_fields if getattr(f, "max_length", None)
+}
+
+
+def too_long(limit: int) -> str:
+    return str(_("This value is too long: at most %(max)d characters.") % {"max": limit})
+
+
+def read_date(text: str, past: bool = False) -> datetime.date:
+    """ISO dates (2026-11-30), or day first (30/11/2026, 30.11.2026, 30-11-2026)."""
+    if len(text) == 10 and text[4] == "-":  # the common case, without strptime's cost
+        with contextlib.suppress(ValueError):
+            return check_past(datetime.date.fromisoformat(text), past)
+    for pattern in DATE_FORMATS:
+        try:
+            value = datetime.datetime.strptime(text[:10], pattern).date()
+        except ValueError:
+            continue
+        if len(text) <= 10 or text[10:11] in ("T", " "):
+            return check_past(value, past)
+    raise ValidationError(_("Enter a date as YYYY-MM-DD or DD/MM/YYYY."))
+
+
+def check_past(value: datetime.date, past: bool) -> datetime.date:
+    if past and not (EARLIEST_DATE <= value <= datetime.date.today()):
+        raise ValidationError(_("This date is not a possible birth date."))
+    return value
+
+
+def read_attribute(kind: str, text: str):
+    if kind == ContactAttribute.Kind.NUMBER:
+        try:
+            number = Decimal(text.replace(",", "."))
+        except InvalidOperation as error:
+            raise ValidationError(_("Enter a number.")) from error
+        if not number.is_finite():
+            raise ValidationError(_("Enter a number."))
+        return int(number) if number == number.to_integral_value() else float(number)
+    if kind == ContactAttribute.Kind.DATE:
+        return read_date(text).isoformat()
+    if kind == ContactAttribute.Kind.BOOLEAN:
+        return read_yes_no(text)
+    if len(text) > MAX_TEXT_ATTRIBUTE_LENGTH:
+        raise ValidationError(too_long(MAX_TEXT_ATTRIBUTE_LENGTH))
+    return text
+
+
+def read_yes_no(text: str) -> bool:
+    word = text.casefold()
+    if word in YES:
+        return True
+    if word in NO:
+        return False
+    raise ValidationError(_("Enter yes or no."))
+
+
+def read_tags(ctx: Context, raw: dict, errors: list) -> frozenset:
+    header, text = raw.get(TAGS, ("", ""))
+    ids = set()
+    for name in filter(None, (part.strip() for part in TAG_SEPARATORS.split(text))):
+        tag_id = ctx.tags.get(name.casefold())
+        if tag_id is None:
+            message = _("Unknown tag “%(tag)s”: HQ declares the tags.") % {"tag": name[:50]}
+            errors.append((header, str(message)))
+            break
+        ids.add(tag_id)
+    return frozenset(ids)
+
+
+def read_consent(ctx: Context, raw: dict, errors: list) -> bool:
+    if ctx.job.communication_type_id is None:
+        return False
+    header, text = raw.get(CONSENT, ("", ""))
+    if ctx.subscribes_by_default:
+        return True
+    try:
+        return read_yes_no(text) if text else False
+    except ValidationError as error:
+        errors.append((header, error.messages[0]))
+        return False
+
+
+# --- Planning and writing a chunk -----------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What one chunk changes, computed with a constant number of queries."""
+
+    new: list = field(default_factory=list)  # Row
+    updates: list = field(default_factory=list)  # (Contact, changed field names)
+    links: list = field(default_factory=list)  # (contact or Row, unit id)
+    tags: list = field(default_factory=list)  # (contact or Row, tag id)
+    consents: list = field(default_factory=list)  # (contact or Row, unit id)
+    errors: list = field(default_factory=list)  # (line, column, reason)
+    notes: list = field(default_factory=list)  # lines kept unsubscribed
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error_rows: int = 0
+    rows: int = 0
+
+
+@dataclass
+class Known:
+    """The chunk's existing contacts and what hangs on them, read in one query each."""
+
+    contacts: dict
+    links: dict
+    tags: set
+    consents: dict
+    suppressed: set
+
+
+def load_known(ctx: Context, rows: list[Row]) -> Known:
+    contacts = {}
+    live = Contact.objects.filter(erased_at__isnull=True)
+    for contact in any_of(live, "email_hash", [row.hash for row in rows]).order_by("-pk"):
+        contacts[contact.email_hash] = contact
+    ids = [contact.pk for contact in contacts.values()]
+    links = {}
+    for contact_id, unit_id, path in any_of(ContactUnit.objects, "contact_id", ids).values_list(
+        "contact_id", "unit_id", "unit__path"
+    ):
+        links.setdefault(contact_id, {})[unit_id] = path
+    tag_ids = list({tag for row in rows for tag in row.tag_ids})
+    tagged = any_of(ContactTag.objects.filter(tag_id__in=tag_ids), "contact_id", ids)
+    tags = set(tagged.values_list("contact_id", "tag_id"))
+    return Known(contacts, links, tags, load_consents(ctx, ids), load_suppressed(ctx, rows))
+
+
+def any_of(queryset, name: str, values: list):
+    """``queryset.filter(<name>__in=values)``; on PostgreSQL as ``= ANY(%s)`` with one array
+    parameter, which costs nothing to bind whatever the chunk's size."""
+    if not values:
+        return queryset.none()
+    if connection.vendor != "postgresql":
+        return queryset.filter(**{f"{name}__in": values})
+    meta = queryset.model._meta
+    column = f"{quote(meta.db_table)}.{quote(meta.get_field(name).column)}"
+    return queryset.extra(where=[f"{column} = ANY(%s)"], params=[list(values)])  # noqa: S610
+
+
+def quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def load_consents(ctx: Context, ids: list[int]) -> dict:
+    if ctx.job.communication_type_id is None or not ids:
+        return {}
+    consents = Consent.objects.filter(communication_type_id=ctx.job.communication_type_id)
+    rows = any_of(consents, "contact_id", ids).values_list("contact_id", "unit_id", "status")
+    return {(contact_id, unit_id): status for contact_id, unit_id, status in rows}
+
+
+def load_suppressed(ctx: Context, rows: list[Row]) -> set:
+    hashes = [row.hash for row in rows if row.subscribe]
+    found = any_of(Suppression.objects, "email_hash", hashes)
+    return set(found.values_list("email_hash", flat=True))
+
+
+def plan_chunk(ctx: Context, checked: list) -> Plan:
+    """Sort the chunk's checked rows into creations, updates, links, tags and consents."""
+    plan = Plan(rows=len(checked))
+    rows = []
+    for line, result in checked:
+        if isinstance(result, Row):
+            rows.append(result)
+        else:
+            add_errors(plan, line, result)
+    known = load_known(ctx, rows)
+    for row in rows:
+        contact = known.contacts.get(row.hash)
+        if contact is None:
+            plan_new(ctx, plan, row, known)
+        else:
+            plan_existing(ctx, plan, row, contact, known)
+    return plan
+
+
+def add_errors(plan: Plan, line: int, errors: list) -> None:
+    plan.error_rows += 1
+    columns = set()
+    for column, reason in errors:
+        if column not in columns:  # one reason per cell (the report's key)
+            columns.add(column)
+            plan.errors.append((line, column, str(reason)))
+
+
+def plan_new(ctx: Context, plan: Plan, row: Row, known: Known) -> None:
+    plan.new.append(row)
+    plan.links.append((row, row.unit.pk))
+    plan.tags.extend((row, tag_id) for tag_id in row.tag_ids)
+    plan_consent(ctx, plan, row, row, known)
+    plan.created += 1
+
+
+def plan_existing(ctx: Context, plan: Plan, row: Row, contact: Contact, known: Known) -> None:
+    links = known.links.get(contact.pk, {})
+    if ctx.home_mode and any(unit_id != row.unit.pk for unit_id in links):
+        plan.error_rows += 1
+        reason = str(_("This person is already a contact of another unit."))
+        plan.errors.append((row.line, column_of(ctx, EMAIL), reason))
+        return
+    visible = ctx.prefixes is None or any(
+        path.startswith(prefix) for path in links.values() for prefix in ctx.prefixes
+    )
+    changed = apply_values(contact, row, fill_only=not visible)
+    if changed:
+        plan.updates.append((contact, changed))
+    new_link = row.unit.pk not in links
+    if new_link:
+        plan.links.append((contact, row.unit.pk))
+    new_tags = [(contact, t) for t in row.tag_ids if (contact.pk, t) not in known.tags]
+    plan.tags.extend(new_tags)
+    consented = plan_consent(ctx, plan, row, contact, known)
+    if not visible:
+        plan.created += 1
+    elif changed or new_link or new_tags or consented:
+        plan.updated += 1
+    else:
+        plan.unchanged += 1
+
+
+def column_of(ctx: Context, target: str) -> str:
+    return next((header for _i, header, t in ctx.columns if t == target), "")
+
+
+def apply_values(contact: Contact, row: Row, fill_only: bool) -> list[str]:
+    """Set the row's values that differ (only the empty ones when ``fill_only``); returns the
+    names of the fields changed."""
+    changed = []
+    for name, value in row.values.items():
+        current = getattr(contact, name)
+        if current != value and not (fill_only and current not in ("", None)):
+            setattr(contact, name, value)
+            changed.append(name)
+    attributes = dict(contact.attributes or {})
+    for key, value in row.attributes.items():
+        if attributes.get(key) != value and not (fill_only and key in attributes):
+            attributes[key] = value
+    if attributes != (contact.attributes or {}):
+        contact.attributes = attributes
+        changed.append("attributes")
+    return changed
+
+
+def plan_consent(ctx: Context, plan: Plan, row: Row, owner, known: Known) -> bool:
+    """Subscribe the row's person unless they unsubscribed or are suppressed (then a note)."""
+    if not row.subscribe:
+        return False
+    communication_type = ctx.job.communication_type
+    unit_id = consent_unit_id(communication_type, row.unit.pk)
+    status = known.consents.get((getattr(owner, "pk", None), unit_id))
+    if status == SUBSCRIBED:
+        return False
+    if status == UNSUBSCRIBED or row.hash in known.suppressed:
+        plan.notes.append(row.line)
+        return False
+    plan.consents.append((owner, unit_id))
+    return True
+
+
+@transaction.atomic
+def write_chunk(ctx: Context, plan: Plan, last_line: int, expected_line: int) -> bool:
+    """Write the plan and advance the job in one transaction. Returns ``False`` (writing
+    nothing) when another run already moved the job past ``expected_line``."""
+    job = ImportJob.objects.select_for_update().get(pk=ctx.job.pk)
+    if job.processed_line != expected_line or job.status != ImportJob.Status.RUNNING:
+        return False
+    now = timezone.now()
+    created = create_contacts(plan.new, now)
+    update_contacts(plan.updates, now)
+    create_relations(ctx, plan, created, now)
+    create_report_rows(ctx, plan)
+    ImportJob.objects.filter(pk=job.pk).update(
+        processed_line=last_line, processed_rows=F("processed_rows") + plan.rows,
+        created_count=F("created_count") + plan.created,
+        updated_count=F("updated_count") + plan.updated,
+        unchanged_count=F("unchanged_count") + plan.unchanged,
+        error_count=F("error_count") + plan.error_rows,
+    )  # fmt: skip
+    return True
+
+
+def create_contacts(rows: list[Row], now) -> dict[int, Contact]:
+    """Bulk-create the new contacts (``save()`` is skipped, so the hash is set here)."""
+    contacts = [
+        Contact(email=row.email, email_hash=row.hash, attributes=row.attributes,
+                created_at=now, updated_at=now, **row.values)
+        for row in rows
+    ]  # fmt: skip
+    insert_rows(Contact, contacts, key="email_hash")
+    return {row.line: contact for row, contact in zip(rows, contacts, strict=True)}
+
+
+def update_contacts(updates: list, now) -> None:
+    """One bulk update per set of changed fields: unchanged fields are never written."""
+    groups = {}
+    for contact, changed in updates:
+        contact.updated_at = now
+        groups.setdefault(tuple(sorted(changed)), []).append(contact)
+    for fields, contacts in groups.items():
+        update_rows(Contact, contacts, [*fields, "updated_at"])
+
+
+def create_relations(ctx: Context, plan: Plan, created: dict, now) -> None:
+    def pk(owner):
+        return created[owner.line].pk if isinstance(owner, Row) else owner.pk
+
+    job = ctx.job
+    links = [ContactUnit(contact_id=pk(o), unit_id=u, source=Source.IMPORT, since=now)
+             for o, u in plan.links]  # fmt: skip
+    insert_rows(ContactUnit, links, ignore_conflicts=True)
+    tags = [ContactTag(contact_id=pk(o), tag_id=t) for o, t in plan.tags]
+    insert_rows(ContactTag, tags, ignore_conflicts=True)
+    insert_rows(Consent, [
+        Consent(contact_id=pk(o), communication_type_id=job.communication_type_id,
+                unit_id=u, status=SUBSCRIBED, updated_at=now)
+        for o, u in plan.consents])  # fmt: skip
+    insert_rows(ConsentEvent, [
+        ConsentEvent(contact_id=pk(o), communication_type_id=job.communication_type_id,
+                     unit_id=u, status=SUBSCRIBED, source=Source.IMPORT,
+                     evidence=job.consent_evidence[:2000], set_by_id=job.created_by_id,
+                     import_job_id=job.pk, created_at=now)
+        for o, u in plan.consents])  # fmt: skip
+
+
+def insert_rows(model, objects: list, *, key: str = "", ignore_conflicts: bool = False) -> None:
+    """``bulk_create``; on PostgreSQL one ``INSERT … SELECT FROM unnest(<one array per
+    column>)``: a short statement whatever the chunk's size, which the driver binds at once
+    (a multi-row ``VALUES`` with thousands of parameters costs more to bind than to run).
+    With ``key``, the new primary keys are set on the objects, matched by that unique field."""
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects, ignore_conflicts=ignore_conflicts)
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    # Only model metadata is formatted in; values are parameters.
+    insert = f"INSERT INTO {quote(meta.db_table)} ({columns(fields)}) "  # noqa: S608
+    sql = f"{insert}SELECT * FROM unnest({arrays(fields)})"  # noqa: S608
+    if ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    if key:
+        sql += f" RETURNING {quote(meta.pk.column)}, {quote(meta.get_field(key).column)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, column_values(fields, objects))
+        if key:
+            by_key = {getattr(obj, key): obj for obj in objects}
+            for pk, value in cursor.fetchall():
+                by_key[value].pk = pk
+
+
+def update_rows(model, objects: list, names: list[str]) -> None:
+    """``bulk_update`` of ``names``; on PostgreSQL one ``UPDATE … FROM unnest(…)``."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objects, names)
+        return
+    meta = model._meta
+    fields = [meta.pk, *(meta.get_field(name) for name in names)]
+    table, aliases = quote(meta.db_table), ", ".join(f"c{i}" for i in range(len(fields)))
+    assignments = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(fields) if i)
+    update = f"UPDATE {table} SET {assignments} "  # noqa: S608 (model metadata only)
+    pk = quote(meta.pk.column)
+    sql = f"{update}FROM unnest({arrays(fields)}) AS v({aliases}) WHERE {table}.{pk} = v.c0"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, column_values(fields, objects))
+
+
+def columns(fields) -> str:
+    return ", ".join(quote(f.column) for f in fields)
+
+
+def arrays(fields) -> str:
+    return ", ".join(f"%s::{array_type(f)}" for f in fields)
+
+
+def array_type(field) -> str:
+    """JSON travels as text (``json.dumps``) and is cast on the server."""
+    if field.get_internal_type() == "JSONField":
+        return "text[]::jsonb[]"
+    return f"{field.db_type(connection)}[]"
+
+
+def column_values(fields, objects) -> list[list]:
+    """One list per column. The values the import sets are already what the database takes
+    (text, numbers, dates, aware datetimes), so only JSON is converted: the per-value
+    ``get_db_prep_save`` would cost more than the insert itself."""
+    values = []
+    for f in fields:
+        column = [getattr(obj, f.attname) for obj in objects]
+        if f.get_internal_type() == "JSONField":
+            column = [None if value is None else json.dumps(value) for value in column]
+        values.append(column)
+    return values
+
+
+def create_report_rows(ctx: Context, plan: Plan) -> None:
+    kept = str(_("Kept unsubscribed: this person unsubscribed or their address is suppressed."))
+    rows = [ImportRowError(job_id=ctx.job.pk, line=line, column=column[:100], reason=reason[:255])
+            for line, column, reason in plan.errors]  # fmt: skip
+    rows += [ImportRowError(job_id=ctx.job.pk, line=line, column=NOTE_COLUMN, reason=kept)
+             for line in plan.notes]  # fmt: skip
+    insert_rows(ImportRowError, rows, ignore_conflicts=True)
+
+
+# --- Running --------------------------------------------------------------------------------
+
+
+def chunks(ctx: Context, rows: Iterable, after_line: int) -> Iterator[tuple[int, list]]:
+    """``(last line, [(line, Row or errors)])`` per chunk of rows after ``after_line``; the
+    rows before it are only read for their address (duplicates across the resume point)."""
+    size, chunk, last = max(1, get_import_chunk_size()), [], after_line
+    for line, cells in rows:
+        if line <= after_line:
+            remember_address(ctx, cells)
+            continue
+        chunk.append((line, check_row(ctx, line, cells)))
+        last = line
+        if len(chunk) >= size:
+            yield last, chunk
+            chunk = []
+    if chunk:
+        yield last, chunk
+
+
+def remember_address(ctx: Context, cells: list[str]) -> None:
+    index = next(i for i, _h, target in ctx.columns if target == EMAIL)
+    with contextlib.suppress(ValidationError, IndexError):
+        ctx.seen.add(int(email_hash(fast_email(cells[index].strip()))[:16], 16))
 
 
 def dry_run(job: ImportJob) -> DryRun:
-    raise NotImplementedError
+    """Read and check the whole file, write no contact; the counts are stored on the job
+    (``status=CHECKED``) and returned with the first errors."""
+    rows = records(job)
+    result = DryRun()
+    try:
+        ctx = build_context(job, read_headers(rows))
+        for _last, chunk in chunks(ctx, rows, 0):
+            plan = plan_chunk(ctx, chunk)
+            add_to_dry_run(result, plan)
+    finally:
+        rows.close()
+    job.status, job.total_rows, job.error_count = (
+        ImportJob.Status.CHECKED,
+        result.total_rows,
+        result.error_rows,
+    )
+    job.created_count, job.updated_count, job.unchanged_count = (
+        result.to_create, result.to_update, result.unchanged)  # fmt: skip
+    job.save(update_fields=["status", "total_rows", "error_count", "created_count",
+                            "updated_count", "unchanged_count"])  # fmt: skip
+    return result
+
+
+def add_to_dry_run(result: DryRun, plan: Plan) -> None:
+    result.total_rows += plan.rows
+    result.to_create += plan.created
+    result.to_update += plan.updated
+    result.unchanged += plan.unchanged
+    result.error_rows += plan.error_rows
+    room = FIRST_ERRORS - len(result.first_errors)
+    result.first_errors.extend(sorted(plan.errors)[: max(room, 0)])
 
 
 def start_import(job: ImportJob) -> None:
-    raise NotImplementedError
+    """Queue the import on Celery once the current transaction commits."""
+    job.status = ImportJob.Status.QUEUED
+    job.save(update_fields=["status"])
+    tasks.import_contacts.delay_on_commit(job.pk)
 
 
 def run_import(job_id: int) -> None:
-    """Import the job's file, resuming after ``ImportJob.processed_line``."""
-    raise NotImplementedError
+    """Import the job's file, resuming after ``ImportJob.processed_line`` (a finished job is
+    left alone). A refused file or mapping ends the job FAILED with its reason; any other
+    error too, and is raised again (run it again to resume)."""
+    job = ImportJob.objects.select_related("unit", "communication_type", "created_by").get(
+        pk=job_id
+    )
+    if job.status == ImportJob.Status.DONE:
+        return
+    begin(job)
+    try:
+        import_rows(job)
+    except FileRefused as refusal:
+        finish(job, ImportJob.Status.FAILED, refusal.messages[0])
+        return
+    except Exception:
+        logger.exception("Contact import %s stopped", job.pk)
+        job.refresh_from_db(fields=["processed_line"])
+        finish(job, ImportJob.Status.FAILED, str(_(
+            "The import stopped after line %(line)d. Rows up to it are imported; run it again "
+            "to resume.") % {"line": job.processed_line}))  # fmt: skip
+        raise
+    finish(job, ImportJob.Status.DONE, "")
+
+
+def begin(job: ImportJob) -> None:
+    """RUNNING; a job starting from its first line forgets any earlier (dry-run) counts."""
+    fields = {"status": ImportJob.Status.RUNNING, "message": ""}
+    if job.processed_line == 0:
+        fields.update(processed_rows=0, created_count=0, updated_count=0, unchanged_count=0,
+                      error_count=0, total_rows=0)  # fmt: skip
+        ImportRowError.objects.filter(job=job).delete()
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(job, name, value)
+
+
+def import_rows(job: ImportJob) -> None:
+    check_size(job)
+    rows = records(job)
+    try:
+        ctx = build_context(job, read_headers(rows))
+        line = job.processed_line
+        for last, chunk in chunks(ctx, rows, line):
+            if not write_chunk(ctx, plan_chunk(ctx, chunk), last, line):
+                return  # another run took over this job
+            line = last
+    finally:
+        rows.close()
+
+
+def finish(job: ImportJob, status: str, message: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status, message=message[:2000], finished_at=timezone.now(),
+        total_rows=F("processed_rows"))  # fmt: skip
+    job.refresh_from_db()
+
+
+def kept_unsubscribed(job: ImportJob) -> int:
+    """How many imported rows stayed unsubscribed (the report's notes)."""
+    return job.row_errors.filter(column=NOTE_COLUMN).count()
 
 
 def write_report(job: ImportJob, out) -> None:
-    raise NotImplementedError
+    """The job's bad rows (and notes) as CSV: line, column, reason. Cells that a spreadsheet
+    would run as a formula are quoted with a leading apostrophe."""
+    writer = csv.writer(out)
+    writer.writerow([str(_("line")), str(_("column")), str(_("reason"))])
+    for line, column, reason in (
+        job.row_errors.order_by("line", "pk")
+        .values_list("line", "column", "reason")
+        .iterator(chunk_size=2000)
+    ):
+        writer.writerow([line, defuse(column), defuse(reason)])
+
+
+def defuse(text: str) -> str:
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
