@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.admin_html import described_by, has_slim_header
+from wagtail_distmark.contacts import importing
 from wagtail_distmark.models import Contact, ContactFieldPolicy, ImportJob
 
 pytestmark = pytest.mark.django_db
@@ -278,3 +279,42 @@ def test_a_queued_job_shows_a_progress_bar_and_a_refresh_link(contact_world, man
     assert "contact_import.js" in page
     progress = manager_a.get(url("contacts_import_progress", job_of_a)).json()
     assert progress == {**progress, "finished": False, "percent": 25, "processed_rows": 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_crashing_import_is_a_failed_job_not_a_500(
+    contact_world, manager_a, job_of_a, monkeypatch
+):
+    """Committed transactions, as in the demo: the eager task runs inside the request."""
+
+    def crash(job_id):
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(importing, "run_import", crash)
+    response = manager_a.post(url("contacts_import_start", job_of_a))
+    assert response["Location"] == url("contacts_import_status", job_of_a)
+    page = manager_a.get(url("contacts_import_status", job_of_a)).content.decode()
+    assert "Status: Failed" in page and "could not be started" in page
+    assert "Resume the import" in page
+    monkeypatch.undo()
+    manager_a.post(url("contacts_import_start", job_of_a))  # resumed
+    job_of_a.refresh_from_db()
+    assert job_of_a.status == ImportJob.Status.DONE and job_of_a.created_count == 2
+    assert Contact.objects.filter(email="nina@example.org").count() == 1
+
+
+def test_another_store_is_not_offered_to_resume(
+    contact_world, client_for, job_of_a, django_capture_on_commit_callbacks
+):
+    ImportJob.objects.filter(pk=job_of_a.pk).update(status=ImportJob.Status.FAILED)
+    manager_c = client_for(contact_world.net.users["manager_c"])
+    assert manager_c.post(url("contacts_import_start", job_of_a)).status_code == 404
+    job_of_a.refresh_from_db()
+    assert job_of_a.status == ImportJob.Status.FAILED
+
+
+def test_a_long_file_name_is_kept_short_enough(contact_world, manager_a):
+    response = upload(manager_a, contact_world.net.units["a"], name="c" * 300 + ".csv")
+    job = ImportJob.objects.get()
+    assert response["Location"] == url("contacts_import_mapping", job)
+    assert len(job.file.name) <= 100 and len(job.original_name) <= 255

@@ -9,11 +9,14 @@ nothing tells another user it exists. The reading, checking and importing are th
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView, View
@@ -29,10 +32,12 @@ from wagtail_distmark.contacts.models import ImportJob
 from wagtail_distmark.rules.contacts import imports_for_user
 from wagtail_distmark.rules.policies import forbidden
 
+logger = logging.getLogger(__name__)
 Status = ImportJob.Status
 #: A job whose file and mapping may still change (after this, only its status is shown).
 EDITABLE = (Status.UPLOADED, Status.CHECKED)
 IN_PROGRESS = (Status.QUEUED, Status.RUNNING)
+NOT_QUEUED = _("The import could not be started. Try again in a few minutes.")
 #: How often the status page asks for the job's progress, in milliseconds.
 POLL_MS = 1500
 
@@ -97,12 +102,14 @@ class JobScreen(ImportScreen):
     only to a user who may import to its unit (else 403)."""
 
     editing = True
+    #: The job's statuses this step acts on; any other shows the job's status page.
+    statuses = EDITABLE
 
     def guard(self, request, kwargs):
         self.job = visible_job(request, kwargs["pk"])
         if not self.editing:
             return None
-        if self.job.status not in EDITABLE:
+        if self.job.status not in self.statuses:
             return redirect(url("contacts_import_status", self.job))
         if not request.user.has_perm(IMPORT_PERMISSION, self.job.unit):
             raise PermissionDenied
@@ -212,15 +219,30 @@ class DryRunView(JobScreen, TemplateView):
 
 
 class StartView(JobScreen, View):
-    """Step 4 (POST only): queue the import on Celery, then show its progress."""
+    """Step 4 (POST only): queue the import on Celery, then show its progress. A failed
+    import is started again the same way: it resumes after its last committed row."""
 
     http_method_names = ["post"]
+    statuses = (*EDITABLE, Status.FAILED)
 
     def post(self, request, *args, **kwargs):
         if not self.job.mapping:
             return redirect(url("contacts_import_mapping", self.job))
-        importing.start_import(self.job)
+        queue(self.job)
         return redirect(url("contacts_import_status", self.job))
+
+
+def queue(job: ImportJob) -> None:
+    """Queue the import. With eager Celery (the demo, the tests) it runs right here, and an
+    error it raises is already on the job (FAILED, with its message): the status page says
+    so instead of a 500. A job still queued after an error (the broker unreachable) fails."""
+    try:
+        importing.start_import(job)
+    except Exception:  # noqa: BLE001 - whatever the task or the broker raised
+        logger.exception("Contact import %s could not be queued or stopped", job.pk)
+        ImportJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(
+            status=Status.FAILED, message=str(NOT_QUEUED), finished_at=timezone.now()
+        )
 
 
 class StatusView(JobScreen, TemplateView):
@@ -242,6 +264,9 @@ class StatusView(JobScreen, TemplateView):
             percent=percent_done(job),
             in_progress=job.status in IN_PROGRESS,
             progress_url=url("contacts_import_progress", job),
+            start_url=url("contacts_import_start", job),
+            can_resume=job.status == Status.FAILED
+            and self.request.user.has_perm(IMPORT_PERMISSION, job.unit),
             status_url=url("contacts_import_status", job),
             report_url=url("contacts_import_report", job),
             poll_ms=POLL_MS,
