@@ -24,6 +24,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn, NumberColumn, TitleColumn
 from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
+from wagtail.admin.widgets import HeaderButton
 
 from wagtail_distmark.contacts import importing
 from wagtail_distmark.contacts.hooks import MENU_HOOK
@@ -346,7 +347,7 @@ class ImportListView(ImportScreen, BaseListingView):
         return imports_for_user(self.request.user).select_related("unit").order_by("-created_at")
 
     def get_header_buttons(self):
-        return []
+        return [HeaderButton(_("Import contacts"), url=url("contacts_import"), icon_name="upload")]
 
 
 class ImportMenuItem(MenuItem):
