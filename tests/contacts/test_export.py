@@ -225,7 +225,18 @@ def test_another_user_cannot_download_or_see_the_export(contact_world, client_fo
         assert f"Export #{job.pk}" not in client.get(EXPORTS).content.decode()
     hq = client_for(users["hq"])
     assert "ann@example.org" in content(download(hq, job)).decode()
+    downloads = ModelLogEntry.objects.filter(action="wagtail_distmark.download_export")
+    assert list(downloads.values_list("object_id", "user__username")) == [(str(job.pk), "hq")]
     assert f"Export #{job.pk}" in hq.get(EXPORTS).content.decode()
+
+
+def test_the_link_only_answers_a_get(contact_world, client_for):
+    client = client_for(contact_world.net.users["manager_a"])
+    job, _response = export(client)
+    link = reverse("wagtail_distmark:contacts_export_download", args=[job.pk])
+    response = client.post(link)
+    assert response.status_code == 405
+    assert b"ann@example.org" not in content(response)
 
 
 def test_the_creator_sees_the_export_in_the_listing(contact_world, client_for):

@@ -17,9 +17,10 @@ from django import forms
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 from wagtail import hooks
 from wagtail.admin import messages
@@ -28,7 +29,7 @@ from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn, UserColumn
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
 from wagtail.admin.widgets import HeaderButton
-from wagtail.log_actions import LogFormatter
+from wagtail.log_actions import LogFormatter, log
 
 from wagtail_distmark.conf import get_export_inline_limit
 from wagtail_distmark.contacts import exporting, filtering, tasks
@@ -49,10 +50,19 @@ logger = logging.getLogger(__name__)
 
 EXPORT_PERMISSION = exporting.EXPORT_PERMISSION
 TEMPLATES = "wagtail_distmark/contacts/"
+DOWNLOAD_ACTION = "wagtail_distmark.download_export"
 
 
 def url(name: str, *args) -> str:
     return reverse(f"wagtail_distmark:{name}", args=args)
+
+
+def contacts_url(name: str, *args) -> str:
+    """A URL of the contacts viewset (``admin.ContactViewSet``), or "" without it."""
+    try:
+        return reverse(f"distmark_contacts:{name}", args=args)
+    except NoReverseMatch:
+        return ""
 
 
 def exports_crumb() -> dict:
@@ -217,6 +227,7 @@ class ExportJobView(WagtailAdminTemplateMixin, TemplateView):
         )  # fmt: skip
 
 
+@require_safe
 def download_view(request, pk):
     """The file as an attachment, for its creator (HQ too), until the link expires; an
     expired link deletes the file and says so (410), a foreign one (or a file not built yet)
@@ -232,6 +243,7 @@ def download_view(request, pk):
     response = FileResponse(job.file.open("rb"), as_attachment=True, filename=name,
                             content_type=exporting.CONTENT_TYPES.get(job.file_format))  # fmt: skip
     response["Cache-Control"] = "private, no-store"
+    log(instance=job, action=DOWNLOAD_ACTION, user=request.user)
     return response
 
 
@@ -260,9 +272,10 @@ class ContactActionView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         next_url = get_valid_next_url_from_request(self.request)
+        next_url = next_url or contacts_url("inspect", self.contact.pk)
         label = filtering.contact_label(self.contact, self.request.user)
         return super().get_context_data(contact=self.contact, label=label, next_url=next_url,
-                                        **kwargs)  # fmt: skip
+                                        index_url=contacts_url("index"), **kwargs)  # fmt: skip
 
 
 class EraseView(ContactActionView):
@@ -275,7 +288,8 @@ class EraseView(ContactActionView):
         if self.contact.erased_at is None:
             erase_contact(self.contact, request.user)
             messages.success(request, _("The contact was erased; the address is suppressed."))
-        return redirect(get_valid_next_url_from_request(request) or url("contact_erase", pk))
+        done = contacts_url("index") or url("contact_erase", pk)  # the erased page is a 404
+        return redirect(done)
 
 
 class AccessRequestView(ContactActionView):
@@ -319,6 +333,7 @@ class ExportLogFormatter(LogFormatter):
 @hooks.register("register_log_actions")
 def register_contact_log_actions(actions):
     actions.register_action(exporting.LOG_ACTION)(ExportLogFormatter)
+    actions.register_action(DOWNLOAD_ACTION, _("Download export"), _("Export downloaded"))
     actions.register_action(ERASE_ACTION, _("Erase contact"), _("Contact erased"))
     actions.register_action(
         ACCESS_ACTION, _("Access request"), _("Everything held about the contact exported")
