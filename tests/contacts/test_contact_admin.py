@@ -2,12 +2,14 @@
 and field visibility (an editor never sees, searches, sorts or filters by the phone)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from wagtail_distmark.contacts.consent import SUBSCRIBED, current_status, set_consent
 from wagtail_distmark.contacts.links import link
 from wagtail_distmark.contacts.models import Source
-from wagtail_distmark.models import CommunicationType, ConsentEvent, Contact
+from wagtail_distmark.models import CommunicationType, ConsentEvent, Contact, ContactAttribute
 
 pytestmark = pytest.mark.django_db
 
@@ -373,3 +375,60 @@ def test_chooser_shows_the_editor_no_hidden_field(contact_world, client_for):
     assert "Paris" not in body(response) and "75001" not in body(response)
     response = client.get(reverse("distmark_contact_chooser:choose_results"), {"q": "612345678"})
     assert "ann@" not in body(response)
+
+
+def test_chooser_has_no_create_url(contact_world, client_for):
+    client = login(contact_world, client_for, "hq")
+    assert client.post(reverse("distmark_contact_chooser:create"), {}).status_code == 404
+
+
+# --- attributes and query counts ------------------------------------------------------------
+
+
+def test_attributes_are_typed_and_hidden_ones_are_kept(contact_world, client_for, settings):
+    ContactAttribute.objects.create(key="points", label="Loyalty points", kind="number")
+    ContactAttribute.objects.create(key="member_since", label="Member since", kind="date")
+    ContactAttribute.objects.create(key="secret_score", label="Score", kind="text")
+    settings.WAGTAIL_DISTMARK_CONTACT_FIELD_VISIBILITY = {
+        "unit_manager": ["email", "first_name", "last_name", "points", "member_since"]
+    }
+    ann = contact_world.people["a1"]
+    Contact.objects.filter(pk=ann.pk).update(attributes={"secret_score": "A+", "points": "3"})
+    client = login(contact_world, client_for, "manager_a")
+    url = reverse("distmark_contacts:edit", args=[ann.pk])
+    form = client.get(url).context["form"]
+    assert "attribute_points" in form.fields and "attribute_secret_score" not in form.fields
+    data = {
+        "email": ann.email,
+        "first_name": "Ann",
+        "last_name": "Archer",
+        "unit": str(contact_world.net.units["a"].pk),
+        "attribute_points": "12.5",
+        "attribute_member_since": "2024-02-29",
+        f"consent_{contact_world.newsletter.pk}": "subscribed",
+    }
+    assert client.post(url, {**data, "attribute_points": "many"}).status_code == 200
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    ann.refresh_from_db()
+    assert ann.attributes == {"secret_score": "A+", "points": "12.5", "member_since": "2024-02-29"}
+    assert ann.phone == "+33612345678"  # hidden from the role now: kept
+
+
+def count_queries(client):
+    with CaptureQueriesContext(connection) as run:
+        assert client.get(reverse(INDEX)).status_code == 200
+    return len(run.captured_queries)
+
+
+@pytest.mark.parametrize("username", ["manager_a", "regional_north", "hq"])
+def test_listing_query_count_does_not_grow_with_contacts(contact_world, client_for, username):
+    client = login(contact_world, client_for, username)
+    client.get(reverse(INDEX))  # warm the content types and the like
+    before = count_queries(client)
+    for number in range(15):
+        unit = contact_world.net.units["ab"[number % 2]]
+        contact = Contact.objects.create(email=f"extra{number}@example.org", first_name="X")
+        link(contact, unit, Source.ADMIN)
+        contact.tags.add(contact_world.vip)
+    assert count_queries(client) == before

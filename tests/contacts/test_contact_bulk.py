@@ -5,10 +5,12 @@ changes; the action's rule is asked per contact."""
 import pytest
 from django.urls import reverse
 
-from wagtail_distmark.contacts import erasure
-from wagtail_distmark.contacts.consent import current_status
+from wagtail_distmark.contacts import bulk_actions, erasure
+from wagtail_distmark.contacts.consent import SUBSCRIBED, current_status, set_consent
+from wagtail_distmark.contacts.links import link
+from wagtail_distmark.contacts.models import Source
 from wagtail_distmark.contacts.normalise import email_hash
-from wagtail_distmark.models import ConsentEvent, ContactTag, Suppression, Tag
+from wagtail_distmark.models import CommunicationType, ConsentEvent, ContactTag, Suppression, Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +163,29 @@ def test_listing_offers_the_bulk_actions(contact_world, client_for):
     assert "/admin/bulk/wagtail_distmark/contact/add_tag/" in content
     assert "/admin/bulk/wagtail_distmark/contact/erase/" in content
     assert "/admin/bulk/wagtail_distmark/contact/delete/" not in content
+
+
+def test_per_unit_unsubscribe_touches_the_users_units_only(contact_world, client_for, settings):
+    settings.WAGTAIL_DISTMARK_CONTACT_UNITS = "lists"
+    events = CommunicationType.objects.create(name="Events", slug="events", scope="unit")
+    ann, units = contact_world.people["a1"], contact_world.net.units
+    link(ann, units["c"], Source.IMPORT)
+    for key in ("a", "c"):
+        set_consent(ann, events, SUBSCRIBED, source=Source.ADMIN, unit=units[key], evidence="x")
+    client = login(contact_world, client_for, "manager_a")
+    response = client.post(
+        bulk_url("unsubscribe", ann.pk), {"communication": events.pk, "evidence": "Asked"}
+    )
+    assert response.status_code == 302
+    assert current_status(ann, events, units["a"].pk) == "unsubscribed"
+    assert current_status(ann, events, units["c"].pk) == "subscribed"
+
+
+def test_select_all_refuses_more_rows_than_one_request_may_change(
+    contact_world, client_for, monkeypatch
+):
+    monkeypatch.setattr(bulk_actions, "MAX_SELECT_ALL", 1)
+    client = login(contact_world, client_for, "manager_a")
+    response = client.post(bulk_url("add_tag", "all"), {"tag": contact_world.vip.pk})
+    assert response.status_code == 400
+    assert tagged(contact_world) == {"ann@example.org"}

@@ -12,6 +12,7 @@ still asked per contact (Wagtail lists the refused ones as "no access" and skips
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import BadRequest
 from django.http import Http404
 from django.utils.functional import classproperty
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,8 @@ from wagtail_distmark.rules.scope import get_scope
 
 #: The most contacts one bulk request names by id (a longer list is refused, not truncated).
 MAX_IDS = 1000
+#: The most contacts "select all in listing" acts on at once (more: a 400, filter first).
+MAX_SELECT_ALL = 5000
 EVERYTHING = "all"
 
 
@@ -68,12 +71,18 @@ class ContactBulkAction(BulkAction):
 
     def get_actionable_objects(self):
         if "all" in self.request.GET.getlist("id"):
-            return self.split_by_permission(
-                list(filtered_contacts(self.request.user, self.request.GET))
-            )
+            return self.split_by_permission(self.whole_listing())
         return self.split_by_permission(
             self.get_queryset(self.model, self.request.GET.getlist("id"))
         )
+
+    def whole_listing(self) -> list:
+        """The listing's rows, refused when there are too many to act on in one request."""
+        rows = filtered_contacts(self.request.user, self.request.GET)[: MAX_SELECT_ALL + 1]
+        rows = list(rows)
+        if len(rows) > MAX_SELECT_ALL:
+            raise BadRequest("Too many contacts selected: filter the listing first.")
+        return rows
 
     def split_by_permission(self, objects):
         allowed = [obj for obj in objects if self.check_perm(obj)]
