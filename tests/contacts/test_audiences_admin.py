@@ -242,3 +242,31 @@ def test_audiences_menu_item_for_members_only(audiences, client_for, contact_wor
     home = reverse("wagtailadmin_home")
     assert url("index") in client_for(users["editor_a"]).get(home).content.decode()
     assert client_for(users["outsider"]).get(reverse(INDEX)).status_code in (302, 403)
+
+
+def test_an_audience_in_use_is_not_deleted(audiences, client_for, contact_world):
+    narrowed = Audience.objects.create(
+        name="Narrowed", unit=contact_world.net.units["a"],
+        communication_type=contact_world.newsletter, base=audiences["a"],
+    )  # fmt: skip
+    client = client_for(contact_world.net.users["manager_a"])
+    response = client.post(url("delete", audiences["a"].pk))
+    assert response.status_code in (302, 403)
+    assert Audience.objects.filter(pk=audiences["a"].pk).exists()
+    assert client.post(url("delete", narrowed.pk)).status_code == 302
+    assert not Audience.objects.filter(pk=narrowed.pk).exists()
+
+
+def test_a_chain_of_bases_stays_within_what_recipients_follows(audiences, client_for,
+                                                               contact_world):  # fmt: skip
+    world = contact_world
+    base = audiences["a"]
+    for level in range(4):  # Store A regulars + 4 = the 5 bases recipients() follows
+        base = Audience.objects.create(name=f"Level {level}", unit=world.net.units["a"],
+                                       communication_type=world.newsletter, base=base)  # fmt: skip
+    response = client_for(world.net.users["manager_a"]).post(url("add"), form_data(
+        name="Too deep", unit=world.net.units["a"].pk, communication_type=world.newsletter.pk,
+        base=base.pk,
+    ))  # fmt: skip
+    assert "built on too many others" in response.content.decode()
+    assert not Audience.objects.filter(name="Too deep").exists()

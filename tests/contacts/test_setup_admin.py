@@ -200,3 +200,41 @@ def test_manager_cannot_read_suppression_rows(contact_world, client_for):
     response = client.get(url("distmark_suppression", "edit", row.pk))
     assert response.status_code == 403
     assert row.email_hash[:12] not in response.content.decode()
+
+
+def test_hq_finds_a_suppressed_address_by_typing_it(contact_world, client_for):
+    Suppression.objects.create(email_hash=email_hash("ann@example.org"), reason="complaint")
+    Suppression.objects.create(email_hash=email_hash("bob@example.org"), reason="hard_bounce")
+    client = client_for(contact_world.net.users["hq"])
+    listing = url("distmark_suppression")
+    found = client.get(listing, {"q": "Ann@EXAMPLE.org"}).content.decode()
+    assert email_hash("ann@example.org")[:12] in found
+    assert email_hash("bob@example.org")[:12] not in found
+    by_prefix = client.get(listing, {"q": email_hash("bob@example.org")[:8]}).content.decode()
+    assert email_hash("bob@example.org")[:12] in by_prefix
+    assert email_hash("ann@example.org")[:12] not in by_prefix
+    assert client.get(listing, {"q": "x" * 5000}).status_code == 200
+
+
+@pytest.mark.parametrize("username", ["regional_north", "manager_a", "editor_a", "manager_c"])
+def test_others_get_403_on_every_setup_object_url(contact_world, client_for, username):
+    objects = {
+        "distmark_communication_types": contact_world.newsletter,
+        "distmark_contact_tags": contact_world.vip,
+        "distmark_contact_attributes": ContactAttribute.objects.create(key="size", label="Size"),
+        "distmark_contact_field_visibility": ContactFieldPolicy.objects.create(
+            role="unit_editor", fields=["email"]
+        ),
+        "distmark_suppression": Suppression.objects.create(
+            email_hash=email_hash("x@example.org"), reason="manual"
+        ),
+    }
+    client = client_for(contact_world.net.users[username])
+    for viewset, obj in objects.items():
+        for view in ("edit", "delete", "history", "usage"):
+            response = client.get(url(viewset, view, obj.pk))
+            assert response.status_code == 403, (viewset, view, response.status_code)
+            assert str(obj) not in response.content.decode()
+    assert client.post(url("distmark_communication_types", "delete", objects[
+        "distmark_communication_types"].pk)).status_code == 403  # fmt: skip
+    assert CommunicationType.objects.filter(pk=contact_world.newsletter.pk).exists()

@@ -18,7 +18,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateInput
 
 from wagtail_distmark.campaigns.models import BrandTemplate
-from wagtail_distmark.contacts.audiences import check_narrows
+from wagtail_distmark.contacts.audiences import MAX_BASE_DEPTH, chain, check_narrows
 from wagtail_distmark.contacts.models import Audience
 from wagtail_distmark.org.models import OrgUnit
 from wagtail_distmark.rules.contacts import visible_fields
@@ -157,7 +157,12 @@ class AudienceForm(WagtailAdminModelForm):
 
     def check_base(self, cleaned) -> None:
         """``audiences.check_narrows``, its errors on the fields at fault."""
-        if not (cleaned.get("base") and cleaned.get("unit") and cleaned.get("communication_type")):
+        base = cleaned.get("base")
+        if base is not None and len(chain(base)) >= MAX_BASE_DEPTH:
+            # recipients() follows at most MAX_BASE_DEPTH bases: a longer chain would drop one.
+            self.add_error("base", _("This audience is built on too many others already."))
+            return
+        if not (base and cleaned.get("unit") and cleaned.get("communication_type")):
             return
         probe = Audience(
             pk=self.instance.pk,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import URLPattern, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -299,6 +300,22 @@ class SuppressionEditForm(WagtailAdminModelForm):
         fields = ["reason", "note"]
 
 
+class SuppressionIndexView(IndexView):
+    """Searched by address (its hash is looked up; the address is never stored) or by the
+    start of a hash as the listing shows it."""
+
+    search_fields = ["email_hash"]
+
+    def search_queryset(self, queryset):
+        query = (self.search_query or "").strip()[:MAX_EMAIL_LENGTH]
+        if not query:
+            return queryset
+        try:
+            return queryset.filter(email_hash=email_hash(normalise_email(query)))
+        except ValidationError:
+            return queryset.filter(email_hash__startswith=query.lower().rstrip("…"))
+
+
 def hash_prefix(suppression: Suppression) -> str:
     return f"{suppression.email_hash[:12]}…"
 
@@ -317,6 +334,8 @@ class SuppressionViewSet(SetupViewSet):
         "created_at",
     ]
     list_filter = ["reason"]
+    index_view_class = SuppressionIndexView
+    search_fields = ["email_hash"]
 
     def get_form_class(self, for_update=False):
         return SuppressionEditForm if for_update else SuppressionAddForm
