@@ -432,3 +432,54 @@ def test_listing_query_count_does_not_grow_with_contacts(contact_world, client_f
         link(contact, unit, Source.ADMIN)
         contact.tags.add(contact_world.vip)
     assert count_queries(client) == before
+
+
+# --- units on edit ------------------------------------------------------------------------
+
+
+def edit_data(world, contact, unit_key, **extra):
+    return {
+        "email": contact.email,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "phone": contact.phone,
+        "unit": str(world.net.units[unit_key].pk),
+        f"consent_{world.newsletter.pk}": "subscribed",
+        **extra,
+    }
+
+
+def test_regional_manager_moves_a_home_unit(contact_world, client_for):
+    ann, units = contact_world.people["a1"], contact_world.net.units
+    url = reverse("distmark_contacts:edit", args=[ann.pk])
+    manager = login(contact_world, client_for, "manager_a")
+    assert manager.post(url, edit_data(contact_world, ann, "b")).status_code == 200
+    assert list(ann.units.all()) == [units["a"]]
+    regional = login(contact_world, client_for, "regional_north")
+    assert regional.post(url, edit_data(contact_world, ann, "b")).status_code == 302
+    assert list(ann.units.all()) == [units["b"]]
+
+
+def test_lists_mode_edit_keeps_the_other_units_lists(contact_world, client_for, settings):
+    settings.WAGTAIL_DISTMARK_CONTACT_UNITS = "lists"
+    ann, units = contact_world.people["a1"], contact_world.net.units
+    link(ann, units["c"], Source.IMPORT)
+    client = login(contact_world, client_for, "manager_a")
+    url = reverse("distmark_contacts:edit", args=[ann.pk])
+    assert client.get(url).context["form"].initial["unit"] == units["a"].pk
+    response = client.post(url, edit_data(contact_world, ann, "a", first_name="Anne"))
+    assert response.status_code == 302
+    assert set(ann.units.all()) == {units["a"], units["c"]}
+
+
+def test_phone_is_read_with_the_units_country(contact_world, client_for):
+    unit = contact_world.net.units["a"]
+    unit.country = "FR"
+    unit.save()
+    client = login(contact_world, client_for, "manager_a")
+    data = form_data(contact_world, country="", phone="06 12 34 56 98")
+    assert client.post(reverse("distmark_contacts:add"), data).status_code == 302
+    assert Contact.objects.get(first_name="Nina").phone == "+33612345698"
+    data = form_data(contact_world, email="zoe@example.org", first_name="Zoé", phone="12")
+    response = client.post(reverse("distmark_contacts:add"), data)
+    assert "phone" in response.context["form"].errors
