@@ -248,7 +248,7 @@ def test_an_unreadable_file_is_refused_on_its_field_and_nothing_else_lost(contac
 def test_a_file_too_large_is_refused_before_it_is_read(contact_world, manager_a, settings):
     settings.WAGTAIL_DISTMARK_IMPORT_MAX_BYTES = 10
     response = upload(manager_a, contact_world.net.units["a"])
-    assert "larger than" in " ".join(described_by(response.content.decode(), "file"))
+    assert "too large" in " ".join(described_by(response.content.decode(), "file"))
     assert ImportJob.objects.count() == 0
 
 

@@ -1,8 +1,9 @@
 """The forms of the admin's contact import: the upload, and the column mapping.
 
-Both are bounded before anything is parsed (the file's size and extension, the evidence's
-length), offer only what the user may choose (the units they may import to, the mapping
-targets of :func:`importing.mapping_targets`) and put every refusal on the field at fault.
+Both are bounded before anything is parsed (the file's extension and the evidence's length
+here, the file's size by the engine's ``sniff`` before it reads the file), offer only what
+the user may choose (the units they may import to, the mapping targets of
+:func:`importing.mapping_targets`) and put every refusal on the field at fault.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from wagtail_distmark.contacts.importing import (
     IGNORE,
     MAPPING_ERROR_KEY,
     check_mapping,
-    get_import_max_bytes,
     importable_units,
 )
 from wagtail_distmark.contacts.models import CommunicationType, ImportJob
@@ -27,10 +27,6 @@ SAMPLE_VALUES, SAMPLE_CHARS = 3, 40
 IMPORT_PERMISSION = "wagtail_distmark.import_contact"
 
 
-def megabytes(size: int) -> int:
-    return size // (1024 * 1024)
-
-
 class UploadForm(forms.Form):
     """The file, the unit rows without a unit column go to, and the consent to record."""
 
@@ -38,8 +34,8 @@ class UploadForm(forms.Form):
         label=_("File"),
         validators=[FileExtensionValidator(EXTENSIONS)],
         help_text=_(
-            "CSV (comma, semicolon or tab; UTF-8, UTF-16 or Windows-1252) or Excel (.xlsx), "
-            "at most %(size)s MB. The first row names the columns."
+            "CSV (comma, semicolon or tab; UTF-8, UTF-16 or Windows-1252) or Excel (.xlsx). "
+            "The first row names the columns."
         ),
     )
     unit = forms.ModelChoiceField(
@@ -75,19 +71,6 @@ class UploadForm(forms.Form):
         self.fields["unit"].queryset = OrgUnit.objects.filter(pk__in=units).order_by("path")
         if len(units) == 1:
             self.fields["unit"].initial = units[0]
-        help_text = self.fields["file"].help_text
-        self.fields["file"].help_text = help_text % {"size": megabytes(get_import_max_bytes())}
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = get_import_max_bytes()
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s MB: split it into smaller files."),
-                code="too_large",
-                params={"size": megabytes(limit)},
-            )
-        return upload
 
     def clean_consent_evidence(self):
         return self.cleaned_data["consent_evidence"].strip()
