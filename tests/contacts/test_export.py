@@ -14,8 +14,10 @@ from openpyxl import load_workbook
 from wagtail.models import ModelLogEntry
 
 from tests.contacts.conftest import make_contact
+from tests.contacts.import_helpers import make_job
 from wagtail_distmark.contacts import exporting
-from wagtail_distmark.models import ContactFieldPolicy, ExportJob, Membership
+from wagtail_distmark.contacts.importing import run_import
+from wagtail_distmark.models import Contact, ContactFieldPolicy, ExportJob, Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +99,36 @@ def test_the_other_store_exports_none_of_store_a(contact_world, client_for):
     assert emails == ["carl@example.org", "chloe@example.org"]
 
 
+def reimport_counts(world, client) -> tuple:
+    """Export the client's contacts, import the file back: (status, created, updated,
+    unchanged), and whether any contact changed."""
+    job, _response = export(client)
+    before = list(Contact.objects.order_by("pk").values())
+    again = make_job(world, content(download(client, job)), consent=False)
+    run_import(again.pk)
+    again.refresh_from_db()
+    again.file.delete(save=False)
+    changed = list(Contact.objects.order_by("pk").values()) != before
+    return (again.status, again.created_count, again.updated_count, again.unchanged_count), changed
+
+
+def test_an_export_reimports_as_unchanged(contact_world, client_for):
+    """The "unit" column and the neutralised phones ("'+33…") read back as they were."""
+    client = client_for(contact_world.net.users["manager_a"])
+    assert reimport_counts(contact_world, client) == (("done", 0, 0, 2), False)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="importing.py (import helper) keeps the apostrophe an export puts before a "
+    "formula character: a re-import changes '=Ann' into \"'=Ann\"",
+)
+def test_a_neutralised_cell_reimports_as_unchanged(contact_world, client_for):
+    Contact.objects.filter(pk=contact_world.people["a1"].pk).update(first_name="=Ann")
+    client = client_for(contact_world.net.users["manager_a"])
+    assert reimport_counts(contact_world, client) == (("done", 0, 0, 2), False)
+
+
 def test_the_export_holds_the_listings_filter_and_search(contact_world, client_for):
     net = contact_world.net
     regional = client_for(net.users["regional_north"])
@@ -127,7 +159,7 @@ def test_a_field_the_role_cannot_see_is_not_exported(contact_world, client_for):
     client = client_for(contact_world.net.users["manager_a"])
     job, _response = export(client)
     rows = csv_rows(download(client, job))
-    assert rows[0] == ["email", "first_name", "tags", "units"]
+    assert rows[0] == ["email", "first_name", "tags", "unit"]
     assert job.fields == ["email", "first_name", "tags"]
     assert "+33612345678" not in content(download(client, job)).decode()
     ann = next(row for row in rows if row[0] == "ann@example.org")
@@ -210,6 +242,27 @@ def test_the_task_exports_with_the_creators_scope_of_now(
     assert job.status == ExportJob.Status.FAILED
     assert not job.file
     assert "may no longer export" in job.message
+
+
+def test_the_task_reads_the_creators_scope_and_fields_when_it_runs(
+    contact_world, settings, eager_celery, client_for, django_capture_on_commit_callbacks
+):
+    settings.WAGTAIL_DISTMARK_EXPORT_INLINE_LIMIT = 1
+    net = contact_world.net
+    regional = net.users["regional_north"]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job, _response = export(client_for(regional))
+    assert "phone" in job.fields
+    # Before the task runs: moved down to Store A, and HQ hid phones from store managers.
+    Membership.objects.filter(user=regional).update(unit=net.units["a"], role="unit_manager")
+    ContactFieldPolicy.objects.create(role="unit_manager", fields=["email", "first_name"])
+    for callback in callbacks:
+        callback()
+    job.refresh_from_db()
+    assert (job.status, job.row_count, job.fields) == ("done", 2, ["email", "first_name"])
+    rows = csv_rows(download(client_for(regional), job))
+    assert rows[0] == ["email", "first_name", "unit"]
+    assert sorted(row[0] for row in rows[1:]) == ["alex@example.org", "ann@example.org"]
 
 
 def test_another_user_cannot_download_or_see_the_export(contact_world, client_for):

@@ -41,9 +41,10 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
 }
-#: The column after the personal fields: the codes of the user's units the contact is on
-#: (what an import reads back; units outside the user's scope are never named).
-UNITS_COLUMN = "units"
+#: The column after the personal fields: the code of the contact's unit, as an import reads
+#: it back ("lists" mode: the codes of each of the user's units the contact is on); a unit
+#: outside the user's scope is never named.
+UNIT_COLUMN = "unit"
 #: A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV Injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 1000
@@ -124,7 +125,7 @@ def cell(contact: Contact, name: str) -> str:
 
 def rows(queryset: QuerySet, user, fields: list[str]) -> Iterator[list[str]]:
     """The header, then one neutralised row per contact."""
-    yield [*fields, UNITS_COLUMN]
+    yield [*fields, UNIT_COLUMN]
     for contact in with_columns(queryset, user, fields).iterator(chunk_size=CHUNK):
         units = "; ".join(link.unit.code for link in contact.scoped_links)
         yield [neutralise(cell(contact, name)) for name in fields] + [neutralise(units)]
