@@ -28,25 +28,19 @@ Decisions the wizard and the documentation rely on:
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import datetime
-import io
-import json
 import logging
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 
-import openpyxl
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -59,6 +53,19 @@ from wagtail_distmark.conf import (
 )
 from wagtail_distmark.contacts import tasks
 from wagtail_distmark.contacts.consent import SUBSCRIBED, UNSUBSCRIBED, consent_unit_id
+from wagtail_distmark.contacts.import_files import (
+    MAX_HEADER_LENGTH,
+    SNIFF_BYTES,
+    FileRefused,
+    check_size,
+    decode_head,
+    detect_delimiter,
+    detect_encoding,
+    open_binary,
+    read_headers,
+    records,
+)
+from wagtail_distmark.contacts.import_sql import any_of, insert_rows, update_rows
 from wagtail_distmark.contacts.models import (
     Consent,
     ConsentEvent,
@@ -87,17 +94,11 @@ MAPPING_ERROR_KEY = NON_FIELD_ERRORS
 NOTE_COLUMN = "(consent)"
 
 IGNORE, UNIT, CONSENT, TAGS, EMAIL = "", "unit", "consent", "tags", "email"
-DELIMITERS = (",", ";", "\t")
-SNIFF_BYTES = 64 * 1024
 SAMPLE_ROWS = 5
-MAX_COLUMNS = 200
-MAX_HEADER_LENGTH = 100
 MAX_CELL_LENGTH = 1000
 MAX_TEXT_ATTRIBUTE_LENGTH = 255
 MAX_REMEMBERED_HEADERS = 300
 FIRST_ERRORS = 20
-#: An XLSX file is a zip: its parts may expand at most this many times the file size limit.
-MAX_XLSX_EXPANSION = 10
 YES = {"yes", "y", "true", "1", "oui", "o", "ja", "j", "x", "subscribed"}
 NO = {"no", "n", "false", "0", "non", "nee", "nein", "unsubscribed"}
 TAG_SEPARATORS = re.compile(r"[;|,]")
@@ -126,15 +127,6 @@ SYNONYMS = {
 }
 
 
-def get_import_max_bytes() -> int:
-    """The largest import file accepted (``WAGTAIL_DISTMARK_IMPORT_MAX_BYTES``, 256 MB)."""
-    return getattr(settings, "WAGTAIL_DISTMARK_IMPORT_MAX_BYTES", 256 * 1024 * 1024)
-
-
-class FileRefused(ValidationError):
-    """The file cannot be imported at all (unreadable, too large, empty): a clear message."""
-
-
 @dataclass
 class Sniffed:
     file_format: str
@@ -152,159 +144,6 @@ class DryRun:
     unchanged: int = 0
     error_rows: int = 0
     first_errors: list[tuple[int, str, str]] = field(default_factory=list)
-
-
-# --- Reading the file ---------------------------------------------------------------------
-
-
-def open_binary(job: ImportJob):
-    """The job's file, opened for binary reading (a real file object where the storage has one)."""
-    handle = job.file.storage.open(job.file.name, "rb")
-    return getattr(handle, "file", handle)
-
-
-def check_size(job: ImportJob) -> int:
-    """Bound the file before any parsing: too large or empty files are refused."""
-    try:
-        size = job.file.storage.size(job.file.name)
-    except OSError as error:
-        raise FileRefused(_("The file could not be read."), code="unreadable") from error
-    limit = get_import_max_bytes()
-    if size > limit:
-        raise FileRefused(
-            _("This file is too large: at most %(mb)d MB can be imported at once."),
-            code="too_large",
-            params={"mb": limit // (1024 * 1024)},
-        )
-    if size == 0:
-        raise FileRefused(_("The file is empty."), code="empty")
-    return size
-
-
-def detect_encoding(job: ImportJob, head: bytes) -> str:
-    """BOMs first (UTF-8, UTF-16 LE/BE), then UTF-8 if the whole file decodes, else
-    Windows-1252 (which decodes anything)."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if b"\x00" in head:
-        raise FileRefused(_("This is not a CSV or XLSX file."), code="binary")
-    return "utf-8" if decodes_as_utf8(job) else "cp1252"
-
-
-def decodes_as_utf8(job: ImportJob) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with open_binary(job) as raw:
-        try:
-            while block := raw.read(1024 * 1024):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
-
-
-def detect_delimiter(text: str) -> str:
-    """The candidate that splits the header into the most columns (comma on a tie)."""
-
-    def width(delimiter):
-        return len(next(csv.reader(io.StringIO(text), delimiter=delimiter), []))
-
-    return max(DELIMITERS, key=width)
-
-
-def csv_records(job: ImportJob) -> Iterator[tuple[int, list[str]]]:
-    """``(physical line where the record starts, cells)``; blank records are skipped.
-
-    ``csv.reader.line_num`` counts the physical lines consumed, newlines inside quoted
-    fields included, so a record starts one line after the previous one ended."""
-    raw = open_binary(job)
-    text = io.TextIOWrapper(raw, encoding=job.encoding or "utf-8", errors="replace", newline="")
-    reader = csv.reader(text, delimiter=job.delimiter or ",")
-    ended = 0
-    try:
-        for record in reader:
-            start, ended = ended + 1, reader.line_num
-            if any(cell.strip() for cell in record):
-                yield start, record
-    except csv.Error as error:
-        raise FileRefused(
-            _("The file cannot be read after line %(line)d (an unclosed quote?)."),
-            code="csv",
-            params={"line": ended},
-        ) from error
-    finally:
-        text.close()
-
-
-def check_xlsx(raw) -> None:
-    """A zip bomb is refused before openpyxl expands it."""
-    try:
-        with zipfile.ZipFile(raw) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as error:
-        raise FileRefused(_("This XLSX file is damaged."), code="xlsx") from error
-    if expanded > MAX_XLSX_EXPANSION * get_import_max_bytes():
-        raise FileRefused(_("This XLSX file is too large once unpacked."), code="too_large")
-    raw.seek(0)
-
-
-def xlsx_records(job: ImportJob) -> Iterator[tuple[int, list[str]]]:
-    """The first sheet's rows, streamed (openpyxl read-only); the line is the row number."""
-    with open_binary(job) as raw:
-        check_xlsx(raw)
-        try:
-            workbook = openpyxl.load_workbook(raw, read_only=True, data_only=True)
-        except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds on bad files
-            raise FileRefused(_("This XLSX file cannot be read."), code="xlsx") from error
-        try:
-            sheet = workbook.worksheets[0]
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                cells = [cell_text(value) for value in row[: MAX_COLUMNS + 1]]
-                if any(cells):
-                    yield number, cells
-        finally:
-            workbook.close()
-
-
-def cell_text(value) -> str:
-    """An XLSX cell as the text a CSV would hold (dates in ISO form, 12.0 as 12)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def records(job: ImportJob) -> Iterator[tuple[int, list[str]]]:
-    return xlsx_records(job) if job.file_format == "xlsx" else csv_records(job)
-
-
-def read_headers(rows: Iterator[tuple[int, list[str]]]) -> list[str]:
-    """The first record, bounded and made unique enough to map by name."""
-    first = next(rows, None)
-    if first is None:
-        raise FileRefused(_("The file holds no rows."), code="empty")
-    cells = list(first[1])
-    while cells and not cells[-1].strip():
-        cells.pop()
-    if len(cells) > MAX_COLUMNS:
-        raise FileRefused(
-            _("The file has more than %(max)d columns."),
-            code="columns",
-            params={"max": MAX_COLUMNS},
-        )
-    headers = [cell.strip()[:MAX_HEADER_LENGTH] or f"({n})" for n, cell in enumerate(cells, 1)]
-    if len(set(headers)) != len(headers):
-        raise FileRefused(_("Two columns have the same header: rename one."), code="headers")
-    return headers
 
 
 def sniff(job: ImportJob) -> Sniffed:
@@ -327,10 +166,6 @@ def sniff(job: ImportJob) -> Sniffed:
     if job.pk:
         job.save(update_fields=["file_format", "encoding", "delimiter"])
     return Sniffed(job.file_format, job.encoding, job.delimiter, headers, sample)
-
-
-def decode_head(head: bytes, encoding: str) -> str:
-    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head)
 
 
 # --- Mapping --------------------------------------------------------------------------------
@@ -736,22 +571,6 @@ def load_known(ctx: Context, rows: list[Row]) -> Known:
     return Known(contacts, links, tags, load_consents(ctx, ids), load_suppressed(ctx, rows))
 
 
-def any_of(queryset, name: str, values: list):
-    """``queryset.filter(<name>__in=values)``; on PostgreSQL as ``= ANY(%s)`` with one array
-    parameter, which costs nothing to bind whatever the chunk's size."""
-    if not values:
-        return queryset.none()
-    if connection.vendor != "postgresql":
-        return queryset.filter(**{f"{name}__in": values})
-    meta = queryset.model._meta
-    column = f"{quote(meta.db_table)}.{quote(meta.get_field(name).column)}"
-    return queryset.extra(where=[f"{column} = ANY(%s)"], params=[list(values)])  # noqa: S610
-
-
-def quote(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
 def load_consents(ctx: Context, ids: list[int]) -> dict:
     if ctx.job.communication_type_id is None or not ids:
         return {}
@@ -890,15 +709,14 @@ def write_chunk(ctx: Context, plan: Plan, last_line: int, expected_line: int) ->
     return True
 
 
-def create_contacts(rows: list[Row], now) -> dict[int, Contact]:
-    """Bulk-create the new contacts (``save()`` is skipped, so the hash is set here)."""
-    contacts = [
-        Contact(email=row.email, email_hash=row.hash, attributes=row.attributes,
-                created_at=now, updated_at=now, **row.values)
-        for row in rows
-    ]  # fmt: skip
-    insert_rows(Contact, contacts, key="email_hash")
-    return {row.line: contact for row, contact in zip(rows, contacts, strict=True)}
+def create_contacts(rows: list[Row], now) -> dict[int, int]:
+    """Bulk-create the new contacts (``save()`` is skipped, so the hash is set here); returns
+    their primary keys by line."""
+    values = [{**row.values, "email": row.email, "email_hash": row.hash,
+               "attributes": row.attributes, "created_at": now, "updated_at": now}
+              for row in rows]  # fmt: skip
+    pks = insert_rows(Contact, values, returning="email_hash")
+    return {row.line: pks[row.hash] for row in rows}
 
 
 def update_contacts(updates: list, now) -> None:
@@ -912,103 +730,32 @@ def update_contacts(updates: list, now) -> None:
 
 
 def create_relations(ctx: Context, plan: Plan, created: dict, now) -> None:
-    def pk(owner):
-        return created[owner.line].pk if isinstance(owner, Row) else owner.pk
+    """Links, tags, consents and their history entries of the chunk: one statement each."""
 
-    job = ctx.job
-    links = [ContactUnit(contact_id=pk(o), unit_id=u, source=Source.IMPORT, since=now)
+    def pk(owner):
+        return created[owner.line] if isinstance(owner, Row) else owner.pk
+
+    job, source = ctx.job, Source.IMPORT.value
+    links = [{"contact_id": pk(o), "unit_id": u, "source": source, "since": now}
              for o, u in plan.links]  # fmt: skip
     insert_rows(ContactUnit, links, ignore_conflicts=True)
-    tags = [ContactTag(contact_id=pk(o), tag_id=t) for o, t in plan.tags]
+    tags = [{"contact_id": pk(o), "tag_id": t} for o, t in plan.tags]
     insert_rows(ContactTag, tags, ignore_conflicts=True)
-    insert_rows(Consent, [
-        Consent(contact_id=pk(o), communication_type_id=job.communication_type_id,
-                unit_id=u, status=SUBSCRIBED, updated_at=now)
-        for o, u in plan.consents])  # fmt: skip
-    insert_rows(ConsentEvent, [
-        ConsentEvent(contact_id=pk(o), communication_type_id=job.communication_type_id,
-                     unit_id=u, status=SUBSCRIBED, source=Source.IMPORT,
-                     evidence=job.consent_evidence[:2000], set_by_id=job.created_by_id,
-                     import_job_id=job.pk, created_at=now)
-        for o, u in plan.consents])  # fmt: skip
-
-
-def insert_rows(model, objects: list, *, key: str = "", ignore_conflicts: bool = False) -> None:
-    """``bulk_create``; on PostgreSQL one ``INSERT … SELECT FROM unnest(<one array per
-    column>)``: a short statement whatever the chunk's size, which the driver binds at once
-    (a multi-row ``VALUES`` with thousands of parameters costs more to bind than to run).
-    With ``key``, the new primary keys are set on the objects, matched by that unique field."""
-    if not objects:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects, ignore_conflicts=ignore_conflicts)
-        return
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    # Only model metadata is formatted in; values are parameters.
-    insert = f"INSERT INTO {quote(meta.db_table)} ({columns(fields)}) "  # noqa: S608
-    sql = f"{insert}SELECT * FROM unnest({arrays(fields)})"  # noqa: S608
-    if ignore_conflicts:
-        sql += " ON CONFLICT DO NOTHING"
-    if key:
-        sql += f" RETURNING {quote(meta.pk.column)}, {quote(meta.get_field(key).column)}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, column_values(fields, objects))
-        if key:
-            by_key = {getattr(obj, key): obj for obj in objects}
-            for pk, value in cursor.fetchall():
-                by_key[value].pk = pk
-
-
-def update_rows(model, objects: list, names: list[str]) -> None:
-    """``bulk_update`` of ``names``; on PostgreSQL one ``UPDATE … FROM unnest(…)``."""
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(objects, names)
-        return
-    meta = model._meta
-    fields = [meta.pk, *(meta.get_field(name) for name in names)]
-    table, aliases = quote(meta.db_table), ", ".join(f"c{i}" for i in range(len(fields)))
-    assignments = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(fields) if i)
-    update = f"UPDATE {table} SET {assignments} "  # noqa: S608 (model metadata only)
-    pk = quote(meta.pk.column)
-    sql = f"{update}FROM unnest({arrays(fields)}) AS v({aliases}) WHERE {table}.{pk} = v.c0"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, column_values(fields, objects))
-
-
-def columns(fields) -> str:
-    return ", ".join(quote(f.column) for f in fields)
-
-
-def arrays(fields) -> str:
-    return ", ".join(f"%s::{array_type(f)}" for f in fields)
-
-
-def array_type(field) -> str:
-    """JSON travels as text (``json.dumps``) and is cast on the server."""
-    if field.get_internal_type() == "JSONField":
-        return "text[]::jsonb[]"
-    return f"{field.db_type(connection)}[]"
-
-
-def column_values(fields, objects) -> list[list]:
-    """One list per column. The values the import sets are already what the database takes
-    (text, numbers, dates, aware datetimes), so only JSON is converted: the per-value
-    ``get_db_prep_save`` would cost more than the insert itself."""
-    values = []
-    for f in fields:
-        column = [getattr(obj, f.attname) for obj in objects]
-        if f.get_internal_type() == "JSONField":
-            column = [None if value is None else json.dumps(value) for value in column]
-        values.append(column)
-    return values
+    consent = {"communication_type_id": job.communication_type_id, "status": SUBSCRIBED.value}
+    insert_rows(Consent, [{**consent, "contact_id": pk(o), "unit_id": u, "updated_at": now}
+                          for o, u in plan.consents])  # fmt: skip
+    event = {**consent, "source": source, "evidence": job.consent_evidence[:2000],
+             "set_by_id": job.created_by_id, "import_job_id": job.pk,
+             "created_at": now}  # fmt: skip
+    insert_rows(ConsentEvent, [{**event, "contact_id": pk(o), "unit_id": u}
+                               for o, u in plan.consents])  # fmt: skip
 
 
 def create_report_rows(ctx: Context, plan: Plan) -> None:
     kept = str(_("Kept unsubscribed: this person unsubscribed or their address is suppressed."))
-    rows = [ImportRowError(job_id=ctx.job.pk, line=line, column=column[:100], reason=reason[:255])
+    rows = [{"job_id": ctx.job.pk, "line": line, "column": column[:100], "reason": reason[:255]}
             for line, column, reason in plan.errors]  # fmt: skip
-    rows += [ImportRowError(job_id=ctx.job.pk, line=line, column=NOTE_COLUMN, reason=kept)
+    rows += [{"job_id": ctx.job.pk, "line": line, "column": NOTE_COLUMN, "reason": kept}
              for line in plan.notes]  # fmt: skip
     insert_rows(ImportRowError, rows, ignore_conflicts=True)
 
