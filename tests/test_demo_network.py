@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db.models import Count
+from django.urls import reverse
 
 from home import demo_contacts
 from tests.library.conftest import needs_policy_registry
@@ -433,39 +433,52 @@ def test_sample_csv_has_its_traps_and_meets_two_demo_people(capsys):
     assert current_status(margaux, newsletter) == UNSUBSCRIBED
 
 
-def test_sample_csv_imports_as_lyons_manager_with_seven_errors_and_margaux_unsubscribed(
-    capsys,
+def test_sample_csv_dry_run_from_the_command_line_as_lyons_manager(capsys):
+    """The README's command: the 7 bad rows with their line, column and reason."""
+    load(capsys)
+    call_command("import_contacts", str(SAMPLE), unit="ML-001", user="manager",
+                 type="newsletter", evidence="In-store sign-up form", dry_run=True)  # fmt: skip
+    out = capsys.readouterr().out
+    assert "rows: 50, to create: 42, to update: 1, unchanged: 0, errors: 7" in out
+    reported = [tuple(line.split("\t")[:2]) for line in out.splitlines() if "\t" in line]
+    assert reported == [(str(line), column) for line, column in SAMPLE_ERRORS]
+    assert not ImportJob.objects.exists()  # a dry run keeps nothing
+
+
+def test_sample_csv_through_the_admin_wizard_as_lyons_manager(
+    capsys, client, django_capture_on_commit_callbacks
 ):
-    """What the README promises: the dry run lists the 7 bad rows; the import brings the 42
-    good new people in and keeps Margaux, who unsubscribed, unsubscribed."""
-    if not hasattr(importing, "dry_run"):
-        pytest.skip("the contact importer is not in this tree yet")
+    """What the README promises: upload, keep the suggested columns, the dry run lists the 7
+    bad rows; the import brings the 42 new people in and keeps Margaux unsubscribed."""
     load(capsys)
     manager = get_user_model().objects.get(username="manager")
-    lyon = OrgUnit.objects.get(code="ML-001")
     newsletter = CommunicationType.objects.get(slug="newsletter")
-    job = ImportJob(
-        unit=lyon,
-        created_by=manager,
-        original_name=SAMPLE.name,
-        communication_type=newsletter,
-        consent_evidence="In-store sign-up form",
-    )
-    job.file.save(SAMPLE.name, ContentFile(SAMPLE.read_bytes()), save=False)
-    job.save()
-    job.mapping = importing.suggest_mapping(importing.sniff(job).headers, manager)
-    assert job.mapping["newsletter"] == "consent" and job.mapping["notes"] == ""
-    job.save()
+    client.force_login(manager)
     before = demo_contacts_of("ML-001").count()
 
-    result = importing.dry_run(job)
-    assert (result.total_rows, result.error_rows) == (50, 7)
-    assert [(line, column) for line, column, _reason in result.first_errors] == SAMPLE_ERRORS
+    with SAMPLE.open("rb") as upload:
+        response = client.post(
+            reverse("wagtail_distmark:contacts_import"),
+            {"file": upload, "unit": OrgUnit.objects.get(code="ML-001").pk,
+             "communication_type": newsletter.pk, "consent_evidence": "In-store sign-up form"},
+        )  # fmt: skip
+    job = ImportJob.objects.get()
+    assert response.status_code == 302, response.content[:2000]
+    mapping_url = reverse("wagtail_distmark:contacts_import_mapping", args=[job.pk])
+    form = client.get(mapping_url).context["form"]
+    assert form.initial[form.field_name(10)] == "consent"  # the "newsletter" column
+    assert client.post(mapping_url, form.initial).status_code == 302
+    dry_run = client.get(reverse("wagtail_distmark:contacts_import_dry_run", args=[job.pk]))
+    html = dry_run.content.decode()
+    assert "Gold member" in html and "This address is already on an earlier line" in html
     assert demo_contacts_of("ML-001").count() == before  # a dry run writes no contact
 
-    importing.run_import(job.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # the import task, eager
+        client.post(reverse("wagtail_distmark:contacts_import_start", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and job.error_count == 7
+    errors = job.row_errors.exclude(column=importing.NOTE_COLUMN)
+    assert list(errors.values_list("line", "column")) == SAMPLE_ERRORS
     assert demo_contacts_of("ML-001").count() == before + 42
     assert not Contact.objects.filter(email__startswith="oceane.brun").exists()  # Bordeaux
     margaux = Contact.objects.get(email="margaux.fontaine@example.org")
