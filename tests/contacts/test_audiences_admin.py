@@ -62,6 +62,8 @@ def test_listing_shows_each_user_their_audiences_with_counts(audiences, client_f
     assert count_in(row_of(manager_a, "Store A regulars")) == 1
     assert count_in(row_of(manager_a, "Autumn segment")) == 1  # only Store A's contacts
     assert "Store C regulars" not in manager_a
+    assert url("delete", audiences["a"].pk) in manager_a
+    assert url("delete", audiences["segment"].pk) not in manager_a  # HQ's, to narrow only
 
 
 def test_manager_c_never_sees_counts_or_opens_store_a_audiences(audiences, client_for,

@@ -71,6 +71,12 @@ class AudienceIndexView(IndexView):
         audiences = Audience.objects.for_user(self.request.user)
         return audiences.select_related("unit", "communication_type", "template")
 
+    def get_delete_url(self, instance):
+        """Only on the rows the user may delete (a unit sees HQ's segments, to narrow them)."""
+        if self.user_has_permission_for_instance("delete", instance):
+            return super().get_delete_url(instance)
+        return None
+
 
 class AudienceEditView(EditView):
     """The form, and who the saved audience reaches now: a count and a sample."""
