@@ -90,3 +90,31 @@ def test_hq_previews_a_template_as_a_chosen_unit(net, brand_template, rf):
     request = rf.get("/")
     html = brand_template.serve_preview(request, f"unit-{store_c.pk}").content.decode()
     assert "Store C" in html and "Store A" not in html
+
+
+@pytest.mark.parametrize(
+    "crafted",
+    [
+        {"body-count": None},  # a truncated POST: the zones' inputs are missing
+        {"body-count": "many"},
+        {"body-count": "5"},  # more zones than were posted
+    ],
+    ids=["no-count", "text-count", "count-beyond-items"],
+)
+def test_unreadable_zones_are_a_form_error_and_the_saved_zones_stay(
+    net, client_for, brand_template, crafted
+):
+    """Found by the form fuzz (tests/security/test_form_fuzz.py): a 500 before."""
+    client = client_for(net.users["hq"])
+    saved = BrandTemplate.objects.values_list("body", flat=True)
+    before = list(saved)
+    data = {**template_post([raw_zone(GOOD)]), **crafted}
+    data = {key: value for key, value in data.items() if value is not None}
+    for target in (url("add"), url("edit", brand_template.pk)):
+        response = client.post(target, data)
+        assert response.status_code == 200
+        assert "The zones could not be read: reload the page and try again." in (
+            response.content.decode()
+        )
+    assert list(BrandTemplate.objects.values_list("name", flat=True)) == ["Autumn promotion"]
+    assert list(saved) == before

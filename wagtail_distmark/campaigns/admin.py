@@ -11,7 +11,7 @@ from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetVie
 from wagtail_distmark.blocks.zones import collection_choices_read_once
 from wagtail_distmark.campaigns.copying import copy_view
 from wagtail_distmark.campaigns.editing import latest_revision_as_object, read_workflow_once
-from wagtail_distmark.campaigns.forms import LocalCampaignForm
+from wagtail_distmark.campaigns.forms import BrandTemplateForm, LocalCampaignForm
 from wagtail_distmark.campaigns.models import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.campaigns.panels import CampaignEditHandler, ZonesPanel
 from wagtail_distmark.campaigns.status import (
@@ -68,7 +68,8 @@ class BrandTemplateViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
                 [FieldPanel("fast_lane"), FieldPanel("needs_extra_approval")],
                 heading=_("Approval"),
             ),
-        ]
+        ],
+        base_form_class=BrandTemplateForm,
     )
 
     refusals = {action: _("Brand templates are managed by head office.") for action in

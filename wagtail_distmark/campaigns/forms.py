@@ -3,7 +3,8 @@
 The form has no input for a locked zone, so nothing a browser sends can reach one; the
 body it saves is assembled from the template's zones and re-checked by the model's
 ``clean()`` (the same check an API or an import goes through). Errors from that check are
-put back on the zone they concern.
+put back on the zone they concern. HQ's brand template form lives here too: its zones are read
+with the same distrust of the POST's shape.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from wagtail.images.blocks import ImageChooserBlock
 
 from wagtail_distmark.blocks import ZoneLimits
 from wagtail_distmark.campaigns.assets import choosable, chosen_keys
-from wagtail_distmark.campaigns.posted import ZoneField, is_one_field, repaired, zone_messages
+from wagtail_distmark.campaigns.posted import (
+    READ_ERRORS,
+    UnreadableZone,
+    ZoneField,
+    is_one_field,
+    repaired,
+    zone_messages,
+)
 from wagtail_distmark.campaigns.zones import NUMBER_BLOCKS, error_messages
 
 
@@ -312,3 +320,39 @@ def zone_field_error(field, messages) -> ValidationError:
     if isinstance(field.block, blocks.StructBlock):
         return blocks.StructBlockValidationError(non_block_errors=ValidationError(messages))
     return ValidationError(messages)
+
+
+class TemplateBodyWidget(blocks.BlockWidget):
+    """The template's zones, read without trusting the POST's shape: Wagtail's stream widget
+    raises on a truncated or crafted POST (no ``body-count``, an unknown zone type), a 500."""
+
+    def __init__(self, block_def, fallback=None, attrs=None):
+        super().__init__(block_def, attrs=attrs)
+        #: What to show again when the posted zones could not be read: the saved ones.
+        self.fallback = fallback
+
+    def value_from_datadict(self, data, files, name):
+        try:
+            return super().value_from_datadict(data, files, name)
+        except READ_ERRORS:
+            return UnreadableZone(
+                [_("The zones could not be read: reload the page and try again.")]
+            )
+
+    def render_with_errors(self, name, value, attrs=None, errors=None, renderer=None):
+        if isinstance(value, UnreadableZone):
+            value = self.fallback
+        return super().render_with_errors(name, value, attrs, errors, renderer)
+
+
+class BrandTemplateForm(WagtailAdminModelForm):
+    """HQ's template form: unreadable zones are an error on the zones, never a 500."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        body = self.fields["body"]
+        widget = TemplateBodyWidget(body.block, fallback=self.instance.body)
+        self.fields["body"] = ZoneField(
+            block=body.block, widget=widget, label=body.label, help_text=body.help_text,
+            required=body.required,
+        )  # fmt: skip
