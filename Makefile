@@ -34,6 +34,7 @@ bench-quick: venv
 	$(BIN)/python bench/scope.py --db sqlite --sizes 100,300 --runs 2 --checks 50
 	$(BIN)/python bench/assets.py --db sqlite --sizes 100,300 --runs 2
 	$(BIN)/python bench/load.py --quick
+	$(BIN)/python bench/contacts.py --quick
 
 # The documentation site (docs/, mkdocs.yml) into site/; --strict fails on a broken link, a page
 # missing from the navigation or a docstring mkdocstrings cannot read. The `docs` extra is

@@ -205,6 +205,13 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The listing counts the live contacts (HQ: all of them, Wagtail's paginator) and
+            # joins them to the links by id: this narrow index answers without the table.
+            models.Index(
+                fields=["id"], condition=Q(erased_at__isnull=True), name="distmark_contact_live"
+            ),
+        ]
         # Exporting personal data is its own right (Meta.permissions: see STYLE.md rule 8).
         permissions = [
             ("export_contact", _("Can export contacts")),
@@ -239,6 +246,11 @@ class ContactUnit(models.Model):
     class Meta:
         verbose_name = _("contact's unit")
         verbose_name_plural = _("contacts' units")
+        indexes = [
+            # Scoping and audiences go from a subtree's units to their contacts: read from
+            # the index alone (the unique constraint's index starts with the contact).
+            models.Index(fields=["unit", "contact"], name="distmark_link_unit_contact"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["contact", "unit"], name="distmark_contact_unit_unique"
