@@ -18,6 +18,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
@@ -158,6 +160,13 @@ def job_title(job: ExportJob) -> str:
     return str(job)
 
 
+def expiry(job: ExportJob) -> str:
+    """When the link expires, as a date (Wagtail's "time ago" cell says nothing of the future)."""
+    if job.expires_at is None:
+        return ""
+    return date_format(timezone.localtime(job.expires_at), "DATETIME_FORMAT")
+
+
 class ExportIndexView(BaseListingView):
     """Who exported what, when, with which filter, how many rows (the audit, on screen)."""
 
@@ -175,7 +184,7 @@ class ExportIndexView(BaseListingView):
                accessor=lambda job: exporting.describe_filters(job.filters)),
         Column("row_count", label=_("Rows")),
         Column("status", label=_("Status"), accessor="get_status_display"),
-        DateColumn("expires_at", label=_("Link expires")),
+        Column("expires_at", label=_("Link expires"), accessor=expiry),
     ]  # fmt: skip
 
     def dispatch(self, request, *args, **kwargs):
@@ -261,7 +270,8 @@ class ContactActionView(WagtailAdminTemplateMixin, TemplateView):
     def dispatch(self, request, pk):
         self.contact = get_object_or_404(Contact.objects.for_user(request.user), pk=pk)
         if not request.user.has_perm(self.permission, self.contact):
-            return forbidden(request, self.permission, self.contact, message=self.refusal)
+            back = contacts_url("inspect", self.contact.pk) or None
+            return forbidden(request, self.permission, self.contact, self.refusal, back)
         return super().dispatch(request, pk)
 
     def get_page_subtitle(self):
