@@ -154,6 +154,12 @@ def test_a_template_has_one_segment(audiences, client_for, contact_world, brand_
 
 def test_units_cannot_change_hq_segments(audiences, client_for, contact_world):
     world = contact_world
+    page = client_for(world.net.users["manager_a"]).get(url("edit", audiences["segment"].pk))
+    assert "you may narrow it in an audience of your own" in page.content.decode()
+    assert 'name="name" value="Autumn segment"' in page.content.decode()
+    assert "disabled" in re.search(r'<input[^>]*name="name"[^>]*>', page.content.decode())[0]
+    hq_page = client_for(world.net.users["hq"]).get(url("edit", audiences["segment"].pk))
+    assert "you may narrow it" not in hq_page.content.decode()
     response = client_for(world.net.users["manager_a"]).post(
         url("edit", audiences["segment"].pk),
         form_data(name="Hijacked", unit=world.net.units["a"].pk,

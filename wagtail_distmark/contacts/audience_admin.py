@@ -15,6 +15,7 @@ from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column
@@ -83,9 +84,21 @@ class AudienceEditView(EditView):
 
     template_name = "wagtail_distmark/contacts/audience_edit.html"
 
+    @cached_property
+    def read_only(self) -> bool:
+        """A unit opening HQ's segment: it may read and narrow it, not change it."""
+        return not self.user_has_permission_for_instance("change", self.object)
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        for field in form.fields.values() if self.read_only else ():
+            field.disabled = True
+        return form
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        context["read_only"] = self.read_only
         context["recipient_count"] = count_for_user(self.object, user)
         context["sample"] = sample_table(sample_for(self.object, user, SAMPLE_SIZE), user)
         return context
