@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from tests.admin_html import breadcrumbs, described_by, has_slim_header
 from wagtail_distmark.contacts import importing
+from wagtail_distmark.contacts.consent import SUBSCRIBED, UNSUBSCRIBED, current_status
 from wagtail_distmark.models import Contact, ContactFieldPolicy, ImportJob
 
 pytestmark = pytest.mark.django_db
@@ -344,3 +345,34 @@ def test_a_long_file_name_is_kept_short_enough(contact_world, manager_a):
     job = ImportJob.objects.get()
     assert response["Location"] == url("contacts_import_mapping", job)
     assert len(job.file.name) <= 100 and len(job.original_name) <= 255
+
+
+def test_an_unsubscribed_person_stays_so_and_the_page_says_it(
+    contact_world, manager_a, django_capture_on_commit_callbacks
+):
+    content = "email;first_name\r\nalex@example.org;Alex\r\nzoe@example.org;Zoé\r\n"
+    newsletter = contact_world.newsletter.pk
+    upload(manager_a, contact_world.net.units["a"], content,
+           communication_type=newsletter, consent_evidence="Signed forms")  # fmt: skip
+    job = ImportJob.objects.get()
+    manager_a.post(url("contacts_import_mapping", job),
+                   mapping_post(MAPPING, headers=("email", "first_name")))  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_a.post(url("contacts_import_start", job))
+    page = manager_a.get(url("contacts_import_status", job)).content.decode()
+    assert "1 person stayed unsubscribed" in page and url("contacts_import_report", job) in page
+    assert current_status(contact_world.people["a2"], contact_world.newsletter) == UNSUBSCRIBED
+    zoe = Contact.objects.get(email="zoe@example.org")
+    assert current_status(zoe, contact_world.newsletter) == SUBSCRIBED
+
+
+def test_a_clean_import_says_there_is_nothing_to_report(
+    contact_world, manager_a, django_capture_on_commit_callbacks
+):
+    upload(manager_a, contact_world.net.units["a"], "email\r\nyann@example.org\r\n")
+    job = ImportJob.objects.get()
+    manager_a.post(url("contacts_import_mapping", job), mapping_post(MAPPING, headers=("email",)))
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_a.post(url("contacts_import_start", job))
+    page = manager_a.get(url("contacts_import_status", job)).content.decode()
+    assert "no error to report" in page and "Download the error report" not in page

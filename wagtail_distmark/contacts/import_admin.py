@@ -22,7 +22,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView, View
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.ui.tables import Column, DateColumn, NumberColumn, TitleColumn
+from wagtail.admin.ui.tables import (
+    Column,
+    DateColumn,
+    NumberColumn,
+    TitleColumn,
+    UserColumn,
+)
 from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
 from wagtail.admin.widgets import HeaderButton
 
@@ -266,6 +272,7 @@ class StatusView(JobScreen, TemplateView):
             in_progress=job.status in IN_PROGRESS,
             progress_url=url("contacts_import_progress", job),
             start_url=url("contacts_import_start", job),
+            kept_unsubscribed=importing.kept_unsubscribed(job) if job.finished_at else 0,
             can_resume=job.status == Status.FAILED
             and self.request.user.has_perm(IMPORT_PERMISSION, job.unit),
             status_url=url("contacts_import_status", job),
@@ -309,7 +316,7 @@ class ReportColumn(Column):
     cell_template_name = "wagtail_distmark/contacts/import_report_cell.html"
 
     def get_value(self, instance):
-        if not instance.error_count:
+        if instance.status not in (Status.DONE, Status.FAILED):
             return ""
         return url("contacts_import_report", instance)
 
@@ -330,6 +337,7 @@ class ImportListView(ImportScreen, BaseListingView):
             get_url=lambda job: url("contacts_import_status", job),
         ),
         Column("unit", label=_("Unit")),
+        UserColumn("created_by", label=_("Imported by")),
         Column("status", label=_("Status"), accessor="get_status_display"),
         NumberColumn("total_rows", label=_("Rows")),
         NumberColumn("created_count", label=_("Created")),
@@ -344,7 +352,8 @@ class ImportListView(ImportScreen, BaseListingView):
         return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
 
     def get_base_queryset(self):
-        return imports_for_user(self.request.user).select_related("unit").order_by("-created_at")
+        jobs = imports_for_user(self.request.user).select_related("unit", "created_by")
+        return jobs.order_by("-created_at")
 
     def get_header_buttons(self):
         return [HeaderButton(_("Import contacts"), url=url("contacts_import"), icon_name="upload")]
