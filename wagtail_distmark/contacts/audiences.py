@@ -65,8 +65,15 @@ def recipients(audience: Audience, queryset=None):
     contacts = (queryset if queryset is not None else Contact.objects.all()).annotate(
         birth_month=ExtractMonth("birth_date")
     )
+    linked_below: list[str] = []
     for member in chain(audience):
-        contacts = contacts.under(member.unit.path).filter(filters_q(member))
+        path = member.unit.path
+        # A link below a narrower unit of the chain is below this one too: one subquery on
+        # the links per distinct subtree, not one per base (each scans a subtree's links).
+        if not any(narrower.startswith(path) for narrower in linked_below):
+            contacts = contacts.under(path)
+            linked_below.append(path)
+        contacts = contacts.filter(filters_q(member))
     return contacts.filter(
         subscribed_q(audience.communication_type, audience.unit.path), not_suppressed_q()
     )
