@@ -283,8 +283,8 @@ def test_attributes_are_read_by_kind(contact_world):
     assert errors_of(job) == {(4, "points")}
 
 
-def test_a_crash_mid_file_resumes_after_the_last_committed_chunk(contact_world, settings,
-                                                                 monkeypatch):  # fmt: skip
+def crash_and_resume(contact_world, settings, monkeypatch):
+    """The 2nd chunk fails once, after writing (inside its transaction); then a re-run."""
     settings.WAGTAIL_DISTMARK_IMPORT_CHUNK_SIZE = 5
     content, good, expected = bad_rows_file()
     job = make_job(contact_world, content)
@@ -314,6 +314,20 @@ def test_a_crash_mid_file_resumes_after_the_last_committed_chunk(contact_world, 
     assert ConsentEvent.objects.filter(import_job=job).count() == len(good)
     run_import(job.pk)  # a finished job is left alone
     assert ConsentEvent.objects.filter(import_job=job).count() == len(good)
+
+
+def test_a_crash_mid_file_resumes_after_the_last_committed_chunk(contact_world, settings,
+                                                                 monkeypatch):  # fmt: skip
+    crash_and_resume(contact_world, settings, monkeypatch)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_crash_mid_file_resumes_when_chunks_are_written_by_a_thread(contact_world, settings,
+                                                                      monkeypatch):  # fmt: skip
+    """Outside a transaction on PostgreSQL, a thread writes while the file is read on."""
+    if connection.vendor == "postgresql":
+        assert importing.pipelined()
+    crash_and_resume(contact_world, settings, monkeypatch)
 
 
 def test_a_dry_run_counts_and_writes_nothing(contact_world):

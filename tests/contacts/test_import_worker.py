@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ROWS, BAD_EVERY = 6000, 20
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         not os.environ.get("CELERY_BROKER_URL"), reason="needs a Celery broker (CELERY_BROKER_URL)"
     ),  # fmt: skip

@@ -35,12 +35,13 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -65,7 +66,7 @@ from wagtail_distmark.contacts.import_files import (
     read_headers,
     records,
 )
-from wagtail_distmark.contacts.import_sql import any_of, insert_rows, update_rows
+from wagtail_distmark.contacts.import_sql import any_of, insert_rows, on_postgresql, update_rows
 from wagtail_distmark.contacts.models import (
     Consent,
     ConsentEvent,
@@ -869,13 +870,48 @@ def import_rows(job: ImportJob) -> None:
     rows = records(job)
     try:
         ctx = build_context(job, read_headers(rows))
-        line = job.processed_line
-        for last, chunk in chunks(ctx, rows, line):
-            if not write_chunk(ctx, plan_chunk(ctx, chunk), last, line):
-                return  # another run took over this job
-            line = last
+        batches = chunks(ctx, rows, job.processed_line)
+        if pipelined():
+            write_pipelined(ctx, batches, job.processed_line)
+        else:
+            write_in_turn(ctx, batches, job.processed_line)
     finally:
         rows.close()
+
+
+def pipelined() -> bool:
+    """Overlap reading with writing where it pays and is safe: on PostgreSQL (whose work runs
+    in the server, not under Python's lock) and outside any transaction (a Celery task, the
+    command, a script), since the writing thread has its own connection."""
+    return on_postgresql() and not connection.in_atomic_block
+
+
+def write_in_turn(ctx: Context, batches: Iterator, line: int) -> None:
+    for last, chunk in batches:
+        if not write_chunk(ctx, plan_chunk(ctx, chunk), last, line):
+            return  # another run took over this job
+        line = last
+
+
+def write_pipelined(ctx: Context, batches: Iterator, line: int) -> None:
+    """Read and check chunk n + 1 here while one thread plans and writes chunk n (one chunk
+    in flight: memory stays bounded, and a failed chunk stops the run before the next)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="distmark-import") as writer:
+        try:
+            pending = None
+            for last, chunk in batches:
+                if pending is not None and not pending.result():
+                    return  # another run took over this job
+                pending = writer.submit(write_planned, ctx, chunk, last, line)
+                line = last
+            if pending is not None:
+                pending.result()
+        finally:
+            writer.submit(connection.close)  # the thread's own connection
+
+
+def write_planned(ctx: Context, chunk: list, last: int, line: int) -> bool:
+    return write_chunk(ctx, plan_chunk(ctx, chunk), last, line)
 
 
 def finish(job: ImportJob, status: str, message: str) -> None:
