@@ -483,3 +483,16 @@ def test_phone_is_read_with_the_units_country(contact_world, client_for):
     data = form_data(contact_world, email="zoe@example.org", first_name="Zoé", phone="12")
     response = client.post(reverse("distmark_contacts:add"), data)
     assert "phone" in response.context["form"].errors
+
+
+@pytest.mark.parametrize(
+    "crafted",
+    [{"tags": ["99999999999999999999"]}, {"tags": ["²"]}, {"unit": "99999999999999999999"},
+     {"unit": "\x00"}, {"tags": ["\x00"]}, {"attribute_x": "1"}, {"email": "a@" + "b" * 300}],
+)  # fmt: skip
+def test_crafted_form_values_are_form_errors(contact_world, client_for, crafted):
+    client = login(contact_world, client_for, "manager_a")
+    response = client.post(reverse("distmark_contacts:add"), form_data(contact_world, **crafted))
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert response.context["form"].errors

@@ -41,6 +41,7 @@ from wagtail_distmark.contacts.normalise import (
     normalise_email,
     normalise_phone,
 )
+from wagtail_distmark.ids import parse_pk, valid_pks
 from wagtail_distmark.org.models import OrgUnit
 from wagtail_distmark.rules.contacts import visible_fields
 from wagtail_distmark.rules.scope import get_scope
@@ -55,6 +56,19 @@ UNCHANGED = ""
 class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, unit):
         return f"{unit.name} ({unit.code})" if getattr(unit, "code", "") else unit.name
+
+
+class TagChoiceField(forms.ModelMultipleChoiceField):
+    """A crafted id ("²", 20 digits) is an invalid choice, not a query that overflows."""
+
+    def _check_values(self, value):
+        values = list(value)
+        if len(valid_pks(Tag, values)) != len(values):
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice",
+                params={"value": next(v for v in values if parse_pk(Tag, v) is None)},
+            )  # fmt: skip
+        return super()._check_values(values)
 
 
 def attribute_field(attribute: ContactAttribute) -> forms.Field:
@@ -94,7 +108,7 @@ class ContactForm(WagtailAdminModelForm):
     unit = UnitChoiceField(
         label=_("Unit"), queryset=OrgUnit.objects.none(), help_text=_("Whose contact this is.")
     )
-    tags = forms.ModelMultipleChoiceField(
+    tags = TagChoiceField(
         label=_("Tags"),
         queryset=Tag.objects.all(),
         required=False,
