@@ -338,6 +338,16 @@ def test_the_exports_menu_item_is_for_exporters_only(contact_world, client_for):
     assert EXPORTS not in client_for(contact_world.net.users["editor_a"]).get(home).content.decode()
 
 
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_wagtails_own_listing_export_is_not_offered(contact_world, client_for, file_format):
+    """Exports go through this module only (fields, neutralising, audit): the viewset's
+    built-in spreadsheet export (``?export=``) answers the listing page, not a file."""
+    listing = reverse("distmark_contacts:index")
+    response = client_for(contact_world.net.users["hq"]).get(f"{listing}?export={file_format}")
+    assert "attachment" not in response.get("Content-Disposition", "")
+    assert response["Content-Type"].startswith("text/html")
+
+
 def test_the_kept_filter_is_bounded():
     query = QueryDict(mutable=True)
     for index in range(100):
