@@ -496,3 +496,11 @@ def test_crafted_form_values_are_form_errors(contact_world, client_for, crafted)
     assert response.status_code in (200, 302)
     if response.status_code == 200:
         assert response.context["form"].errors
+
+
+def test_subtree_filter_offers_the_users_units_only(contact_world, client_for):
+    response = index(login(contact_world, client_for, "manager_a"))
+    assert f'value="{contact_world.net.units["a"].pk}"' in body(response)
+    assert "Store B" not in body(response) and "Store C" not in body(response)
+    response = index(login(contact_world, client_for, "regional_north"))
+    assert "Store B" in body(response) and "Store C" not in body(response)
