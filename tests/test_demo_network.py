@@ -383,12 +383,26 @@ def test_demo_contacts_reload_adds_nothing_and_restores_what_was_deleted(capsys)
     assert ContactUnit.objects.count() == 5000
 
 
+def test_a_larger_demo_adds_people_and_renames_nobody(capsys):
+    """Growing the demo from 200 to 400 contacts keeps the first 200 as they were and adds
+    the people a 400-contact demo has from scratch: nobody twice under a new address."""
+    load(capsys, contacts=200)
+    first = set(Contact.objects.values_list("email", flat=True))
+    demo_contacts.load(400)
+    grown = Contact.objects.values_list("links__unit__code", "first_name", "last_name")
+    stores = list(OrgUnit.objects.filter(kind="unit").order_by("code"))
+    afresh = [(p.unit.code, p.contact.first_name, p.contact.last_name)
+              for p in demo_contacts.generate(stores, 400)]  # fmt: skip
+    assert first < set(Contact.objects.values_list("email", flat=True))
+    assert sorted(grown) == sorted(afresh) and len(afresh) == 400
+
+
 def test_demo_contacts_load_without_faker_from_built_in_names(monkeypatch):
     """A site installed without the testing extra still gets French names in Lyon."""
 
     monkeypatch.setattr(demo_contacts, "Faker", None)
     bordeaux = OrgUnit(code="ML-002", locale="fr", country="FR")
-    people = demo_contacts.people_for(bordeaux, 30, set())
+    people = demo_contacts.people_for(bordeaux, 30, demo_contacts.Addresses())
     firsts, lasts = demo_contacts.FALLBACK_NAMES["fr"]
     assert {p.contact.first_name for p in people} <= set(firsts)
     assert {p.contact.last_name for p in people} <= set(lasts)

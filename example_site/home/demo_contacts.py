@@ -175,7 +175,8 @@ def load(total: int = TOTAL) -> dict:
     stores = list(OrgUnit.objects.filter(kind="unit").order_by("code"))
     if ContactUnit.objects.filter(source=Source.DEMO).count() < total:
         known = existing_addresses()
-        insert([p for p in generate(stores, total) if p.contact.email not in known], setup)
+        people = generate(stores, total, Addresses(known))
+        insert([p for p in people if p.contact.email not in known], setup)
     audience = ensure_audience(stores[0], setup.newsletter)
     return {**summary(setup), "audience": audience.name}
 
@@ -209,20 +210,35 @@ def ensure_audience(store: OrgUnit, newsletter: CommunicationType) -> Audience:
     return audience
 
 
-def existing_addresses() -> set[str]:
-    """The addresses already in the base (the demo's, or someone's who imported them)."""
-    return set(Contact.objects.values_list("email", flat=True).iterator())
+def existing_addresses() -> dict[str, str]:
+    """The addresses already in the base (the demo's, or imported), with a unit of each."""
+    rows = Contact.objects.exclude(email=None).values_list("email", "links__unit__code")
+    return dict(rows.iterator())
+
+
+@dataclass
+class Addresses:
+    """Who holds which address: this run's people, and the base's (by unit code). A person
+    drawn again for the store that already holds their address is the same person, so a
+    larger demo adds people without renaming the earlier ones."""
+
+    known: dict[str, str] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+
+    def free(self, address: str, code: str) -> bool:
+        return address not in self.seen and self.known.get(address, code) == code
 
 
 # --- Drawing the people: deterministic, one random stream per store ------------------------
 
 
-def generate(stores: list[OrgUnit], total: int = TOTAL) -> list[Person]:
+def generate(stores: list[OrgUnit], total: int = TOTAL, addresses=None) -> list[Person]:
     """The demo people, the same ones on every run (for a given Faker version)."""
-    seen = {email for _first, _last, email, _status in WELL_KNOWN.values()}
+    addresses = addresses or Addresses()
+    addresses.seen |= {email for _first, _last, email, _status in WELL_KNOWN.values()}
     people = []
     for store, count in zip(stores, shares(stores, total), strict=True):
-        people += people_for(store, count, seen)
+        people += people_for(store, count, addresses)
     return people
 
 
@@ -237,10 +253,10 @@ def shares(stores: list[OrgUnit], total: int) -> list[int]:
     return counts
 
 
-def people_for(store: OrgUnit, count: int, seen: set[str]) -> list[Person]:
+def people_for(store: OrgUnit, count: int, addresses: Addresses) -> list[Person]:
     rng = random.Random(f"{SEED}-{store.code}")
     names = name_source(store.locale, zlib.crc32(store.code.encode()) ^ SEED)
-    people = [person(store, rng, names, seen) for _ in range(count)]
+    people = [person(store, rng, names, addresses) for _ in range(count)]
     if people and store.code in WELL_KNOWN:
         make_well_known(people[0], *WELL_KNOWN[store.code])
     return people
@@ -263,12 +279,12 @@ def name_source(locale: str, seed: int):
     return lambda rng: (rng.choice(firsts), rng.choice(lasts))
 
 
-def person(store: OrgUnit, rng: random.Random, names, seen: set[str]) -> Person:
+def person(store: OrgUnit, rng: random.Random, names, addresses: Addresses) -> Person:
     first, last = names(rng)
     created = timezone.now() - timedelta(days=rng.randint(1, 1095), seconds=rng.randint(0, 86399))
     postal, city = area(store, rng)
     contact = Contact(
-        email=unique_email(first, last, rng, seen),
+        email=unique_email(first, last, rng, addresses, store.code),
         first_name=first,
         last_name=last,
         locale=store.locale,
@@ -302,15 +318,19 @@ def ascii_slug(text: str) -> str:
     return "".join(c for c in folded if c.isalnum() or c == "-").strip("-")
 
 
-def unique_email(first: str, last: str, rng: random.Random, seen: set[str]) -> str:
-    f, l = ascii_slug(first) or "client", ascii_slug(last) or "lumiere"  # noqa: E741
-    local = rng.choice((f"{f}.{l}", f"{f}{l}", f"{f[0]}{l}", f"{f}.{l}{rng.randint(60, 99)}"))
+def unique_email(first: str, last: str, rng: random.Random, addresses: Addresses,
+                 code: str) -> str:  # fmt: skip
+    """An address as people have them (``ann.lee``, ``annlee``, ``alee``, ``ann.lee82``) on a
+    reserved domain; a number is appended when the address is taken."""
+    given, family = ascii_slug(first) or "client", ascii_slug(last) or "lumiere"
+    local = rng.choice((f"{given}.{family}", f"{given}{family}", f"{given[0]}{family}",
+                        f"{given}.{family}{rng.randint(60, 99)}"))  # fmt: skip
     domain = rng.choice(DOMAINS)
     address, n = f"{local}@{domain}", 1
-    while address in seen:
+    while not addresses.free(address, code):
         n += 1
         address = f"{local}{n}@{domain}"
-    seen.add(address)
+    addresses.seen.add(address)
     return normalise_email(address)
 
 
