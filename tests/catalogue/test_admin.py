@@ -58,3 +58,19 @@ def test_units_cannot_import_or_change_products(net, client_for, username):
     listing = client.get(products_url())
     assert listing.status_code == 200 and "One" in listing.content.decode()  # they may look
     assert "Import CSV" not in listing.content.decode()
+
+
+@pytest.mark.parametrize("crafted", ["\u200b", "abc", "99999999999999999999"])
+def test_a_product_id_that_is_not_a_number_is_a_form_error(net, client_for, crafted):
+    """Found by the form fuzz: Wagtail's chooser widget raised drawing the form again."""
+    product = Product.objects.create(sku="FIGUE", name="Figue candle", price="29.00")
+    client = client_for(net.users["hq"])
+    url = reverse("wagtailsnippets_wagtail_distmark_productavailability:add")
+    data = {"product": crafted, "unit": net.units["a"].pk, "available": "on"}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not ProductAvailability.objects.exists()
+    response = client.post(url, {**data, "product": product.pk})  # the real id still works
+    assert response.status_code == 302
+    assert ProductAvailability.objects.get().product == product

@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.forms.choosers import BaseFilterForm
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets import Button
 from wagtail.snippets.models import SnippetAdminURLFinder
@@ -21,6 +23,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from wagtail_distmark.catalogue.importers import import_availability, import_products
 from wagtail_distmark.catalogue.models import Product, ProductAvailability
 from wagtail_distmark.formats import format_price
+from wagtail_distmark.org.forms import tolerate_unreadable_ids
 from wagtail_distmark.org.models import OrgUnit
 from wagtail_distmark.rules.policies import RulesPolicyMixin, ScopedUrlsMixin
 from wagtail_distmark.rules.scope import get_scope
@@ -204,8 +207,21 @@ class ProductViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
         )
 
 
+class ProductAvailabilityForm(WagtailAdminModelForm):
+    """A product id that is not a number is the field's error, not a 500 from its chooser."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tolerate_unreadable_ids(self)
+
+
 class ProductAvailabilityViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     model = ProductAvailability
+    edit_handler = ObjectList(
+        [FieldPanel("product"), FieldPanel("unit"), FieldPanel("available"),
+         FieldPanel("local_price")],
+        base_form_class=ProductAvailabilityForm,
+    )  # fmt: skip
     icon = "site"
     menu_label = _("Availability")
     list_display = ["product", "unit", "available", "local_price"]

@@ -1,6 +1,7 @@
-"""Forms of the Network admin."""
+"""Forms of the Network admin, and a repair every admin form with a chooser can apply."""
 
 import zoneinfo
+from functools import cache
 from unicodedata import normalize
 
 from django import forms
@@ -13,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.widgets.chooser import BaseChooser
 
 from wagtail_distmark import conf
 from wagtail_distmark.org.models import Membership, OrgUnit, country_names
@@ -319,3 +321,28 @@ class AddMemberForm(forms.Form):
             first_name=data["first_name"],
             last_name=data["last_name"],
         )
+
+
+class TolerantChooser:
+    """Mixin for Wagtail's chooser widgets: they look the posted id up to draw the form again
+    and raise on an id that is not a number or overflows the column (a 500 on a crafted POST);
+    such an id is drawn as nothing chosen, next to the field's "not a valid choice" error."""
+
+    def get_instance(self, value):
+        try:
+            return super().get_instance(value)
+        except (ValueError, TypeError, OverflowError):
+            return None
+
+
+@cache
+def tolerant_class(widget_class: type) -> type:
+    return type(widget_class.__name__, (TolerantChooser, widget_class), {})
+
+
+def tolerate_unreadable_ids(form: forms.BaseForm) -> None:
+    """Make every chooser widget of ``form`` a :class:`TolerantChooser` (call in ``__init__``)."""
+    for form_field in form.fields.values():
+        widget = form_field.widget
+        if isinstance(widget, BaseChooser) and not isinstance(widget, TolerantChooser):
+            widget.__class__ = tolerant_class(type(widget))
