@@ -118,3 +118,26 @@ def test_unreadable_zones_are_a_form_error_and_the_saved_zones_stay(
         )
     assert list(BrandTemplate.objects.values_list("name", flat=True)) == ["Autumn promotion"]
     assert list(saved) == before
+
+
+def test_a_crafted_thumbnail_id_is_a_form_error(net, client_for):
+    """Found by the form fuzz: Wagtail's image chooser raised drawing the form again."""
+    data = template_post([raw_zone(GOOD)], thumbnail="\u200b")
+    response = client_for(net.users["hq"]).post(url("add"), data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not BrandTemplate.objects.exists()
+
+
+@pytest.mark.parametrize("next_url", ["{{", "history", "https://evil.example/"])
+def test_unscheduling_with_a_next_that_is_not_a_path_goes_back_to_the_history(
+    net, client_for, brand_template, next_url
+):
+    """Found by the form fuzz: ``redirect("{{")`` was a NoReverseMatch, a 500."""
+    revision = brand_template.save_revision()
+    target = url("revisions_unschedule", brand_template.pk, revision.pk)
+    response = client_for(net.users["hq"]).post(target, {"next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == url("history", brand_template.pk)
+    response = client_for(net.users["hq"]).post(target, {"next": "/admin/"})
+    assert response["Location"] == "/admin/"

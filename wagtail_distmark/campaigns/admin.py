@@ -1,12 +1,18 @@
 """Admin screens for brand templates (HQ) and local campaigns (units), as snippets."""
 
+from django.contrib.admin.utils import quote
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import StatusTagColumn
 from wagtail.admin.views.generic.mixins import CreateEditViewOptionalFeaturesMixin
-from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import (
+    EditView,
+    RevisionsUnscheduleView,
+    SnippetViewSet,
+    SnippetViewSetGroup,
+)
 
 from wagtail_distmark.blocks.zones import collection_choices_read_once
 from wagtail_distmark.campaigns.copying import copy_view
@@ -24,10 +30,23 @@ from wagtail_distmark.rules.policies import OFF, URL_RULES, RulesPolicyMixin, Sc
 from wagtail_distmark.rules.scope import get_scope
 
 
+class UnscheduleView(RevisionsUnscheduleView):
+    """Wagtail redirects to the posted ``next`` as given, and Django's ``redirect`` reads a
+    word with no slash or dot as a URL name: ``next={{`` was a NoReverseMatch, a 500. A next
+    that is not a path goes back to the history page instead."""
+
+    def get_next_url(self):
+        next_url = super().get_next_url()
+        if next_url.startswith("/"):
+            return next_url
+        return reverse(self.history_url_name, args=(quote(self.object.pk),))
+
+
 class BrandTemplateViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     """HQ's; a unit's choosers offer only the templates available to one of its units."""
 
     model = BrandTemplate
+    revisions_unschedule_view_class = UnscheduleView
     icon = "doc-full"
     menu_label = _("Brand templates")
     list_display = ["name", "channel", "valid_until", "live"]
@@ -149,6 +168,7 @@ class LocalCampaignViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     icon = "mail"
     menu_label = _("Local campaigns")
     edit_view_class = CampaignEditView
+    revisions_unschedule_view_class = UnscheduleView
     edit_template_name = "wagtail_distmark/campaigns/edit.html"
     #: Our own copy view: a new draft of the same unit (``campaigns/copying.py``).
     copy_view_enabled = True

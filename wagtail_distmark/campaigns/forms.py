@@ -33,6 +33,7 @@ from wagtail_distmark.campaigns.posted import (
     zone_messages,
 )
 from wagtail_distmark.campaigns.zones import NUMBER_BLOCKS, error_messages
+from wagtail_distmark.org.forms import tolerate_unreadable_ids
 
 
 @dataclass
@@ -346,7 +347,7 @@ class TemplateBodyWidget(blocks.BlockWidget):
 
 
 class BrandTemplateForm(WagtailAdminModelForm):
-    """HQ's template form: unreadable zones are an error on the zones, never a 500."""
+    """HQ's template form: unreadable zones or thumbnail id are form errors, never a 500."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -356,3 +357,4 @@ class BrandTemplateForm(WagtailAdminModelForm):
             block=body.block, widget=widget, label=body.label, help_text=body.help_text,
             required=body.required,
         )  # fmt: skip
+        tolerate_unreadable_ids(self)  # the thumbnail's chooser
