@@ -376,3 +376,10 @@ def test_a_clean_import_says_there_is_nothing_to_report(
         manager_a.post(url("contacts_import_start", job))
     page = manager_a.get(url("contacts_import_status", job)).content.decode()
     assert "no error to report" in page and "Download the error report" not in page
+
+
+def test_a_job_not_started_is_taken_up_where_it_was_left(contact_world, manager_a, job_of_a):
+    status = url("contacts_import_status", job_of_a)
+    assert manager_a.get(status)["Location"] == url("contacts_import_dry_run", job_of_a)
+    ImportJob.objects.filter(pk=job_of_a.pk).update(mapping={})
+    assert manager_a.get(status)["Location"] == url("contacts_import_mapping", job_of_a)

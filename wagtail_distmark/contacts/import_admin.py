@@ -76,8 +76,8 @@ def refuse(request):
 
 
 class ImportScreen(WagtailAdminTemplateMixin):
-    """Wagtail's slim header, with "Imports" in the breadcrumbs; :meth:`guard` decides who
-    may come in, a refusal being a 403 page."""
+    """Wagtail's slim header, with "Contact imports" in the breadcrumbs; :meth:`guard`
+    decides who may come in, a refusal being a 403 page."""
 
     header_icon = "upload"
 
@@ -95,6 +95,7 @@ class ImportScreen(WagtailAdminTemplateMixin):
         request early; ``None`` lets it through."""
         if not request.user.has_perm(IMPORT_PERMISSION):
             raise PermissionDenied
+        return None
 
     def get_breadcrumbs_items(self):
         return [
@@ -261,8 +262,9 @@ class StatusView(JobScreen, TemplateView):
     editing = False
 
     def get(self, request, *args, **kwargs):
-        if self.job.status in EDITABLE and request.user.has_perm(IMPORT_PERMISSION, self.job.unit):
-            return redirect(url("contacts_import_mapping", self.job))
+        job = self.job
+        if job.status in EDITABLE and request.user.has_perm(IMPORT_PERMISSION, job.unit):
+            return redirect(next_step(job))
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -280,6 +282,13 @@ class StatusView(JobScreen, TemplateView):
             poll_ms=POLL_MS,
             **kwargs,
         )
+
+
+def next_step(job: ImportJob) -> str:
+    """Where a job not started yet is taken up: its mapping, or once mapped its dry run."""
+    if job.status == Status.UPLOADED and not job.mapping:
+        return url("contacts_import_mapping", job)
+    return url("contacts_import_dry_run", job)
 
 
 def progress(request, pk):
