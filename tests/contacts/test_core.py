@@ -120,3 +120,17 @@ def test_bad_email_and_phone_are_refused():
     assert normalise_phone("06 12 34 56 78", "FR") == "+33612345678"
     with pytest.raises(ValidationError):
         normalise_phone("12", "FR")
+
+
+def test_template_segments_are_seen_by_the_units_the_template_is_available_to(
+    contact_world, brand_template
+):
+    net = contact_world.net
+    brand_template.available_to_all = False
+    brand_template.save()
+    brand_template.available_units.set([net.units["north"]])
+    segment = Audience.objects.create(name="Autumn segment", unit=net.units["hq"],
+                                      communication_type=contact_world.newsletter,
+                                      template=brand_template)  # fmt: skip
+    assert segment in Audience.objects.for_user(net.fresh("manager_a"))
+    assert segment not in Audience.objects.for_user(net.fresh("manager_c"))

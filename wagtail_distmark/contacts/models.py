@@ -407,8 +407,12 @@ class Suppression(models.Model):
 
 class AudienceQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Audiences of a unit in the user's scope, and HQ's template segments (to narrow)."""
-        return self.filter(get_scope(user).q("unit__path") | Q(template__isnull=False))
+        """Audiences of a unit in the user's scope, and HQ's segments of the brand templates
+        available to one of the user's units (to use as given, or narrow)."""
+        scope = get_scope(user)
+        paths = [grant.path for grant in scope.grants]
+        templates = BrandTemplate.objects.available_under(paths).values("pk")
+        return self.filter(scope.q("unit__path") | Q(template__in=templates))
 
 
 class Audience(models.Model):
