@@ -312,6 +312,18 @@ def test_an_expired_link_serves_nothing_and_deletes_the_file(contact_world, clie
     assert not storage.exists(name)
 
 
+def test_expired_files_are_purged_and_the_jobs_kept(contact_world, client_for):
+    client = client_for(contact_world.net.users["manager_a"])
+    old, _response = export(client)
+    fresh, _response = export(client)
+    ExportJob.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(hours=1))
+    assert exporting.purge_expired_exports() == 1
+    assert not old.file.storage.exists(old.file.name)
+    assert fresh.file.storage.exists(fresh.file.name)
+    old.refresh_from_db()
+    assert (old.file.name, old.row_count) == ("", 2)
+
+
 def test_the_link_expires_after_the_configured_hours(contact_world, client_for, settings):
     settings.WAGTAIL_DISTMARK_EXPORT_LINK_HOURS = 2
     job, _response = export(client_for(contact_world.net.users["manager_a"]))
