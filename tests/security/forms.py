@@ -1,5 +1,6 @@
 """A valid POST, as a browser would send it, so a fuzz starts from something the server takes."""
 
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from wagtail import blocks
@@ -93,3 +94,51 @@ def list_post_data(block, value, prefix: str) -> dict:
         data.update({f"{prefix}-{index}-deleted": "", f"{prefix}-{index}-order": str(index),
                      f"{prefix}-{index}-id": item_id})  # fmt: skip
     return data
+
+
+@dataclass
+class PageForm:
+    """One POST form of a page: where it posts, how, and what a browser would send."""
+
+    action: str
+    multipart: bool
+    data: list[tuple[str, str]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+class PageFormsReader(FormReader):
+    """Every POST form of a page (not only the first), its file inputs named apart; disabled
+    inputs are left out, as a browser leaves them out."""
+
+    def __init__(self):
+        super().__init__(action="")
+        self.forms: list[PageForm] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.form_start(attrs)
+        elif self.inside and "disabled" not in attrs:
+            if tag == "input" and attrs.get("type") == "file" and attrs.get("name"):
+                self.forms[-1].files.append(attrs["name"])
+            self.field_start(tag, attrs)
+
+    def form_start(self, attrs):
+        self.inside = (attrs.get("method") or "get").lower() == "post"
+        if self.inside:
+            multipart = (attrs.get("enctype") or "").lower() == "multipart/form-data"
+            self.forms.append(PageForm(attrs.get("action") or "", multipart))
+            self.data = self.forms[-1].data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        else:
+            super().handle_endtag(tag)
+
+
+def page_forms(html: str) -> list[PageForm]:
+    """The page's POST forms, in order, each with the fields a browser submits unchanged."""
+    reader = PageFormsReader()
+    reader.feed(html)
+    return reader.forms
