@@ -371,3 +371,12 @@ def test_the_kept_filter_is_bounded():
     values = next(iter(filters.values()))
     assert len(values) == exporting.MAX_FILTER_VALUES
     assert len(values[0]) == exporting.MAX_FILTER_LENGTH
+
+
+def test_a_filter_is_kept_without_nul_or_lone_surrogates(contact_world, client_for):
+    client = client_for(contact_world.net.users["manager_a"])
+    job, _response = export(client, "q=an%00n")
+    assert job.filters == {"q": ["ann"]}
+    query = QueryDict(mutable=True)
+    query["q"] = "a\ud800b"
+    assert exporting.bounded_filters(query) == {"q": ["a?b"]}

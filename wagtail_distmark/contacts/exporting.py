@@ -28,6 +28,7 @@ from wagtail.log_actions import log
 from wagtail_distmark.conf import get_export_link_hours
 from wagtail_distmark.contacts import filtering
 from wagtail_distmark.contacts.models import Contact, ExportJob, Tag
+from wagtail_distmark.ids import clean_search
 from wagtail_distmark.rules.contacts import all_field_names, visible_fields
 
 logger = logging.getLogger(__name__)
@@ -73,11 +74,16 @@ def bounded_filters(query) -> dict[str, list[str]]:
     :data:`MAX_FILTER_LENGTH` characters."""
     keys = [key for key in query if key not in NOT_FILTERS][:MAX_FILTER_KEYS]
     return {
-        key[:MAX_FILTER_LENGTH]: [v[:MAX_FILTER_LENGTH] for v in query.getlist(key)][
-            :MAX_FILTER_VALUES
-        ]
+        storable(key): [storable(value) for value in query.getlist(key)[:MAX_FILTER_VALUES]]
         for key in keys
     }
+
+
+def storable(text: str) -> str:
+    """Bounded text a JSON column of every database keeps (PostgreSQL refuses NUL and lone
+    surrogates)."""
+    text = clean_search(str(text)[:MAX_FILTER_LENGTH])
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def describe_filters(filters: dict) -> str:
