@@ -328,6 +328,11 @@ def test_a_crash_mid_file_resumes_when_chunks_are_written_by_a_thread(contact_wo
     if connection.vendor == "postgresql":
         assert importing.pipelined()
     crash_and_resume(contact_world, settings, monkeypatch)
+    if connection.vendor == "postgresql":  # the writing thread closed its connection
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                           "current_database() AND pid <> pg_backend_pid()")  # fmt: skip
+            assert cursor.fetchone() == (0,)
 
 
 def test_a_dry_run_counts_and_writes_nothing(contact_world):

@@ -907,7 +907,13 @@ def write_pipelined(ctx: Context, batches: Iterator, line: int) -> None:
             if pending is not None:
                 pending.result()
         finally:
-            writer.submit(connection.close)  # the thread's own connection
+            writer.submit(close_connection)
+
+
+def close_connection() -> None:
+    """Close the calling thread's connection (``connection`` is looked up per thread, so this
+    must run in the writing thread, not be bound in the reading one)."""
+    connection.close()
 
 
 def write_planned(ctx: Context, chunk: list, last: int, line: int) -> bool:
