@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from tests.contacts.import_helpers import (
@@ -333,6 +334,26 @@ def test_a_crash_mid_file_resumes_when_chunks_are_written_by_a_thread(contact_wo
             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
                            "current_database() AND pid <> pg_backend_pid()")  # fmt: skip
             assert cursor.fetchone() == (0,)
+
+
+def test_a_second_delivery_stops_without_finishing_the_job(contact_world, settings, monkeypatch):
+    """Two runs of one job (a message delivered twice): the one that finds a chunk committed
+    by the other stops, and leaves the job to it (neither DONE early nor counted twice)."""
+    settings.WAGTAIL_DISTMARK_IMPORT_CHUNK_SIZE = 5
+    content, _good, _expected = bad_rows_file()
+    job = make_job(contact_world, content)
+    real = importing.write_chunk
+
+    def other_run_commits_first(ctx, plan, last, expected):
+        ImportJob.objects.filter(pk=job.pk).update(processed_line=F("processed_line") + 5)
+        return real(ctx, plan, last, expected)
+
+    monkeypatch.setattr(importing, "write_chunk", other_run_commits_first)
+    run_import(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.processed_rows, job.created_count) == (ImportJob.Status.RUNNING, 0, 0)
+    assert not Contact.objects.filter(email__startswith="good").exists()
+    run_import(123456789)  # a job deleted since it was queued: nothing to do, no error
 
 
 def test_a_dry_run_counts_and_writes_nothing(contact_world):

@@ -832,14 +832,13 @@ def run_import(job_id: int) -> None:
     """Import the job's file, resuming after ``ImportJob.processed_line`` (a finished job is
     left alone). A refused file or mapping ends the job FAILED with its reason; any other
     error too, and is raised again (run it again to resume)."""
-    job = ImportJob.objects.select_related("unit", "communication_type", "created_by").get(
-        pk=job_id
-    )
-    if job.status == ImportJob.Status.DONE:
-        return
+    jobs = ImportJob.objects.select_related("unit", "communication_type", "created_by")
+    job = jobs.filter(pk=job_id).first()
+    if job is None or job.status == ImportJob.Status.DONE:
+        return  # deleted since it was queued, or finished (a message delivered twice)
     begin(job)
     try:
-        import_rows(job)
+        completed = import_rows(job)
     except FileRefused as refusal:
         finish(job, ImportJob.Status.FAILED, refusal.messages[0])
         return
@@ -850,7 +849,8 @@ def run_import(job_id: int) -> None:
             "The import stopped after line %(line)d. Rows up to it are imported; run it again "
             "to resume.") % {"line": job.processed_line}))  # fmt: skip
         raise
-    finish(job, ImportJob.Status.DONE, "")
+    if completed:  # else another run (a message delivered twice) owns the job: it finishes it
+        finish(job, ImportJob.Status.DONE, "")
 
 
 def begin(job: ImportJob) -> None:
@@ -865,16 +865,16 @@ def begin(job: ImportJob) -> None:
         setattr(job, name, value)
 
 
-def import_rows(job: ImportJob) -> None:
+def import_rows(job: ImportJob) -> bool:
+    """Write every chunk after the job's last committed line; ``False`` when another run
+    committed a chunk first (it carries on, this one stops)."""
     check_size(job)
     rows = records(job)
     try:
         ctx = build_context(job, read_headers(rows))
         batches = chunks(ctx, rows, job.processed_line)
-        if pipelined():
-            write_pipelined(ctx, batches, job.processed_line)
-        else:
-            write_in_turn(ctx, batches, job.processed_line)
+        write = write_pipelined if pipelined() else write_in_turn
+        return write(ctx, batches, job.processed_line)
     finally:
         rows.close()
 
@@ -886,14 +886,15 @@ def pipelined() -> bool:
     return on_postgresql() and not connection.in_atomic_block
 
 
-def write_in_turn(ctx: Context, batches: Iterator, line: int) -> None:
+def write_in_turn(ctx: Context, batches: Iterator, line: int) -> bool:
     for last, chunk in batches:
         if not write_chunk(ctx, plan_chunk(ctx, chunk), last, line):
-            return  # another run took over this job
+            return False
         line = last
+    return True
 
 
-def write_pipelined(ctx: Context, batches: Iterator, line: int) -> None:
+def write_pipelined(ctx: Context, batches: Iterator, line: int) -> bool:
     """Read and check chunk n + 1 here while one thread plans and writes chunk n (one chunk
     in flight: memory stays bounded, and a failed chunk stops the run before the next)."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="distmark-import") as writer:
@@ -901,11 +902,10 @@ def write_pipelined(ctx: Context, batches: Iterator, line: int) -> None:
             pending = None
             for last, chunk in batches:
                 if pending is not None and not pending.result():
-                    return  # another run took over this job
+                    return False
                 pending = writer.submit(write_planned, ctx, chunk, last, line)
                 line = last
-            if pending is not None:
-                pending.result()
+            return pending is None or pending.result()
         finally:
             writer.submit(close_connection)
 
