@@ -152,3 +152,17 @@ def test_select_all_acts_on_the_users_files_only(net, library, client_for, kind)
     assert files_of(library, kind)["a"] in tagged
     assert files_of(library, kind)["c"] not in tagged
     assert files_of(library, kind)["brand"] not in tagged
+
+
+@pytest.mark.parametrize("next_url", ["{{", "index", "https://evil.example/x"])
+def test_a_next_that_is_not_a_path_returns_to_the_page(net, library, client_for, next_url):
+    """Found by the form fuzz: ``redirect("{{")`` was a NoReverseMatch, a 500."""
+    own = files_of(library, "images")["a"]
+    client = client_for(net.users["manager_a"])
+    url = bulk_url("images", "add_tags", own)
+    response = client.post(url, {"tags": "autumn", "next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == url.split("?")[0]
+    assert list(own.tags.names()) == ["autumn"]
+    response = client.post(url, {"tags": "winter", "next": "/admin/images/"})
+    assert response["Location"] == "/admin/images/"

@@ -55,6 +55,15 @@ def count_the_files_users_see(request, items):
         dashboard.count_visible_files(request, items)
 
 
+@hooks.register("before_bulk_action")
+def go_back_to_a_path_after_a_bulk_action(request, action_type, objects, action):
+    """Every bulk action (files', and Wagtail's others) redirects to the posted ``next`` as
+    given, and Django's ``redirect`` reads a word with no slash or dot as a URL name:
+    ``next={{`` was a NoReverseMatch, a 500. A next that is not a path is the action's page."""
+    if not action.next_url.startswith("/"):
+        action.next_url = request.path
+
+
 # After Wagtail's own (order 0), which they replace for images and documents.
 for bulk_action in SCOPED_FILE_BULK_ACTIONS:
     hooks.register("register_bulk_action", bulk_action, order=100)
