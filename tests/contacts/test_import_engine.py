@@ -4,6 +4,7 @@ import codecs
 import csv
 import datetime
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -44,6 +45,7 @@ from wagtail_distmark.models import (
 
 pytestmark = pytest.mark.django_db
 
+FILES = Path(__file__).parent / "files"
 UNIT_REFUSED = "This is not the code of a unit you may import into."
 
 
@@ -479,3 +481,19 @@ def test_the_command_refuses_with_a_reason(contact_world, tmp_path, content, arg
     with pytest.raises(CommandError, match=message):
         call_command("import_contacts", str(path), *arguments, stdout=io.StringIO())
     assert not Contact.objects.filter(email="a@example.org").exists()
+
+
+def test_a_french_excel_csv_imports_through_the_command(contact_world):
+    """Windows-1252, semicolons, CRLF, French headers, a quoted line break: as Excel saves."""
+    out = io.StringIO()
+    call_command("import_contacts", str(FILES / "excel-fr.csv"), "--unit", "C-A",
+                 "--user", "manager_a", stdout=out)  # fmt: skip
+    job = ImportJob.objects.get()
+    assert (job.encoding, job.delimiter, job.created_count, job.error_count) == (
+        "cp1252", ";", 3, 2)  # fmt: skip
+    assert errors_of(job) == {(5, "Adresse e-mail"), (7, "Téléphone")}
+    andre = Contact.objects.get(email="andre@example.fr")
+    assert (andre.last_name, andre.city, andre.phone) == (
+        "Bézier", "Paris\r\n2e arrondissement", "+33123456789")  # fmt: skip
+    assert Contact.objects.get(email="francois@example.fr").last_name == "Dœuf"
+    assert "5\tAdresse e-mail\t" in out.getvalue()
