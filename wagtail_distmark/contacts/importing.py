@@ -24,6 +24,14 @@ Decisions the wizard and the documentation rely on:
 * An existing person the importer could not see before (lists mode: on another unit's list)
   gets the importer's unit link and only their empty fields filled; they count as created
   (new on the importer's list), so the counts do not reveal other units' lists either.
+* Dates are ISO (2026-11-30) or day first (30/11/2026); a row is too wide only if a cell
+  beyond the last header holds something (trailing empty cells, as Excel writes, are fine).
+
+For the wizard: :func:`sniff` and :func:`dry_run` raise :class:`FileRefused` (show its
+message); :func:`run_import` records it on the job instead (FAILED, ``message``). Reading and
+bounding the file lives in ``import_files.py``, the bulk SQL in ``import_sql.py``; on
+PostgreSQL outside a transaction a thread writes chunk n while chunk n + 1 is read and checked
+(:func:`write_pipelined`).
 """
 
 from __future__ import annotations
