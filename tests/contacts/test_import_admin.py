@@ -308,11 +308,13 @@ def test_a_queued_job_shows_a_progress_bar_and_a_refresh_link(contact_world, man
     assert progress == {**progress, "finished": False, "percent": 25, "processed_rows": 1}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_crashing_import_is_a_failed_job_not_a_500(
     contact_world, manager_a, job_of_a, monkeypatch
 ):
-    """Committed transactions, as in the demo: the eager task runs inside the request."""
+    """Committed transactions, as in the demo: the eager task runs inside the request.
+    ``serialized_rollback``: the migrations' rows (content types …) come back afterwards
+    without post_migrate re-creating them under a later serialized test."""
 
     def crash(job_id):
         raise RuntimeError("worker lost")
