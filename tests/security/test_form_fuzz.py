@@ -12,7 +12,9 @@ see, and leave the rows of those units as they were. HQ, who may change everythi
 plugin's screens (its set-up forms are HQ-only) and is only held to "never a 5xx".
 
 A new view, model or field is covered at once; the failure message names the form's route, the
-role, the mutated field and value, and the last frames of the traceback.
+role, the mutated field and value, and the last frames of the traceback. Two planted forms (this
+module is their URLconf) show that a crash, a leak and a write to another unit's row are found.
+Each role's counts (pages, forms, POSTs, statuses) are printed.
 """
 
 import re
@@ -46,6 +48,7 @@ from tests.security.test_scope_sweep import (
     written,
 )
 from tests.security.urls import SKIPPED, Probe, all_routes, fill_route
+from wagtail_distmark.models import LocalCampaign
 
 pytestmark = pytest.mark.django_db
 
@@ -234,7 +237,18 @@ def bad_file(draw, post, ids):
     return f"file {name}={short(filename)} ({len(content)} bytes)"
 
 
-MUTATIONS = [replace, replace, repeat, drop, extra, bad_file]
+#: Where to go after the POST: Wagtail redirects to a posted ``next`` as given, and Django's
+#: ``redirect`` reads a word with no slash or dot as a URL name (NoReverseMatch, a 500).
+NEXT_VALUES = ["{{", "index", "javascript:alert(1)", "//evil.example/", "\x00", "../"]
+
+
+def bad_next(draw, post, ids):
+    value = draw(st.sampled_from(NEXT_VALUES))
+    post.pairs = [*((k, v) for k, v in post.pairs if k != "next"), ("next", value)]
+    return f"next={short(value)}"
+
+
+MUTATIONS = [replace, replace, repeat, drop, extra, bad_file, bad_next]
 
 
 def encoded(text) -> bytes:
@@ -442,9 +456,9 @@ def test_known_failure_is_still_there(world, page, username):
     assert not known, report(run, known)
 
 
-# -- the fuzz finds what it is for: a planted form that crashes on a crafted value ----------
+# -- the fuzz finds what it is for: planted forms that crash, leak and write -----------------
 
-PLANTED_FORM = """<html><body>
+PLANTED_ORDER = """<html><body>
 <form method="post" action="/admin/planted/"><input name="quantity" value="3">
 <input name="note" value="hello"><button type="submit">Save</button></form>
 </body></html>"""
@@ -454,20 +468,37 @@ def planted_order(request):
     """Reads the quantity with ``int()``: a crafted value is a ValueError, a 500."""
     if request.method == "POST":
         return HttpResponse(str(int(request.POST.get("quantity", "0"))))
-    return HttpResponse(PLANTED_FORM)
+    return HttpResponse(PLANTED_ORDER)
+
+
+def planted_rename(request):
+    """Renames the campaign whose id is posted without asking whose it is, and names it."""
+    if request.method == "POST":
+        pk = request.POST.get("campaign", "")
+        campaigns = LocalCampaign.objects.filter(pk=int(pk) if pk.isdigit() else 0)
+        campaigns.update(subject="renamed")
+        return HttpResponse(", ".join(campaign.name for campaign in campaigns))
+    own = LocalCampaign.objects.get(name="OWN-A-campaign")
+    return HttpResponse(f'<form method="post"><input name="campaign" value="{own.pk}"></form>')
 
 
 #: The planted URLconf: this module (``ROOT_URLCONF`` is set to it in the test below).
-urlpatterns = [path("admin/planted/", planted_order, name="planted_order")]
+urlpatterns = [
+    path("admin/planted/", planted_order, name="planted_order"),
+    path("admin/planted/rename/", planted_rename, name="planted_rename"),
+]
 
 
 @override_settings(ROOT_URLCONF="tests.security.test_form_fuzz")
-def test_the_fuzz_finds_a_form_that_crashes_on_a_crafted_value(world):
+def test_the_fuzz_finds_a_crash_a_leak_and_a_write_in_forms_it_was_not_told_about(world):
     run = fuzz_role(world, "manager_a")
-    assert run.counts["forms"] == 1
+    assert run.counts["forms"] == 2
     crashes = [failure for failure in run.failures if "raised ValueError" in failure]
     assert crashes, report(run, run.failures)
     assert all(c.startswith("planted_order -> planted_order as manager_a: ") for c in crashes)
     assert any("quantity" in crash for crash in crashes), crashes
     assert all("test_form_fuzz.py" in crash for crash in crashes)  # the frame at fault
     assert not any("quantity dropped" in c for c in crashes)  # a default, not a crash
+    renames = [f for f in run.failures if f.startswith("planted_rename -> planted_rename as ")]
+    assert any(re.search(r"campaign\b.*'\d+'.*: shows secret-[bc]-campaign$", f) for f in renames)
+    assert any(re.search(r"campaign\b.*'\d+'.*: changed LocalCampaign$", f) for f in renames)
