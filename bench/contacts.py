@@ -78,7 +78,7 @@ IMPORT_TARGET_ROWS_S = 10_000.0
 IMPORT_TARGET_MB = 300.0
 TARGET_CONTACTS = 1_000_000
 PAGE_SIZE = 50
-SQL_RUNS = 3
+SQL_RUNS = 3  # quick mode: 1
 BAD_ROW_SHARE = 20  # one row in 20 is bad: 5 %
 
 #: The measured users: (label, role, depth of their only membership's unit).
@@ -235,11 +235,11 @@ class Result:
 # --- Django ---------------------------------------------------------------------------------
 
 
-def sql_share(prepare, action) -> tuple[float, float]:
-    """The median, over SQL_RUNS runs, of the time ``action(prepare())`` spends in its SQL
+def sql_share(prepare, action, runs: int) -> tuple[float, float]:
+    """The median, over ``runs`` runs, of the time ``action(prepare())`` spends in its SQL
     queries and in the slowest of them (ms): the database's share of the page."""
     totals, slowest = [], []
-    for _run in range(SQL_RUNS):
+    for _run in range(runs):
         argument = prepare()
         queries, _total = timed_queries(lambda argument=argument: action(argument))
         durations = [duration for _sql, duration in queries] or [0.0]
@@ -344,6 +344,7 @@ class Bench:
         self.url = url
         self.private_root = private_root
         self.rng = random.Random(SEED)
+        self.sql_runs = 1 if args.quick else SQL_RUNS
         self.next_id = 1
         self.now = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
         # What the measured pages should count, from the generated data (not from the code).
@@ -647,7 +648,7 @@ class Bench:
             result.cpu_ms,
             result.result,
             self.expected[label],
-            *sql_share(prepare, action),
+            *sql_share(prepare, action, self.sql_runs),
         )
 
     def measure_audience(self, size: int, largest: bool, narrow: bool = False) -> Timing:
@@ -684,7 +685,7 @@ class Bench:
             result.cpu_ms,
             result.result,
             expected,
-            *sql_share(prepare, action),
+            *sql_share(prepare, action, self.sql_runs),
         )
 
     def explain(self, title: str, request) -> None:
@@ -909,7 +910,7 @@ def print_report(result: Result, args: argparse.Namespace) -> bool:
         f"\n{result.db}, {result.units:,} units. Contacts listing measured as "
         f"{kind[result.listing_kind]}; medians of {args.runs} runs. CPU: this process's\n"
         f"(Python's share); SQL: time in the database and in its slowest query (median of "
-        f"{SQL_RUNS} more runs)."
+        f"{1 if args.quick else SQL_RUNS} more runs)."
     )
     print(
         f"{'contacts':>10}  {'measure':<8} {'user':<20} {'queries':>7} {'median ms':>9} "
