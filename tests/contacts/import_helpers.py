@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.base import ContentFile
+from wagtail.models import Collection, Locale
 
 from wagtail_distmark.contacts.importing import sniff, suggest_mapping
 from wagtail_distmark.models import Contact, ImportJob
@@ -43,3 +44,13 @@ def remove_import_files(db):
     yield
     for job in ImportJob.objects.all():
         job.file.delete(save=False)
+
+
+@pytest.fixture
+def wagtail_roots(db):
+    """The rows Wagtail's migrations create (root collection, default locale), which an
+    earlier transactional test's flush removed: the network's units need the collection."""
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    if not Locale.objects.exists():
+        Locale.objects.create(language_code="en")

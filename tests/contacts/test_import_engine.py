@@ -20,6 +20,7 @@ from tests.contacts.import_helpers import (
     errors_of,
     make_job,
     remove_import_files,  # noqa: F401 (an autouse fixture)
+    wagtail_roots,  # noqa: F401 (a fixture)
 )
 from wagtail_distmark.contacts import importing
 from wagtail_distmark.contacts.consent import current_status, suppress
@@ -324,9 +325,11 @@ def test_a_crash_mid_file_resumes_after_the_last_committed_chunk(contact_world, 
     crash_and_resume(contact_world, settings, monkeypatch)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_crash_mid_file_resumes_when_chunks_are_written_by_a_thread(contact_world, settings,
-                                                                      monkeypatch):  # fmt: skip
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("wagtail_roots")
+def test_a_crash_mid_file_resumes_when_chunks_are_written_by_a_thread(
+    contact_world, settings, monkeypatch
+):
     """Outside a transaction on PostgreSQL, a thread writes while the file is read on."""
     if connection.vendor == "postgresql":
         assert importing.pipelined()

@@ -18,7 +18,11 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-from tests.contacts.import_helpers import make_job, remove_import_files  # noqa: F401
+from tests.contacts.import_helpers import (  # noqa: F401 (fixtures)
+    make_job,
+    remove_import_files,
+    wagtail_roots,
+)
 from wagtail_distmark.contacts import tasks
 from wagtail_distmark.models import ConsentEvent, Contact, ContactUnit, ImportJob
 
@@ -26,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ROWS, BAD_EVERY = 6000, 20
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not os.environ.get("CELERY_BROKER_URL"), reason="needs a Celery broker (CELERY_BROKER_URL)"
     ),  # fmt: skip
@@ -79,6 +83,7 @@ def progress(job) -> ImportJob:
     return ImportJob.objects.get(pk=job.pk)
 
 
+@pytest.mark.usefixtures("wagtail_roots")
 def test_a_killed_worker_leaves_a_job_the_next_worker_finishes_exactly(contact_world):
     if connection.vendor != "postgresql":
         pytest.skip("the worker process needs the test's PostgreSQL database (DATABASE_URL)")
