@@ -405,7 +405,8 @@ def test_check_mapping_names_each_column_at_fault(contact_world):
     [(b"", "empty"), (b"\x00\x01binary\x00", "not a CSV"), (b"PK\x03\x04broken", "damaged"),
      (b"email,email\na@example.org,b@example.org\n", "same header"),
      (",".join(f"c{i}" for i in range(201)).encode(), "more than 200 columns"),
-     (b'email,city\na@example.org,"never closed\n' + b"x" * 140_000, "unclosed quote")],
+     (b'email,city\na@example.org,"never closed\n' + b"x" * 140_000, "unclosed quote"),
+     (b"email,city\na@example.org," + b"," * 1_000_001 + b"\n", "Line 2 of the file is too long")],
 )  # fmt: skip
 def test_unreadable_files_are_refused_with_a_reason(contact_world, content, message):
     with pytest.raises(FileRefused) as refused:

@@ -26,6 +26,7 @@ DELIMITERS = (",", ";", "\t")
 SNIFF_BYTES = 64 * 1024
 MAX_COLUMNS = 200
 MAX_HEADER_LENGTH = 100
+MAX_LINE_LENGTH = 1_000_000
 #: An XLSX file is a zip: its parts may expand at most this many times the file size limit.
 MAX_XLSX_EXPANSION = 10
 
@@ -103,7 +104,7 @@ def csv_records(job: ImportJob) -> Iterator[tuple[int, list[str]]]:
     fields included, so a record starts one line after the previous one ended."""
     raw = open_binary(job)
     text = io.TextIOWrapper(raw, encoding=job.encoding or "utf-8", errors="replace", newline="")
-    reader = csv.reader(text, delimiter=job.delimiter or ",")
+    reader = csv.reader(bounded_lines(text), delimiter=job.delimiter or ",")
     ended = 0
     try:
         for record in reader:
@@ -118,6 +119,19 @@ def csv_records(job: ImportJob) -> Iterator[tuple[int, list[str]]]:
         ) from error
     finally:
         text.close()
+
+
+def bounded_lines(text) -> Iterator[str]:
+    """The text's physical lines, refusing one longer than :data:`MAX_LINE_LENGTH` before the
+    CSV parser splits it (a line of a million delimiters would be a million cells)."""
+    for number, line in enumerate(text, start=1):
+        if len(line) > MAX_LINE_LENGTH:
+            raise FileRefused(
+                _("Line %(line)d of the file is too long (over %(max)d characters)."),
+                code="line_length",
+                params={"line": number, "max": MAX_LINE_LENGTH},
+            )
+        yield line
 
 
 def check_xlsx(raw) -> None:
