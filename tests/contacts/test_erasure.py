@@ -100,11 +100,6 @@ def test_an_erased_address_is_never_subscribed_again(contact_world):
     assert not Consent.objects.filter(status=SUBSCRIBED, contact__in=[ann, again]).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="consent.check_may_subscribe (lead) judges the suppression by the contact's address, "
-    "which erasure empties: an explicit re-consent still subscribes the erased row",
-)
 def test_an_erased_contact_is_never_subscribed_again_even_with_reconsent(contact_world):
     ann, newsletter = contact_world.people["a1"], contact_world.newsletter
     erase_contact(ann, contact_world.net.users["manager_a"])

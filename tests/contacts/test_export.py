@@ -94,6 +94,16 @@ def test_a_regional_manager_exports_their_region_not_another(contact_world, clie
     assert emails == ["alex@example.org", "ann@example.org", "bea@example.org", "bob@example.org"]
 
 
+def test_an_editor_role_elsewhere_adds_nothing_to_a_managers_export(contact_world, client_for):
+    """Manager of Store A and editor of Store B: the export holds A's contacts, not B's
+    (an editor may not export; rules.contacts.exportable_contacts is the rule's twin)."""
+    net = contact_world.net
+    Membership.objects.create(user=net.users["manager_a"], unit=net.units["b"],
+                              role=Membership.Role.UNIT_EDITOR)  # fmt: skip
+    emails = exported_emails(client_for(net.fresh("manager_a")))
+    assert emails == ["alex@example.org", "ann@example.org"]
+
+
 def test_the_other_store_exports_none_of_store_a(contact_world, client_for):
     emails = exported_emails(client_for(contact_world.net.users["manager_c"]))
     assert emails == ["carl@example.org", "chloe@example.org"]

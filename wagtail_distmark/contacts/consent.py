@@ -105,6 +105,8 @@ def set_consent(
 
 
 def check_may_subscribe(contact, row, *, reconsent: bool, evidence: str) -> None:
+    if contact.erased_at is not None:  # its address is gone: only its suppression is left
+        raise ConsentRefused(_("This contact was erased: it cannot be subscribed."), code="erased")
     suppressed = Suppression.objects.filter(email_hash=email_hash(contact.email or ""))
     if contact.email and not reconsent and suppressed.exists():
         raise ConsentRefused(

@@ -29,7 +29,7 @@ from wagtail_distmark.conf import get_export_link_hours
 from wagtail_distmark.contacts import filtering
 from wagtail_distmark.contacts.models import Contact, ExportJob, Tag
 from wagtail_distmark.ids import clean_search
-from wagtail_distmark.rules.contacts import all_field_names, visible_fields
+from wagtail_distmark.rules.contacts import all_field_names, exportable_contacts, visible_fields
 
 logger = logging.getLogger(__name__)
 
@@ -102,9 +102,10 @@ def export_fields(user, wanted: Iterable[str] | None = None) -> list[str]:
 
 def export_queryset(user, filters: dict) -> QuerySet:
     """The contacts an export of ``filters`` holds: the listing's rows in its order, always
-    within the contacts the user reaches, erased ones left out (they hold no personal data)."""
+    within the contacts the user may export (on a unit they manage), erased ones left out
+    (they hold no personal data)."""
     listed = filtering.filtered_contacts(user, filters)
-    reachable = Contact.objects.for_user(user).live()
+    reachable = exportable_contacts(user).live()
     return listed.filter(pk__in=reachable.values("pk"))
 
 

@@ -9,6 +9,7 @@ filter, sort, export and report asks that one function.
 from __future__ import annotations
 
 import rules
+from django.db.models import Exists, OuterRef
 
 from wagtail_distmark.conf import get_contact_field_visibility
 from wagtail_distmark.contacts.models import (
@@ -16,6 +17,7 @@ from wagtail_distmark.contacts.models import (
     Contact,
     ContactAttribute,
     ContactFieldPolicy,
+    ContactUnit,
     ExportJob,
     ImportJob,
 )
@@ -149,6 +151,24 @@ can_erase_contact = is_distmark_superuser | manages_every_link
 can_request_access = is_head_office
 #: Communication types, tags, attributes, field visibility and the suppression list: HQ's.
 can_manage_contact_setup = is_head_office
+
+
+#: The roles that may export (and import) a unit's contacts: unit managers and above.
+EXPORTING_ROLES = tuple(role for role, rank in RANKS.items() if rank >= RANKS[UNIT_MANAGER])
+
+
+def exportable_contacts(user):
+    """:func:`can_export_for_unit`'s queryset twin: the contacts on a unit where the user is a
+    unit manager or above (a manager of Store A who is an editor of Store B exports A's)."""
+    scope = get_scope(user)
+    if scope.is_superuser:
+        return Contact.objects.all()
+    if not scope.prefixes(EXPORTING_ROLES):
+        return Contact.objects.none()
+    links = ContactUnit.objects.filter(
+        scope.q("unit__path", roles=EXPORTING_ROLES), contact=OuterRef("pk")
+    )
+    return Contact.objects.filter(Exists(links))
 
 
 def jobs_for_user(model, user):
