@@ -16,3 +16,10 @@ def import_contacts(job_id: int) -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def export_contacts(job_id: int) -> None:
     exporting.run_export(job_id)
+
+
+@shared_task
+def purge_expired_exports() -> int:
+    """For Celery beat, e.g. hourly (``CELERY_BEAT_SCHEDULE``): deletes the files of exports
+    whose link expired (an expired link is refused anyway; this frees the storage)."""
+    return exporting.purge_expired_exports()

@@ -131,4 +131,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wagtail_distmark.workflows.tasks.escalate_overdue_approvals",
         "schedule": 15 * 60,
     },
+    # Files of contact exports whose download link expired (docs/how-to/manage-contacts.md).
+    "distmark-purge-expired-exports": {
+        "task": "wagtail_distmark.contacts.tasks.purge_expired_exports",
+        "schedule": 60 * 60,
+    },
 }
