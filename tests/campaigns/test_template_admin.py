@@ -141,3 +141,16 @@ def test_unscheduling_with_a_next_that_is_not_a_path_goes_back_to_the_history(
     assert response["Location"] == url("history", brand_template.pk)
     response = client_for(net.users["hq"]).post(target, {"next": "/admin/"})
     assert response["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize("next_url", ["{{", "index", "\\"])
+def test_deleting_with_a_next_that_is_not_a_url_goes_to_the_listing(
+    net, client_for, brand_template, next_url
+):
+    """Found by the form fuzz: Wagtail's delete view redirected with ``redirect("{{")``."""
+    response = client_for(net.users["hq"]).post(
+        url("delete", brand_template.pk) + f"?next={next_url}", {"next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url("list")
+    assert not BrandTemplate.objects.exists()

@@ -74,3 +74,16 @@ def test_a_product_id_that_is_not_a_number_is_a_form_error(net, client_for, craf
     response = client.post(url, {**data, "product": product.pk})  # the real id still works
     assert response.status_code == 302
     assert ProductAvailability.objects.get().product == product
+
+
+def test_deleting_a_product_with_a_next_that_is_not_a_url_goes_to_the_listing(net, client_for):
+    """Found by the form fuzz: Wagtail's delete view redirected with ``redirect("{{")``."""
+    product = Product.objects.create(sku="FIGUE", name="Figue candle", price="29.00")
+    client = client_for(net.users["hq"])
+    response = client.post(products_url("delete", product.pk), {"next": "{{"})
+    assert response.status_code == 302
+    assert response["Location"] == products_url()
+    assert not Product.objects.exists()
+    kept = Product.objects.create(sku="CEDRE", name="Cedre candle", price="29.00")
+    response = client.post(products_url("delete", kept.pk), {"next": "/admin/"})
+    assert response["Location"] == "/admin/"

@@ -26,6 +26,7 @@ from wagtail_distmark.campaigns.status import (
     with_campaign_status,
     with_workflow_status,
 )
+from wagtail_distmark.org.redirects import SafeNextViewSetMixin
 from wagtail_distmark.rules.policies import OFF, URL_RULES, RulesPolicyMixin, ScopedUrlsMixin
 from wagtail_distmark.rules.scope import get_scope
 
@@ -42,7 +43,7 @@ class UnscheduleView(RevisionsUnscheduleView):
         return reverse(self.history_url_name, args=(quote(self.object.pk),))
 
 
-class BrandTemplateViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
+class BrandTemplateViewSet(SafeNextViewSetMixin, ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     """HQ's; a unit's choosers offer only the templates available to one of its units."""
 
     model = BrandTemplate
@@ -105,7 +106,7 @@ class BrandTemplateViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     get_chooser_queryset = scoped_queryset
 
 
-class BannedWordViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
+class BannedWordViewSet(SafeNextViewSetMixin, ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     """HQ's list, HQ's alone, in its chooser too: a unit learns that a word is banned when
     it uses it (the error names the word), never the whole list."""
 
@@ -161,7 +162,7 @@ class CampaignEditView(EditView):
         return context
 
 
-class LocalCampaignViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
+class LocalCampaignViewSet(SafeNextViewSetMixin, ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     """Every URL with a campaign id answers 404 outside the user's scope (``URL_RULES``)."""
 
     model = LocalCampaign

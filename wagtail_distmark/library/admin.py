@@ -13,6 +13,7 @@ from wagtail.models import Collection
 
 from wagtail_distmark.library.models import BrandCollection
 from wagtail_distmark.org.models import OrgUnit
+from wagtail_distmark.org.redirects import SafeNextViewSetMixin
 from wagtail_distmark.rules.policies import RulesPolicyMixin
 
 
@@ -80,7 +81,7 @@ class BrandCollectionIndexView(IndexView):
         )
 
 
-class BrandCollectionViewSet(RulesPolicyMixin, ModelViewSet):
+class BrandCollectionViewSet(SafeNextViewSetMixin, RulesPolicyMixin, ModelViewSet):
     """HQ adds brand-library collections, renames them and sets who sees each. Deleting one
     (with its files) is done in Wagtail's Collections screen; collections made there inside
     the brand library join it with their parent's audience."""
