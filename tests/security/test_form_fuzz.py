@@ -369,6 +369,7 @@ def foreign_ids(world, keys) -> list[str]:
 
 def fuzz_form(run: Fuzz, target: Target, ids: list[str]):
     run.counts["forms"] += 1
+    run.post(target, with_next(base_post(target), "{{"))  # first: a delete form deletes
 
     @fuzz(EXAMPLES)
     @given(post=mutated(target, ids))
@@ -377,6 +378,11 @@ def fuzz_form(run: Fuzz, target: Target, ids: list[str]):
 
     example()
     run.post(target, base_post(target))  # the browser's own POST, last: it may delete
+
+
+def with_next(post: Post, value: str) -> Post:
+    pairs = [*((k, v) for k, v in post.pairs if k != "next"), ("next", value)]
+    return Post(pairs, post.files, f"the browser's POST with next={short(value)}")
 
 
 def fuzz_role(world, username: str, only: str = "") -> Fuzz:
