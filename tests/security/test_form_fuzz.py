@@ -48,7 +48,7 @@ from tests.security.test_scope_sweep import (
     written,
 )
 from tests.security.urls import SKIPPED, Probe, all_routes, fill_route
-from wagtail_distmark.models import LocalCampaign
+from wagtail_distmark.models import Audience, LocalCampaign
 
 pytestmark = pytest.mark.django_db
 
@@ -460,6 +460,51 @@ def test_known_failure_is_still_there(world, page, username):
     run = fuzz_role(world, username, only=page)
     known = [failure for failure in run.failures if is_known(failure, page, username)]
     assert not known, report(run, known)
+
+
+# -- findings in contacts/ (being written by other helpers): handed over, pinned here ----------
+
+
+def protected_audience(world):
+    """Store A's audience, which another audience is built on (so it cannot be deleted)."""
+    own = world.stores["a"].audience
+    Audience.objects.create(name="narrower", unit=own.unit, base=own,
+                            communication_type=own.communication_type)  # fmt: skip
+    return own
+
+
+#: Findings of the deeper fuzz (30 examples a form) in ``contacts/``, which this fuzz's owner
+#: may not fix: (name, role) -> (reason, setup(world) -> the object, URL pattern, POST). Each is
+#: a strict xfail: when it is fixed, the test XPASSes and fails until the entry is removed.
+CONTACTS_FINDINGS = {
+    ("audience-delete-protected-next", "manager_a"): (
+        "contacts/audience_admin.py AudienceDeleteView.form_valid: an audience another one "
+        "is built on (ProtectedError) redirects with redirect(self.get_success_url()), which "
+        "is the posted next as given: next={{ is Django's NoReverseMatch, a 500 "
+        "(django/shortcuts.py:184 resolve_url). Fix: SafeNextViewSetMixin "
+        "(wagtail_distmark.org.redirects) on the contacts viewsets, or HttpResponseRedirect",
+        protected_audience,
+        "/admin/distmark/contacts/audiences/delete/{pk}/",
+        {"next": "{{"},
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "username"),
+    [
+        pytest.param(
+            *key, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=finding[0])
+        )  # only the 500 counts
+        for key, finding in CONTACTS_FINDINGS.items()
+    ],
+)
+def test_contacts_finding_is_still_there(world, name, username):
+    _reason, setup, url, data = CONTACTS_FINDINGS[(name, username)]
+    client = Client(raise_request_exception=False)
+    client.force_login(world.users[username])
+    response = client.post(url.format(pk=setup(world).pk), data)
+    assert response.status_code < 500
 
 
 # -- the fuzz finds what it is for: planted forms that crash, leak and write -----------------
