@@ -9,6 +9,8 @@ from wagtail_distmark.models import BrandTemplate
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Contact imports and exports: beside the test's media, never in the example site.
+    settings.WAGTAIL_DISTMARK_PRIVATE_ROOT = tmp_path / "private"
 
 
 @pytest.fixture(autouse=True)

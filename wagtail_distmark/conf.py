@@ -4,7 +4,6 @@ import os
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, storages
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_KIND_LABELS = {
@@ -131,12 +130,10 @@ def get_export_inline_limit() -> int:
     return getattr(settings, "WAGTAIL_DISTMARK_EXPORT_INLINE_LIMIT", 5000)
 
 
-def get_private_storage():
-    """The storage of contact imports and exports: ``STORAGES["distmark_private"]`` if the
-    site defines it, else a folder ``WAGTAIL_DISTMARK_PRIVATE_ROOT`` (default:
-    ``distmark-private`` beside ``MEDIA_ROOT``) that no URL serves."""
-    if "distmark_private" in getattr(settings, "STORAGES", {}):
-        return storages["distmark_private"]
+def get_private_root() -> str:
+    """The folder of contact imports and exports when the site defines no
+    ``STORAGES["distmark_private"]``: ``WAGTAIL_DISTMARK_PRIVATE_ROOT``, by default
+    ``distmark-private`` beside ``MEDIA_ROOT`` (inside it, a site would serve the files)."""
     media = str(getattr(settings, "MEDIA_ROOT", "") or ".")
     default = os.path.join(os.path.dirname(os.path.abspath(media)), "distmark-private")
-    return FileSystemStorage(location=getattr(settings, "WAGTAIL_DISTMARK_PRIVATE_ROOT", default))
+    return str(getattr(settings, "WAGTAIL_DISTMARK_PRIVATE_ROOT", None) or default)

@@ -134,3 +134,18 @@ def test_template_segments_are_seen_by_the_units_the_template_is_available_to(
                                       template=brand_template)  # fmt: skip
     assert segment in Audience.objects.for_user(net.fresh("manager_a"))
     assert segment not in Audience.objects.for_user(net.fresh("manager_c"))
+
+
+def test_contact_files_go_to_the_private_root_of_the_moment(contact_world, settings, tmp_path):
+    """Django evaluates a field's storage when the models load; the folder is still read
+    from the settings on each use, and the files have no URL."""
+    from django.core.files.base import ContentFile
+
+    from wagtail_distmark.models import ImportJob
+
+    settings.WAGTAIL_DISTMARK_PRIVATE_ROOT = str(tmp_path / "elsewhere")
+    job = ImportJob(unit=contact_world.net.units["a"], original_name="x.csv")
+    job.file.save("x.csv", ContentFile(b"email\n"), save=False)
+    assert (tmp_path / "elsewhere" / job.file.name).read_bytes() == b"email\n"
+    with pytest.raises(ValueError):
+        job.file.url  # noqa: B018

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wagtail_distmark.campaigns.models import BrandTemplate, LocalCampaign
-from wagtail_distmark.conf import get_private_storage
+from wagtail_distmark.contacts import storage
 from wagtail_distmark.contacts.normalise import email_hash
 from wagtail_distmark.org.models import OrgUnit
 from wagtail_distmark.rules.roles import Role
@@ -501,8 +501,8 @@ class CampaignAudience(models.Model):
 
 def private_storage():
     """Where uploaded and exported contact files live: never under ``MEDIA_ROOT`` (which a site
-    serves); see :func:`wagtail_distmark.conf.get_private_storage`."""
-    return get_private_storage()
+    serves); see :mod:`wagtail_distmark.contacts.storage`."""
+    return storage.private_storage()
 
 
 class JobQuerySet(models.QuerySet):
