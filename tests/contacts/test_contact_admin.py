@@ -504,3 +504,17 @@ def test_subtree_filter_offers_the_users_units_only(contact_world, client_for):
     assert "Store B" not in body(response) and "Store C" not in body(response)
     response = index(login(contact_world, client_for, "regional_north"))
     assert "Store B" in body(response) and "Store C" not in body(response)
+
+
+@pytest.mark.parametrize(
+    ("username", "erase", "access"),
+    [("hq", True, True), ("manager_a", True, False), ("editor_a", False, False)],
+)
+def test_the_contact_page_offers_the_persons_rights_to_who_may(
+    contact_world, client_for, username, erase, access
+):
+    ann = contact_world.people["a1"]
+    client = client_for(contact_world.net.users[username])
+    page = client.get(reverse("distmark_contacts:inspect", args=[ann.pk])).content.decode()
+    assert (reverse("wagtail_distmark:contact_erase", args=[ann.pk]) in page) is erase
+    assert (reverse("wagtail_distmark:contact_access_request", args=[ann.pk]) in page) is access

@@ -25,7 +25,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic import chooser as chooser_views
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets import HeaderButton
+from wagtail.admin.widgets import Button, HeaderButton
 from wagtail.log_actions import log
 
 from wagtail_distmark.contacts import filtering
@@ -240,6 +240,21 @@ class ContactInspectView(ScopedContactMixin, generic.InspectView):
 
     def get_fields(self):
         return []  # the template shows field_rows(): only what the user sees
+
+    @cached_property
+    def header_more_buttons(self):
+        """Edit, and the person's rights the user may exercise: erasure and an access
+        request (each view checks its rule again)."""
+        buttons, user, contact = list(super().header_more_buttons), self.request.user, self.object
+        if user.has_perm("wagtail_distmark.erase_contact", contact):
+            url = reverse("wagtail_distmark:contact_erase", args=[contact.pk])
+            buttons.append(Button(_("Erase"), url=url, icon_name="bin", priority=30))
+        if user.has_perm("wagtail_distmark.request_contact_access", contact):
+            url = reverse("wagtail_distmark:contact_access_request", args=[contact.pk])
+            buttons.append(
+                Button(_("Export all data held"), url=url, icon_name="download", priority=40)
+            )
+        return buttons
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
