@@ -42,9 +42,8 @@ from wagtail_distmark.contacts.models import (
 from wagtail_distmark.ids import valid_pks
 from wagtail_distmark.rules.contacts import visible_fields
 from wagtail_distmark.rules.policies import (
+    MODEL_URL_RULES,
     OFF,
-    SCOPE,
-    URL_RULES,
     GuardedUrls,
     RulesPolicyMixin,
     forbidden,
@@ -58,9 +57,7 @@ register_policies([Contact])
 #: What each URL of the contacts' viewsets asks (``rules.policies.URL_RULES``, plus the names
 #: a ``ModelViewSet`` uses): contacts are erased, never deleted or copied.
 CONTACT_URL_RULES = {
-    **URL_RULES,
-    "index": SCOPE,
-    "index_results": SCOPE,
+    **MODEL_URL_RULES,
     "delete": OFF,
     "copy": OFF,
 }

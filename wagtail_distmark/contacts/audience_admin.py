@@ -29,9 +29,13 @@ from wagtail_distmark.contacts.audience_forms import AudienceForm
 from wagtail_distmark.contacts.audiences import count_for_user, sample_for
 from wagtail_distmark.contacts.hooks import MENU_HOOK
 from wagtail_distmark.contacts.models import Audience, Contact
-from wagtail_distmark.contacts.setup_admin import ScopedModelUrlsMixin
 from wagtail_distmark.rules.contacts import visible_fields
-from wagtail_distmark.rules.policies import RulesPolicyMixin, forbidden, register_policies
+from wagtail_distmark.rules.policies import (
+    RulesPolicyMixin,
+    ScopedModelUrlsMixin,
+    forbidden,
+    register_policies,
+)
 
 register_policies([Audience])
 

@@ -44,18 +44,9 @@ UNIT_CHOICE_LEVELS = 2
 
 #: Text fields a search looks in, when the user sees them.
 SEARCH_FIELDS = ("email", "first_name", "last_name", "phone", "postal_code", "city")
-#: Fields the listing may be sorted by, when the user sees them.
-SORT_FIELDS = (
-    "email",
-    "first_name",
-    "last_name",
-    "locale",
-    "phone",
-    "birth_date",
-    "postal_code",
-    "city",
-    "country",
-)
+#: Fields the listing may be sorted by, when the user sees them: every personal field but
+#: the tags (a contact has several).
+SORT_FIELDS = tuple(name for name in Contact.PERSONAL_FIELDS if name != "tags")
 #: Always sortable: not personal data.
 PUBLIC_SORT_FIELDS = ("created_at",)
 DEFAULT_ORDERING = "-created_at"

@@ -34,10 +34,8 @@ from wagtail_distmark.contacts.models import (
 from wagtail_distmark.contacts.normalise import MAX_EMAIL_LENGTH, email_hash, normalise_email
 from wagtail_distmark.rules.contacts import ALL, all_field_names
 from wagtail_distmark.rules.policies import (
-    SCOPE,
-    URL_RULES,
     RulesPolicyMixin,
-    ScopedUrlsMixin,
+    ScopedModelUrlsMixin,
     forbidden,
     policy_for,
     register_policies,
@@ -46,21 +44,6 @@ from wagtail_distmark.rules.roles import Role
 
 SETUP_MODELS = [CommunicationType, Tag, ContactAttribute, ContactFieldPolicy, Suppression]
 register_policies(SETUP_MODELS)
-
-#: ``URL_RULES`` with the names a ``ModelViewSet`` gives its listing (a snippet's are
-#: ``list`` and ``list_results``).
-MODEL_URL_RULES = {**URL_RULES, "index": SCOPE, "index_results": SCOPE}
-
-
-class ScopedModelUrlsMixin(ScopedUrlsMixin):
-    """:class:`ScopedUrlsMixin` for a ``ModelViewSet``: the same guard on every URL, and no
-    chooser to wrap (a ``ModelViewSet`` has none)."""
-
-    url_rules = MODEL_URL_RULES
-
-    def __init__(self, *args, **kwargs):
-        # ScopedUrlsMixin.__init__ only wraps a snippet's chooser viewset: skip it.
-        super(ScopedUrlsMixin, self).__init__(*args, **kwargs)
 
 
 def head_office_only(pattern, model):

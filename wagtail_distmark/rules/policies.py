@@ -136,6 +136,9 @@ URL_RULES: dict[str, UrlRule | None] = {
     "chosen_multiple": SCOPE,
     "create": OFF,
 }
+#: :data:`URL_RULES` with the names a ``ModelViewSet`` gives its listing (a snippet's are
+#: ``list`` and ``list_results``).
+MODEL_URL_RULES = {**URL_RULES, "index": SCOPE, "index_results": SCOPE}
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -342,7 +345,8 @@ class ScopedUrlsMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.chooser_viewset_class = scoped_chooser_class(self.chooser_viewset_class)
+        if getattr(self, "chooser_viewset_class", None) is not None:  # a ModelViewSet has none
+            self.chooser_viewset_class = scoped_chooser_class(self.chooser_viewset_class)
 
     def scoped_queryset(self, request):
         """The rows whose URLs answer at all (the others are a 404)."""
@@ -363,3 +367,9 @@ class ScopedUrlsMixin:
         if request.user.has_perm(policy_for(self.model).permission_name("view"), instance):
             back_url = reverse(self.get_url_name("edit"), args=[quote(instance.pk)])
         return forbidden(request, action, instance, self.refusals.get(action), back_url)
+
+
+class ScopedModelUrlsMixin(ScopedUrlsMixin):
+    """:class:`ScopedUrlsMixin` for a ``ModelViewSet``: the same guard on every URL."""
+
+    url_rules = MODEL_URL_RULES
