@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from functools import partial
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
@@ -102,7 +104,39 @@ def consent_field(communication_type: CommunicationType) -> forms.ChoiceField:
     )
 
 
-class ContactForm(WagtailAdminModelForm):
+FIELD_ERRORS_TEMPLATE = "wagtail_distmark/contacts/field_errors.html"
+
+
+class LinkedErrorsMixin:
+    """Errors a screen reader hears on the field itself.
+
+    Wagtail 8 renders a field's errors in a container without an id, and Django 5.2 points
+    the input's ``aria-describedby`` at ``<id>_error`` (a field with help text: at the help
+    text only), so the error is announced nowhere. Each field with errors renders them
+    itself (Wagtail's ``render_with_errors`` hook, which keeps the field's error styling),
+    in a container with an id the input's ``aria-describedby`` names first."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self._errors or ():
+            if name in self.fields and not self[name].is_hidden:
+                bound = self[name]
+                help_id = f"{bound.auto_id}-helptext" if bound.help_text else ""
+                widget = bound.field.widget
+                widget.render_with_errors = partial(render_with_errors, widget, help_id)
+
+
+def render_with_errors(widget, help_id, name, value, attrs=None, errors=(), renderer=None):
+    """The widget, after its errors, linked to them (and to its help text) by id."""
+    error_id = f"{attrs['id']}-errors"
+    described = " ".join(filter(None, (error_id, help_id)))
+    attrs = {**attrs, "aria-invalid": "true", "aria-describedby": described}
+    html = widget.render(name, value, attrs, renderer)
+    context = {"error_id": error_id, "errors": errors, "widget": html}
+    return render_to_string(FIELD_ERRORS_TEMPLATE, context)
+
+
+class ContactForm(LinkedErrorsMixin, WagtailAdminModelForm):
     """Create or edit a contact: visible fields, its unit, tags, attributes and consent."""
 
     unit = UnitChoiceField(
