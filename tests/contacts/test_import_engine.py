@@ -325,7 +325,7 @@ def test_a_crash_mid_file_resumes_after_the_last_committed_chunk(contact_world, 
     crash_and_resume(contact_world, settings, monkeypatch)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("wagtail_roots")
 def test_a_crash_mid_file_resumes_when_chunks_are_written_by_a_thread(
     contact_world, settings, monkeypatch

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from tests.contacts.import_helpers import (  # noqa: F401 (fixtures)
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ROWS, BAD_EVERY = 6000, 20
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         not os.environ.get("CELERY_BROKER_URL"), reason="needs a Celery broker (CELERY_BROKER_URL)"
     ),  # fmt: skip
@@ -50,6 +51,7 @@ def start_worker(queue: str) -> subprocess.Popen:
         "DATABASE_URL": database_url(),
         "PYTHONPATH": f"{ROOT}:{ROOT / 'example_site'}",
         "DJANGO_SETTINGS_MODULE": "tests.contacts.worker_settings",
+        "DISTMARK_TEST_PRIVATE_ROOT": str(settings.WAGTAIL_DISTMARK_PRIVATE_ROOT),
     }
     command = [sys.executable, "-m", "celery", "-A", "example_site", "worker", "--pool", "solo",
                "-Q", queue, "--without-gossip", "--without-mingle",
@@ -83,6 +85,12 @@ def progress(job) -> ImportJob:
     return ImportJob.objects.get(pk=job.pk)
 
 
+def started_or_ended(job) -> ImportJob | None:
+    """The job once a few chunks are in (or once it ended, to say why)."""
+    now = progress(job)
+    return now if now.processed_rows >= 200 or now.status in ("done", "failed") else None
+
+
 @pytest.mark.usefixtures("wagtail_roots")
 def test_a_killed_worker_leaves_a_job_the_next_worker_finishes_exactly(contact_world):
     if connection.vendor != "postgresql":
@@ -94,7 +102,8 @@ def test_a_killed_worker_leaves_a_job_the_next_worker_finishes_exactly(contact_w
     second = None
     try:
         tasks.import_contacts.apply_async((job.pk,), queue=queue)
-        wait_for(lambda: progress(job).processed_rows >= 200, 120, "the import to start")
+        started = wait_for(lambda: started_or_ended(job), 120, "the import to start")
+        assert started.status == ImportJob.Status.RUNNING, started.message
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         killed = progress(job)

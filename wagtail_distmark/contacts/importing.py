@@ -448,6 +448,7 @@ def read_field(target: str, text: str, region: str):
     return text
 
 
+FIELD_NAMES = frozenset(f.name for f in Contact._meta.concrete_fields)
 FIELD_LIMITS = {
     f.name: f.max_length for f in Contact._meta.concrete_fields if getattr(f, "max_length", None)
 }
@@ -565,7 +566,8 @@ class Known:
 
 def load_known(ctx: Context, rows: list[Row]) -> Known:
     contacts = {}
-    live = Contact.objects.filter(erased_at__isnull=True)
+    mapped = {target for _i, _h, target in ctx.columns if target in FIELD_NAMES}
+    live = Contact.objects.filter(erased_at__isnull=True).only("email_hash", "attributes", *mapped)
     for contact in any_of(live, "email_hash", [row.hash for row in rows]).order_by("-pk"):
         contacts[contact.email_hash] = contact
     ids = [contact.pk for contact in contacts.values()]
@@ -574,18 +576,20 @@ def load_known(ctx: Context, rows: list[Row]) -> Known:
         "contact_id", "unit_id", "unit__path"
     ):
         links.setdefault(contact_id, {})[unit_id] = path
-    tag_ids = list({tag for row in rows for tag in row.tag_ids})
-    tagged = any_of(ContactTag.objects.filter(tag_id__in=tag_ids), "contact_id", ids)
-    tags = set(tagged.values_list("contact_id", "tag_id"))
+    # Filtered by contact only (then in Python): a filter on the tag or the type too could
+    # lead the planner to scan every contact with that tag, as it did with stale statistics.
+    tags = set(any_of(ContactTag.objects, "contact_id", ids).values_list("contact_id", "tag_id"))
     return Known(contacts, links, tags, load_consents(ctx, ids), load_suppressed(ctx, rows))
 
 
 def load_consents(ctx: Context, ids: list[int]) -> dict:
     if ctx.job.communication_type_id is None or not ids:
         return {}
-    consents = Consent.objects.filter(communication_type_id=ctx.job.communication_type_id)
-    rows = any_of(consents, "contact_id", ids).values_list("contact_id", "unit_id", "status")
-    return {(contact_id, unit_id): status for contact_id, unit_id, status in rows}
+    wanted = ctx.job.communication_type_id
+    rows = any_of(Consent.objects, "contact_id", ids).values_list(
+        "contact_id", "unit_id", "status", "communication_type_id"
+    )
+    return {(contact, unit): status for contact, unit, status, kind in rows if kind == wanted}
 
 
 def load_suppressed(ctx: Context, rows: list[Row]) -> set:
