@@ -5,7 +5,6 @@ import csv
 import io
 from datetime import timedelta
 
-import celery
 import pytest
 from django.http import QueryDict
 from django.urls import reverse
@@ -23,16 +22,6 @@ pytestmark = pytest.mark.django_db
 
 EXPORT = reverse("wagtail_distmark:contacts_export")
 EXPORTS = reverse("wagtail_distmark:contacts_exports")
-
-
-@pytest.fixture
-def eager_celery():
-    """Run the Celery tasks in the test (CI may point the app at a real broker)."""
-    conf = celery.current_app.conf
-    previous = conf.task_always_eager
-    conf.task_always_eager = True
-    yield
-    conf.task_always_eager = previous
 
 
 def export(client, query="", file_format="csv"):
