@@ -120,6 +120,12 @@ def get_import_chunk_size() -> int:
     return getattr(settings, "WAGTAIL_DISTMARK_IMPORT_CHUNK_SIZE", 2000)
 
 
+def get_import_max_bytes() -> int:
+    """The largest contact import file accepted (``WAGTAIL_DISTMARK_IMPORT_MAX_BYTES``,
+    256 MB by default): checked before the file is read."""
+    return getattr(settings, "WAGTAIL_DISTMARK_IMPORT_MAX_BYTES", 256 * 1024 * 1024)
+
+
 def get_export_link_hours() -> int:
     """Hours an export's download link stays valid."""
     return getattr(settings, "WAGTAIL_DISTMARK_EXPORT_LINK_HOURS", 24)

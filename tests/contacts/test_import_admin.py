@@ -392,3 +392,9 @@ def test_a_job_not_started_is_taken_up_where_it_was_left(contact_world, manager_
     assert manager_a.get(status)["Location"] == url("contacts_import_dry_run", job_of_a)
     ImportJob.objects.filter(pk=job_of_a.pk).update(mapping={})
     assert manager_a.get(status)["Location"] == url("contacts_import_mapping", job_of_a)
+
+
+def test_the_upload_form_states_the_size_limit(contact_world, manager_a, settings):
+    settings.WAGTAIL_DISTMARK_IMPORT_MAX_BYTES = 5 * 1024 * 1024
+    page = manager_a.get(url("contacts_import")).content.decode()
+    assert "At most 5.0\xa0MB." in page

@@ -1,9 +1,11 @@
 """Setting consent, the one way: current state plus an append-only history entry.
 
 The promise: **no import, edit or API call ever re-subscribes someone who unsubscribed**. Only
-an explicit re-consent (``reconsent=True``) with evidence does, and it is logged as such. Every
-path that changes consent (the admin form, bulk actions, the import, the unsubscribe link)
-calls :func:`set_consent` or :func:`apply_consents`, so the promise holds in one place.
+an explicit re-consent (``reconsent=True``) with evidence does, and it is logged as such. The admin
+form, the bulk actions and (next) the unsubscribe link call :func:`set_consent`; the import,
+which writes in bulk, applies the same rule per row in ``importing.plan_consent`` (an
+unsubscribed or suppressed person stays so, whatever the file says; tested by
+``tests/contacts/test_import_property.py``).
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from wagtail.log_actions import log
 from wagtail_distmark.conf import get_export_link_hours
 from wagtail_distmark.contacts import filtering
 from wagtail_distmark.contacts.models import Contact, ExportJob, Tag
+from wagtail_distmark.contacts.spreadsheet import neutralise
 from wagtail_distmark.ids import clean_search
 from wagtail_distmark.rules.contacts import all_field_names, exportable_contacts, visible_fields
 
@@ -46,8 +47,6 @@ CONTENT_TYPES = {
 #: it back ("lists" mode: the codes of each of the user's units the contact is on); a unit
 #: outside the user's scope is never named.
 UNIT_COLUMN = "unit"
-#: A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV Injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 1000
 #: Bounds on the listing's query string an export keeps (user text is bounded before use).
 MAX_FILTER_KEYS = 30
@@ -59,13 +58,6 @@ NOT_FILTERS = frozenset({"p", "csrfmiddlewaretoken", "_w_filter_fragment"})
 
 class ExportRefused(Exception):
     """The job's creator may no longer export (left the network, lost the role)."""
-
-
-def neutralise(value) -> str:
-    """The value as spreadsheet text that no spreadsheet runs as a formula: a leading
-    ``'`` before a dangerous first character makes the cell plain text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def bounded_filters(query) -> dict[str, list[str]]:

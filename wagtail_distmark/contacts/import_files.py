@@ -16,10 +16,10 @@ import zipfile
 from collections.abc import Iterator
 
 import openpyxl
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from wagtail_distmark.conf import get_import_max_bytes
 from wagtail_distmark.contacts.models import ImportJob
 
 DELIMITERS = (",", ";", "\t")
@@ -33,11 +33,6 @@ MAX_XLSX_EXPANSION = 10
 
 class FileRefused(ValidationError):
     """The file cannot be imported at all (unreadable, too large, empty): a clear message."""
-
-
-def get_import_max_bytes() -> int:
-    """The largest import file accepted (``WAGTAIL_DISTMARK_IMPORT_MAX_BYTES``, 256 MB)."""
-    return getattr(settings, "WAGTAIL_DISTMARK_IMPORT_MAX_BYTES", 256 * 1024 * 1024)
 
 
 def open_binary(job: ImportJob):

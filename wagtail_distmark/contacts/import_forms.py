@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import FileExtensionValidator
+from django.template.defaultfilters import filesizeformat
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from wagtail_distmark.conf import get_import_max_bytes
 from wagtail_distmark.contacts.importing import (
     IGNORE,
     MAPPING_ERROR_KEY,
@@ -67,6 +70,10 @@ class UploadForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.fields["file"].help_text = format_lazy(
+            "{} {}", self.fields["file"].help_text,
+            _("At most %(size)s.") % {"size": filesizeformat(get_import_max_bytes())},
+        )  # fmt: skip
         units = [unit.pk for unit in importable_units(user).values()]
         self.fields["unit"].queryset = OrgUnit.objects.filter(pk__in=units).order_by("path")
         if len(units) == 1:

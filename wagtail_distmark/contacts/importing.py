@@ -90,6 +90,7 @@ from wagtail_distmark.contacts.models import (
     Tag,
 )
 from wagtail_distmark.contacts.normalise import email_hash, normalise_email, normalise_phone
+from wagtail_distmark.contacts.spreadsheet import plain
 from wagtail_distmark.formats import country_names
 from wagtail_distmark.org.models import OrgUnit
 from wagtail_distmark.rules.contacts import can_import_for_unit, visible_fields
@@ -348,7 +349,7 @@ def check_row(ctx: Context, line: int, cells: list[str]):
     errors = []
     if len(cells) > len(ctx.headers) and any(c.strip() for c in cells[len(ctx.headers) :]):
         errors.append(("", _("This row has more cells than the file has columns.")))
-    raw = {target: (header, cells[i].strip() if i < len(cells) else "")
+    raw = {target: (header, plain(cells[i].strip()) if i < len(cells) else "")
            for i, header, target in ctx.columns}  # fmt: skip
     for header, text in raw.values():
         if len(text) > MAX_CELL_LENGTH:
@@ -866,11 +867,12 @@ def run_import(job_id: int) -> None:
 
 
 def begin(job: ImportJob) -> None:
-    """RUNNING; a job starting from its first line forgets any earlier (dry-run) counts."""
+    """RUNNING; a job starting from its first line forgets any earlier (dry-run) counts but
+    the number of rows, which the progress bar divides by until the run sets it again."""
     fields = {"status": ImportJob.Status.RUNNING, "message": ""}
     if job.processed_line == 0:
         fields.update(processed_rows=0, created_count=0, updated_count=0, unchanged_count=0,
-                      error_count=0, total_rows=0)  # fmt: skip
+                      error_count=0)  # fmt: skip
         ImportRowError.objects.filter(job=job).delete()
     ImportJob.objects.filter(pk=job.pk).update(**fields)
     for name, value in fields.items():
