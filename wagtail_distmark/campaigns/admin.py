@@ -26,7 +26,6 @@ from wagtail_distmark.campaigns.status import (
     with_campaign_status,
     with_workflow_status,
 )
-from wagtail_distmark.org.redirects import SafeNextViewSetMixin
 from wagtail_distmark.rules.policies import OFF, URL_RULES, RulesPolicyMixin, ScopedUrlsMixin
 from wagtail_distmark.rules.scope import get_scope
 
@@ -43,7 +42,7 @@ class UnscheduleView(RevisionsUnscheduleView):
         return reverse(self.history_url_name, args=(quote(self.object.pk),))
 
 
-class BrandTemplateViewSet(SafeNextViewSetMixin, ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
+class BrandTemplateViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     """HQ's; a unit's choosers offer only the templates available to one of its units."""
 
     model = BrandTemplate
@@ -106,7 +105,7 @@ class BrandTemplateViewSet(SafeNextViewSetMixin, ScopedUrlsMixin, RulesPolicyMix
     get_chooser_queryset = scoped_queryset
 
 
-class BannedWordViewSet(SafeNextViewSetMixin, ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
+class BannedWordViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     """HQ's list, HQ's alone, in its chooser too: a unit learns that a word is banned when
     it uses it (the error names the word), never the whole list."""
 
@@ -162,7 +161,7 @@ class CampaignEditView(EditView):
         return context
 
 
-class LocalCampaignViewSet(SafeNextViewSetMixin, ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
+class LocalCampaignViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     """Every URL with a campaign id answers 404 outside the user's scope (``URL_RULES``)."""
 
     model = LocalCampaign

@@ -25,7 +25,6 @@ from wagtail_distmark.catalogue.models import Product, ProductAvailability
 from wagtail_distmark.formats import format_price
 from wagtail_distmark.org.forms import tolerate_unreadable_ids
 from wagtail_distmark.org.models import OrgUnit
-from wagtail_distmark.org.redirects import SafeNextViewSetMixin
 from wagtail_distmark.rules.policies import RulesPolicyMixin, ScopedUrlsMixin
 from wagtail_distmark.rules.scope import get_scope
 
@@ -183,7 +182,7 @@ class ProductURLFinder(SnippetAdminURLFinder):
         return super().get_edit_url(instance)
 
 
-class ProductViewSet(SafeNextViewSetMixin, ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
+class ProductViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     """Units see (and choose) only the products sold in their scope; HQ sees them all."""
 
     index_view_class = ProductIndexView
@@ -216,9 +215,7 @@ class ProductAvailabilityForm(WagtailAdminModelForm):
         tolerate_unreadable_ids(self)
 
 
-class ProductAvailabilityViewSet(
-    SafeNextViewSetMixin, ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet
-):
+class ProductAvailabilityViewSet(ScopedUrlsMixin, RulesPolicyMixin, SnippetViewSet):
     model = ProductAvailability
     edit_handler = ObjectList(
         [FieldPanel("product"), FieldPanel("unit"), FieldPanel("available"),

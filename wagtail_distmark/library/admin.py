@@ -13,7 +13,6 @@ from wagtail.models import Collection
 
 from wagtail_distmark.library.models import BrandCollection
 from wagtail_distmark.org.models import OrgUnit
-from wagtail_distmark.org.redirects import SafeNextViewSetMixin
 from wagtail_distmark.rules.policies import RulesPolicyMixin
 
 
@@ -81,7 +80,7 @@ class BrandCollectionIndexView(IndexView):
         )
 
 
-class BrandCollectionViewSet(SafeNextViewSetMixin, RulesPolicyMixin, ModelViewSet):
+class BrandCollectionViewSet(RulesPolicyMixin, ModelViewSet):
     """HQ adds brand-library collections, renames them and sets who sees each. Deleting one
     (with its files) is done in Wagtail's Collections screen; collections made there inside
     the brand library join it with their parent's audience."""

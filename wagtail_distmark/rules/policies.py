@@ -22,6 +22,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 
 from wagtail_distmark import compat
 from wagtail_distmark.ids import parse_id, parse_pk, valid_pks
+from wagtail_distmark.redirects import SafeNextViewSetMixin
 
 
 class RulesPermissionPolicy(BasePermissionPolicy):
@@ -67,8 +68,9 @@ def policy_for(model) -> RulesPermissionPolicy:
     return compat.registered_policy(model, fallback=False) or RulesPermissionPolicy(model)
 
 
-class RulesPolicyMixin:
-    """For a Wagtail viewset: ask the named rules (the registered policy of its model)."""
+class RulesPolicyMixin(SafeNextViewSetMixin):
+    """For a Wagtail viewset: ask the named rules (the registered policy of its model); a
+    posted ``next`` that Django would read as a URL name is dropped (``redirects.py``)."""
 
     @cached_property
     def permission_policy(self):
