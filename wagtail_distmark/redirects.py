@@ -3,8 +3,8 @@
 Wagtail's generic views (delete, unschedule, lock, workflow actions …) redirect to the posted or
 queried ``next`` once it passes the same-host check, and Django's ``redirect()`` reads a value
 with no slash and no dot (``{{``, ``index``) as a URL pattern name: a NoReverseMatch, a 500 on a
-crafted POST. Without it the view goes where it goes when no ``next`` is given. This lives with
-the org admin, the lowest layer every admin feature builds on.
+crafted POST. Without it the view goes where it goes when no ``next`` is given. Every viewset
+that asks the rules gets it (``rules.policies.RulesPolicyMixin``).
 """
 
 from functools import cache
