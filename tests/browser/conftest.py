@@ -74,7 +74,7 @@ def demo_network(transactional_db, django_db_serialized_rollback, live_server):
     restores the migrated contents before the next test.
     """
     with open(os.devnull, "w") as devnull:
-        call_command("load_demo_network", stdout=devnull)
+        call_command("load_demo_network", contacts=200, stdout=devnull)  # fast: few contacts
     return live_server
 
 
