@@ -195,7 +195,10 @@ def campaign_recipients(request, pk):
     campaign = campaign_or_404(request, pk)
     if not request.user.has_perm(CHANGE_CAMPAIGN, campaign):
         return forbidden(request, "change", campaign, CAMPAIGN_REFUSAL)
-    form = CampaignAudienceForm(request.POST or None, campaign=campaign, user=request.user)
+    chosen = {"audience": campaign_audience.chosen_audience(campaign)}  # shown as chosen
+    form = CampaignAudienceForm(
+        request.POST or None, campaign=campaign, user=request.user, initial=chosen
+    )
     if request.method == "POST" and is_frozen(campaign):
         form.add_error(None, _("This campaign is scheduled or sent: its audience stays."))
     elif request.method == "POST" and form.is_valid():
