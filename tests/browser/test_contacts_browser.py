@@ -176,6 +176,7 @@ def test_manager_audiences_and_campaign_recipients(page, shot, uncaught):
     page.get_by_role("button", name="Save the audience").click()
     expect(page.get_by_text(re.compile(r"reach|recipient", re.I)).first).to_be_visible()
     expect(page.locator("table tbody tr").first).to_be_visible()  # the sample
+    expect(page.get_by_label("Audience")).to_have_value(str(audience.pk))  # kept as chosen
     survey.check("campaign-recipients-chosen")
     survey.assert_clean()
     assert not uncaught
