@@ -147,6 +147,9 @@ def can_change_audience(user, audience=None) -> bool:
 
 can_change_contact = can_view_contact
 can_erase_contact = is_distmark_superuser | manages_every_link
+#: Subscribing again someone who unsubscribed (an explicit re-consent, with its evidence):
+#: a manager over every unit the person is on, as for erasing.
+can_reconsent_contact = is_distmark_superuser | manages_every_link
 #: Everything held about one person (an access request): HQ's.
 can_request_access = is_head_office
 #: Communication types, tags, attributes, field visibility and the suppression list: HQ's.

@@ -90,6 +90,8 @@ PERMISSIONS = {
     # Contacts are erased (personal fields wiped, suppression kept), never deleted.
     "wagtail_distmark.delete_contact": rules.always_deny,
     "wagtail_distmark.erase_contact": contacts.can_erase_contact,
+    # An explicit re-consent of someone who unsubscribed (with its evidence).
+    "wagtail_distmark.reconsent_contact": contacts.can_reconsent_contact,
     "wagtail_distmark.export_contact": contacts.can_export_for_unit,
     "wagtail_distmark.import_contact": contacts.can_import_for_unit,
     "wagtail_distmark.request_contact_access": contacts.can_request_access,
