@@ -15,12 +15,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from wagtail_distmark.conf import get_import_max_bytes
-from wagtail_distmark.contacts.importing import (
-    IGNORE,
-    MAPPING_ERROR_KEY,
-    check_mapping,
-    importable_units,
-)
+from wagtail_distmark.contacts.import_rows import importable_units
+from wagtail_distmark.contacts.importing import IGNORE, MAPPING_ERROR_KEY, check_mapping
 from wagtail_distmark.contacts.models import CommunicationType, ImportJob
 from wagtail_distmark.org.models import OrgUnit
 

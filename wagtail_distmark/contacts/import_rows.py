@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import logging
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from wagtail_distmark.contacts.models import (
@@ -25,19 +24,9 @@ from wagtail_distmark.org.models import OrgUnit
 from wagtail_distmark.rules.contacts import can_import_for_unit
 from wagtail_distmark.rules.scope import get_scope
 
-logger = logging.getLogger(__name__)
-
-#: The key of :func:`check_mapping`'s errors that belong to no one column (e-mail not mapped).
-MAPPING_ERROR_KEY = NON_FIELD_ERRORS
-#: The column of the report's notes (a person kept unsubscribed): not an error.
-NOTE_COLUMN = "(consent)"
-
-IGNORE, UNIT, CONSENT, TAGS, EMAIL = "", "unit", "consent", "tags", "email"
-SAMPLE_ROWS = 5
+UNIT, CONSENT, TAGS, EMAIL = "unit", "consent", "tags", "email"
 MAX_CELL_LENGTH = 1000
 MAX_TEXT_ATTRIBUTE_LENGTH = 255
-MAX_REMEMBERED_HEADERS = 300
-FIRST_ERRORS = 20
 YES = {"yes", "y", "true", "1", "oui", "o", "ja", "j", "x", "subscribed"}
 NO = {"no", "n", "false", "0", "non", "nee", "nein", "unsubscribed"}
 TAG_SEPARATORS = re.compile(r"[;|,]")
@@ -49,21 +38,6 @@ PLAIN_EMAIL = re.compile(
 MAX_EMAIL_LENGTH = 254
 EARLIEST_DATE = datetime.date(1900, 1, 1)
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
-#: Header spellings recognised besides each target's own name and label (simplified).
-SYNONYMS = {
-    EMAIL: ("mail", "emailaddress", "courriel", "adressemail", "adresseemail"),
-    "first_name": ("firstname", "first", "givenname", "prenom", "vorname", "voornaam"),
-    "last_name": ("lastname", "surname", "familyname", "nom", "nachname", "achternaam"),
-    "phone": ("telephone", "tel", "mobile", "phonenumber", "telefon", "telefoon"),
-    "postal_code": ("zip", "zipcode", "postcode", "codepostal", "plz", "postleitzahl"),
-    "birth_date": ("birthdate", "dateofbirth", "dob", "birthday", "datedenaissance"),
-    "city": ("town", "ville", "stadt", "stad"),
-    "country": ("pays", "land"),
-    "locale": ("language", "lang", "langue", "sprache", "taal"),
-    TAGS: ("tag", "labels"),
-    UNIT: ("unitcode", "store", "storecode", "shop", "magasin", "filiale"),
-    CONSENT: ("optin", "subscribed", "newsletter", "consentement"),
-}
 
 
 # --- Checking rows --------------------------------------------------------------------------

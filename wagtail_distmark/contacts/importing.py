@@ -39,9 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime
 import logging
-import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -75,7 +73,11 @@ from wagtail_distmark.contacts.import_files import (
     records,
 )
 from wagtail_distmark.contacts.import_rows import (
+    CONSENT,
+    EMAIL,
     FIELD_NAMES,
+    TAGS,
+    UNIT,
     Context,
     Row,
     check_row,
@@ -99,6 +101,7 @@ from wagtail_distmark.contacts.models import (
     Tag,
 )
 from wagtail_distmark.contacts.normalise import email_hash
+from wagtail_distmark.contacts.spreadsheet import neutralise
 from wagtail_distmark.formats import country_names
 from wagtail_distmark.rules.contacts import can_import_for_unit, visible_fields
 
@@ -109,23 +112,10 @@ MAPPING_ERROR_KEY = NON_FIELD_ERRORS
 #: The column of the report's notes (a person kept unsubscribed): not an error.
 NOTE_COLUMN = "(consent)"
 
-IGNORE, UNIT, CONSENT, TAGS, EMAIL = "", "unit", "consent", "tags", "email"
+IGNORE = ""
 SAMPLE_ROWS = 5
-MAX_CELL_LENGTH = 1000
-MAX_TEXT_ATTRIBUTE_LENGTH = 255
 MAX_REMEMBERED_HEADERS = 300
 FIRST_ERRORS = 20
-YES = {"yes", "y", "true", "1", "oui", "o", "ja", "j", "x", "subscribed"}
-NO = {"no", "n", "false", "0", "non", "nee", "nein", "unsubscribed"}
-TAG_SEPARATORS = re.compile(r"[;|,]")
-#: Plain ASCII addresses (a subset of what ``normalise_email`` accepts, normalised the same).
-PLAIN_EMAIL = re.compile(
-    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@"
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-)
-MAX_EMAIL_LENGTH = 254
-EARLIEST_DATE = datetime.date(1900, 1, 1)
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
 #: Header spellings recognised besides each target's own name and label (simplified).
 SYNONYMS = {
     EMAIL: ("mail", "emailaddress", "courriel", "adressemail", "adresseemail"),
@@ -725,8 +715,4 @@ def write_report(job: ImportJob, out) -> None:
         .values_list("line", "column", "reason")
         .iterator(chunk_size=2000)
     ):
-        writer.writerow([line, defuse(column), defuse(reason)])
-
-
-def defuse(text: str) -> str:
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        writer.writerow([line, neutralise(column), neutralise(reason)])
