@@ -10,6 +10,7 @@ import io
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models.signals import pre_save
 from django.urls import reverse
 
 from tests.admin_html import breadcrumbs, described_by, has_slim_header
@@ -258,6 +259,23 @@ def test_a_file_too_large_is_refused_before_it_is_read(contact_world, manager_a,
     response = upload(manager_a, contact_world.net.units["a"])
     assert "too large" in " ".join(described_by(response.content.decode(), "file"))
     assert ImportJob.objects.count() == 0
+
+
+def test_a_file_too_large_is_never_stored(contact_world, manager_a, settings):
+    """Refused on the upload's own size, before the job (and its file) is saved."""
+    settings.WAGTAIL_DISTMARK_IMPORT_MAX_BYTES = 10
+    saved = []
+
+    def record(sender, instance, **kwargs):
+        saved.append(instance)
+
+    pre_save.connect(record, sender=ImportJob, dispatch_uid="test-import-save")
+    try:
+        response = upload(manager_a, contact_world.net.units["a"])
+    finally:
+        pre_save.disconnect(sender=ImportJob, dispatch_uid="test-import-save")
+    assert response.status_code == 200 and response.context["form"].errors["file"]
+    assert saved == [] and ImportJob.objects.count() == 0
 
 
 def test_a_wrong_extension_is_refused(contact_world, manager_a):

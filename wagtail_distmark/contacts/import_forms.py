@@ -1,7 +1,7 @@
 """The forms of the admin's contact import: the upload, and the column mapping.
 
 Both are bounded before anything is parsed (the file's extension and the evidence's length
-here, the file's size by the engine's ``sniff`` before it reads the file), offer only what
+here, the file's size before it is stored, and again by the engine's ``sniff``), offer only what
 the user may choose (the units they may import to, the mapping targets of
 :func:`importing.mapping_targets`) and put every refusal on the field at fault.
 """
@@ -74,6 +74,19 @@ class UploadForm(forms.Form):
         self.fields["unit"].queryset = OrgUnit.objects.filter(pk__in=units).order_by("path")
         if len(units) == 1:
             self.fields["unit"].initial = units[0]
+
+    def clean_file(self):
+        """Refuse a file over the size limit before it is copied into private storage (the
+        engine checks the stored file again before reading it)."""
+        upload = self.cleaned_data["file"]
+        limit = get_import_max_bytes()
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("This file is too large: at most %(size)s can be imported at once."),
+                code="too_large",
+                params={"size": filesizeformat(limit)},
+            )
+        return upload
 
     def clean_consent_evidence(self):
         return self.cleaned_data["consent_evidence"].strip()
