@@ -487,6 +487,16 @@ def test_the_command_refuses_with_a_reason(contact_world, tmp_path, content, arg
     assert not Contact.objects.filter(email="a@example.org").exists()
 
 
+def test_the_command_refuses_a_consent_without_its_evidence(contact_world, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_bytes(csv_bytes("s3@example.org", header="email"))
+    with pytest.raises(CommandError, match="--evidence"):
+        call_command("import_contacts", str(path), "--unit", "C-A", "--user", "manager_a",
+                     "--type", "newsletter", "--evidence", "  ", stdout=io.StringIO())  # fmt: skip
+    assert not ImportJob.objects.exists()
+    assert not Contact.objects.filter(email="s3@example.org").exists()
+
+
 def test_a_french_excel_csv_imports_through_the_command(contact_world):
     """Windows-1252, semicolons, CRLF, French headers, a quoted line break: as Excel saves."""
     out = io.StringIO()

@@ -56,12 +56,17 @@ class Command(BaseCommand):
             raise CommandError(
                 "This user may not import contacts into this unit (or neither exists)."
             )
+        evidence = options["evidence"].strip()
+        if options["type"] and not evidence:
+            raise CommandError(
+                "--type records a consent: say how these people gave it with --evidence."
+            )
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         job = ImportJob(unit=unit, created_by=user, original_name=path.name[:255],
                         communication_type=self.communication_type(options["type"]),
-                        consent_evidence=options["evidence"][:2000])  # fmt: skip
+                        consent_evidence=evidence[:2000])  # fmt: skip
         with path.open("rb") as handle:
             job.file.save(path.name, File(handle), save=False)
         job.save()
