@@ -3,14 +3,25 @@ against the user's contacts: one id out of scope (or crafted) refuses the reques
 changes; the action's rule is asked per contact."""
 
 import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tests.contacts.conftest import make_contact
 from wagtail_distmark.contacts import bulk_actions, erasure
 from wagtail_distmark.contacts.consent import SUBSCRIBED, current_status, set_consent
 from wagtail_distmark.contacts.links import link
 from wagtail_distmark.contacts.models import Source
 from wagtail_distmark.contacts.normalise import email_hash
-from wagtail_distmark.models import CommunicationType, ConsentEvent, ContactTag, Suppression, Tag
+from wagtail_distmark.models import (
+    CommunicationType,
+    ConsentEvent,
+    Contact,
+    ContactTag,
+    Suppression,
+    Tag,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -188,4 +199,102 @@ def test_select_all_refuses_more_rows_than_one_request_may_change(
     client = login(contact_world, client_for, "manager_a")
     response = client.post(bulk_url("add_tag", "all"), {"tag": contact_world.vip.pk})
     assert response.status_code == 400
+    assert tagged(contact_world) == {"ann@example.org"}
+
+
+def many_contacts(world, count):
+    """``count`` contacts at Store A (one also at Store C, so "Everything" refuses it)."""
+    units = world.net.units
+    people = [
+        make_contact(units["a"], f"p{count}-{n}@example.org", f"P{n}", "Many") for n in range(count)
+    ]
+    link(people[0], units["c"], Source.IMPORT)
+    return [person.pk for person in people]
+
+
+def queries_of(client, method, url, data=None):
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(url, data or {})
+    assert response.status_code in (200, 302)
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    ("method", "action", "data"),
+    [
+        ("get", "add_tag", None),
+        ("post", "add_tag", "tag"),
+        ("get", "unsubscribe", None),
+        ("post", "unsubscribe", {"communication": "all", "evidence": ""}),  # form refused
+        ("get", "erase", None),
+        ("post", "erase", {"confirm": "on"}),
+    ],
+)
+def test_bulk_queries_do_not_grow_with_the_selection(
+    contact_world, client_for, erased, settings, method, action, data
+):
+    settings.WAGTAIL_DISTMARK_CONTACT_UNITS = "lists"
+    client = login(contact_world, client_for, "manager_a")
+    data = {"tag": contact_world.vip.pk} if data == "tag" else data
+    few, lots = many_contacts(contact_world, 5), many_contacts(contact_world, 50)
+    client.get(bulk_url(action, *few))  # warm the session
+    counts = [queries_of(client, method, bulk_url(action, *pks), data) for pks in (few, lots)]
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("username", ["hq", "regional_north", "manager_a", "editor_a", "manager_c"])
+def test_erasable_ids_agrees_with_the_erase_rule(contact_world, settings, username):
+    settings.WAGTAIL_DISTMARK_CONTACT_UNITS = "lists"
+    units, people = contact_world.net.units, contact_world.people
+    link(people["a1"], units["b"], Source.IMPORT)
+    link(people["b1"], units["c"], Source.IMPORT)
+    orphan = Contact.objects.create(email="nobody@example.org")
+    user = contact_world.net.users[username]
+    contacts = [*people.values(), orphan]
+    expected = {c.pk for c in contacts if user.has_perm("wagtail_distmark.erase_contact", c)}
+    assert bulk_actions.erasable_ids(user, contacts) == expected
+
+
+def test_unsubscribe_confirmation_names_who_everything_leaves_alone(
+    contact_world, client_for, settings
+):
+    settings.WAGTAIL_DISTMARK_CONTACT_UNITS = "lists"
+    ann, alex = contact_world.people["a1"], contact_world.people["a2"]
+    link(ann, contact_world.net.units["c"], Source.IMPORT)  # Store C is not manager_a's
+    client = login(contact_world, client_for, "manager_a")
+    page = client.get(bulk_url("unsubscribe", ann.pk, alex.pk)).content.decode()
+    left_alone = page.split("Everything”, these contacts are left as they are")[1]
+    assert "ann@example.org" in left_alone and "alex@example.org" not in left_alone
+    url = bulk_url("unsubscribe", ann.pk, alex.pk)
+    response = client.post(url, {"communication": "all", "evidence": "Asked"})
+    said = [str(message).strip() for message in get_messages(response.wsgi_request)]
+    assert said == ["1 contact unsubscribed. 1 contact skipped: you may not do this to them."]
+    assert current_status(ann, contact_world.newsletter) == "subscribed"
+    assert not Suppression.objects.filter(email_hash=email_hash(ann.email)).exists()
+    assert Suppression.objects.filter(email_hash=email_hash(alex.email)).exists()
+
+
+def test_unsubscribe_from_everything_lists_the_refused_when_the_form_is_refused(
+    contact_world, client_for, settings
+):
+    settings.WAGTAIL_DISTMARK_CONTACT_UNITS = "lists"
+    ann = contact_world.people["a1"]
+    link(ann, contact_world.net.units["c"], Source.IMPORT)
+    client = login(contact_world, client_for, "manager_a")
+    response = client.post(bulk_url("unsubscribe", ann.pk), {"communication": "all"})
+    content = response.content.decode()
+    assert "You may not do this to these contacts" in content and "ann@example.org" in content
+
+
+def test_too_many_selected_is_a_translated_wagtail_page(contact_world, client_for, monkeypatch):
+    monkeypatch.setattr(bulk_actions, "MAX_SELECT_ALL", 1)
+    client = login(contact_world, client_for, "manager_a")
+    for response in (
+        client.get(bulk_url("add_tag", "all")),
+        client.post(bulk_url("erase", "all"), {"confirm": "on"}),
+    ):
+        assert response.status_code == 400
+        content = response.content.decode()
+        assert "Narrow the selection" in content and "Go back" in content
+        assert "w-header" in content  # Wagtail's admin page, not Django's bare 400
     assert tagged(contact_world) == {"ann@example.org"}
