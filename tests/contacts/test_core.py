@@ -12,6 +12,7 @@ from wagtail_distmark.contacts.consent import (
     set_consent,
     unsubscribe_everywhere,
 )
+from wagtail_distmark.contacts.erasure import erase_contact
 from wagtail_distmark.contacts.links import HomeUnitTaken, link
 from wagtail_distmark.contacts.models import Source
 from wagtail_distmark.contacts.normalise import normalise_email, normalise_phone
@@ -83,13 +84,27 @@ def test_consent_history_is_append_only(contact_world):
         ConsentEvent.objects.all().delete()
 
 
-def test_suppression_survives_and_blocks_resubscription(contact_world):
+def test_suppression_survives_erasure_and_blocks_resubscription(contact_world):
     ann, newsletter = contact_world.people["a1"], contact_world.newsletter
     unsubscribe_everywhere(ann, source=Source.UNSUBSCRIBE)
-    ann.delete()
+    erase_contact(ann, contact_world.net.users["hq"])
     again = make_contact(contact_world.net.units["a"], "ann@EXAMPLE.org", "Ann", "Archer")
-    with pytest.raises(ConsentRefused):
-        set_consent(again, newsletter, SUBSCRIBED, source=Source.IMPORT)
+    for reconsent in (False, True):  # not even an explicit re-consent: HQ lifts a suppression
+        with pytest.raises(ConsentRefused):
+            set_consent(again, newsletter, SUBSCRIBED, source=Source.ADMIN,
+                        reconsent=reconsent, evidence="Asked again at the till")  # fmt: skip
+
+
+def test_consent_history_outlives_nothing_it_belongs_to(contact_world):
+    """The history is a legal record: neither its contact nor its communication type can be
+    deleted while it exists (contacts are erased; types stay)."""
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        contact_world.people["a1"].delete()
+    with pytest.raises(ProtectedError):
+        contact_world.newsletter.delete()
+    assert ConsentEvent.objects.filter(contact=contact_world.people["a1"]).exists()
 
 
 def test_audience_counts_consenting_contacts_of_its_subtree(contact_world):

@@ -238,3 +238,15 @@ def test_others_get_403_on_every_setup_object_url(contact_world, client_for, use
     assert client.post(url("distmark_communication_types", "delete", objects[
         "distmark_communication_types"].pk)).status_code == 403  # fmt: skip
     assert CommunicationType.objects.filter(pk=contact_world.newsletter.pk).exists()
+
+
+def test_a_communication_type_people_consented_to_is_kept(contact_world, client_for):
+    """Its consents and their history are a legal record: the delete says so, never a 500."""
+    newsletter = contact_world.newsletter
+    client = client_for(contact_world.net.users["hq"])
+    response = client.post(
+        url("distmark_communication_types", "delete", newsletter.pk), follow=True
+    )
+    assert response.status_code == 200
+    assert "is in use" in response.content.decode()
+    assert CommunicationType.objects.filter(pk=newsletter.pk).exists()

@@ -81,6 +81,9 @@ def set_consent(
             ``reconsent=True`` and evidence; or a subscription of a suppressed address.
     """
     unit_id = consent_unit_id(communication_type, getattr(unit, "pk", unit))
+    # One change of a person's consent at a time (two first-time consents at once would both
+    # find no row and the second insert would break the unique constraint).
+    Contact.objects.select_for_update().filter(pk=contact.pk).exists()
     row = (
         Consent.objects.select_for_update()
         .filter(contact=contact, communication_type=communication_type, unit_id=unit_id)
@@ -109,12 +112,14 @@ def set_consent(
 def check_may_subscribe(contact, row, *, reconsent: bool, evidence: str) -> None:
     if contact.erased_at is not None:  # its address is gone: only its suppression is left
         raise ConsentRefused(_("This contact was erased: it cannot be subscribed."), code="erased")
-    suppressed = Suppression.objects.filter(email_hash=email_hash(contact.email or ""))
-    if contact.email and not reconsent and suppressed.exists():
+    if contact.email and Suppression.objects.filter(email_hash=email_hash(contact.email)).exists():
+        # Not even a re-consent: a bounce or a complaint is not the person's wish to change;
+        # HQ removes the address from the suppression list first (and that is logged).
         raise ConsentRefused(
-            _("This address is on the suppression list: it cannot be subscribed."),
+            _("This address is on the suppression list: it cannot be subscribed. Head office "
+              "can remove it from the list first."),
             code="suppressed",
-        )
+        )  # fmt: skip
     if row is not None and row.status == UNSUBSCRIBED and not reconsent:
         raise ConsentRefused(
             _("This person unsubscribed. Only an explicit re-consent, with its evidence, "

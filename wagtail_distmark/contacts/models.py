@@ -285,8 +285,9 @@ class Consent(models.Model):
     type): what audiences read. Every change also appends a :class:`ConsentEvent`."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
+    # PROTECT: a type people consented to is kept (its consents are a legal record).
     communication_type = models.ForeignKey(
-        CommunicationType, on_delete=models.CASCADE, related_name="consents"
+        CommunicationType, on_delete=models.PROTECT, related_name="consents"
     )
     unit = models.ForeignKey(
         OrgUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -326,10 +327,12 @@ class AppendOnlyQuerySet(models.QuerySet):
 class ConsentEvent(models.Model):
     """One change of consent, kept for ever (append-only): who, when, how, on what evidence."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_events")
+    # PROTECT, here and on the type: the history is append-only, and a deletion would take it
+    # through Django's collector, past AppendOnlyQuerySet.delete. Contacts are erased instead.
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="consent_events")
     communication_type = models.ForeignKey(
         CommunicationType,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("communication"),
     )

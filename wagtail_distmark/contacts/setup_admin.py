@@ -11,13 +11,16 @@ from __future__ import annotations
 from functools import wraps
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import ProtectedError
+from django.shortcuts import redirect
 from django.urls import URLPattern, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import CreateView, IndexView
+from wagtail.admin.views.generic import CreateView, DeleteView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from wagtail_distmark.conf import get_contact_field_visibility
@@ -65,11 +68,28 @@ def head_office_only(pattern, model):
 SETUP_REFUSAL = _("The contacts set-up is managed by head office.")
 
 
+class KeptInUseDeleteView(DeleteView):
+    """A communication type people consented to (or an audience uses) is kept: said on the
+    page, not a 500 (the consent history is a legal record: ``on_delete=PROTECT``)."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ProtectedError:
+            messages.error(
+                self.request,
+                _("“%(object)s” is in use (consents and their history, or audiences): it stays.")
+                % {"object": self.object},
+            )
+            return redirect(self.get_success_url())
+
+
 class SetupViewSet(ScopedModelUrlsMixin, RulesPolicyMixin, ModelViewSet):
     """One of HQ's set-up screens, in the Contacts submenu."""
 
     menu_hook = MENU_HOOK
     add_to_admin_menu = False
+    delete_view_class = KeptInUseDeleteView
 
     def get_urlpatterns(self):
         return [head_office_only(pattern, self.model) for pattern in super().get_urlpatterns()]
