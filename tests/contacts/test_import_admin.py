@@ -416,3 +416,19 @@ def test_the_upload_form_states_the_size_limit(contact_world, manager_a, setting
     settings.WAGTAIL_DISTMARK_IMPORT_MAX_BYTES = 5 * 1024 * 1024
     page = manager_a.get(url("contacts_import")).content.decode()
     assert "At most 5.0\xa0MB." in page
+
+
+def test_the_mapping_screen_reads_what_the_upload_detected(
+    contact_world, manager_a, job_of_a, monkeypatch
+):
+    """No detection again (it reads the whole file to check its encoding): only the head."""
+
+    def detect(*args):
+        raise AssertionError("detected again")
+
+    monkeypatch.setattr(importing, "detect_encoding", detect)
+    monkeypatch.setattr(importing, "detect_delimiter", detect)
+    page = manager_a.get(url("contacts_import_mapping", job_of_a))
+    assert page.status_code == 200 and "nina@example.org" in page.content.decode()
+    response = manager_a.post(url("contacts_import_mapping", job_of_a), mapping_post(MAPPING))
+    assert response["Location"] == url("contacts_import_dry_run", job_of_a)

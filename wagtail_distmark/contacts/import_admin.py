@@ -168,7 +168,7 @@ class MappingView(JobScreen, FormView):
 
     @cached_property
     def sniffed(self):
-        return importing.sniff(self.job)
+        return importing.preview(self.job)  # with what the upload detected and stored
 
     def get_initial(self):
         user, headers = self.request.user, self.sniffed.headers

@@ -153,8 +153,8 @@ class DryRun:
 
 
 def sniff(job: ImportJob) -> Sniffed:
-    """Detect the format, encoding and delimiter, store them on the job, and return the
-    headers and the first rows (for the mapping screen)."""
+    """Detect the format, encoding and delimiter (once, at upload: the encoding check reads
+    the whole file), store them on the job, and return its :func:`preview`."""
     check_size(job)
     with open_binary(job) as raw:
         head = raw.read(SNIFF_BYTES)
@@ -163,14 +163,22 @@ def sniff(job: ImportJob) -> Sniffed:
     else:
         job.file_format, job.encoding = "csv", detect_encoding(job, head)
         job.delimiter = detect_delimiter(decode_head(head, job.encoding))
+    sniffed = preview(job)
+    if job.pk:
+        job.save(update_fields=["file_format", "encoding", "delimiter"])
+    return sniffed
+
+
+def preview(job: ImportJob) -> Sniffed:
+    """The headers and first rows (for the mapping screen), read with the format, encoding
+    and delimiter :func:`sniff` stored: nothing is detected again and only the head of the
+    file is read."""
     rows = records(job)
     try:
         headers = read_headers(rows)
         sample = [cells for _line, cells in islice(rows, SAMPLE_ROWS)]
     finally:
         rows.close()
-    if job.pk:
-        job.save(update_fields=["file_format", "encoding", "delimiter"])
     return Sniffed(job.file_format, job.encoding, job.delimiter, headers, sample)
 
 
