@@ -418,6 +418,68 @@ def test_the_upload_form_states_the_size_limit(contact_world, manager_a, setting
     assert "At most 5.0\xa0MB." in page
 
 
+def test_the_dry_run_runs_once_when_the_mapping_is_saved(
+    contact_world, manager_a, job_of_a, monkeypatch
+):
+    """On Celery (eager here), started by saving the mapping; the page only reads its result."""
+    runs, dry_run = [], importing.dry_run
+
+    def counted(job, progress=None):
+        runs.append(job.pk)
+        return dry_run(job, progress)
+
+    monkeypatch.setattr(importing, "dry_run", counted)
+    manager_a.post(url("contacts_import_mapping", job_of_a), mapping_post(MAPPING))
+    assert runs == [job_of_a.pk]
+    for _reload in range(2):
+        page = manager_a.get(url("contacts_import_dry_run", job_of_a)).content.decode()
+        assert count_in(page, "Contacts to create") == 2 and count_in(page, "Rows with errors") == 1
+        assert (
+            "Enter a valid e-mail address." in page
+            and url("contacts_import_start", job_of_a) in page
+        )
+    assert runs == [job_of_a.pk]
+    job_of_a.refresh_from_db()
+    assert job_of_a.status == ImportJob.Status.CHECKED and job_of_a.total_rows == 4
+
+
+def test_while_the_file_is_checked_the_page_shows_its_progress(contact_world, manager_a, job_of_a):
+    ImportJob.objects.filter(pk=job_of_a.pk).update(status=ImportJob.Status.UPLOADED,
+                                                    processed_rows=3)  # fmt: skip
+    page = manager_a.get(url("contacts_import_dry_run", job_of_a)).content.decode()
+    assert "Checking the file" in page and "3 rows checked" in page
+    assert url("contacts_import_progress", job_of_a) in page and "contact_import.js" in page
+    assert url("contacts_import_start", job_of_a) not in page  # no "Import" before the check
+    progress = manager_a.get(url("contacts_import_progress", job_of_a)).json()
+    assert progress == {**progress, "finished": False, "percent": None, "processed_rows": 3}
+
+
+def test_a_refused_check_says_why_and_offers_the_mapping(
+    contact_world, manager_a, job_of_a, monkeypatch
+):
+    def refuse(job, progress=None):
+        raise importing.FileRefused("The file cannot be read after line 7.")
+
+    monkeypatch.setattr(importing, "dry_run", refuse)
+    response = manager_a.post(url("contacts_import_mapping", job_of_a), mapping_post(MAPPING))
+    assert response["Location"] == url("contacts_import_dry_run", job_of_a)
+    page = manager_a.get(url("contacts_import_dry_run", job_of_a)).content.decode()
+    assert "could not be checked" in page and "after line 7" in page
+    assert url("contacts_import_mapping", job_of_a) in page
+    assert url("contacts_import_start", job_of_a) not in page
+    assert manager_a.get(url("contacts_import_progress", job_of_a)).json()["finished"]
+
+
+def test_a_check_that_cannot_be_queued_says_so(contact_world, manager_a, job_of_a, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(importing.tasks.dry_run_contacts, "delay", unreachable)
+    manager_a.post(url("contacts_import_mapping", job_of_a), mapping_post(MAPPING))
+    page = manager_a.get(url("contacts_import_dry_run", job_of_a)).content.decode()
+    assert "could not be checked" in page and "Save the mapping again" in page
+
+
 def test_the_mapping_screen_reads_what_the_upload_detected(
     contact_world, manager_a, job_of_a, monkeypatch
 ):

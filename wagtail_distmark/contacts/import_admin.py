@@ -61,7 +61,10 @@ def visible_job(request, pk) -> ImportJob:
 
 
 def percent_done(job: ImportJob) -> int | None:
-    """How far the import is, in percent; ``None`` while its size is not known yet."""
+    """How far the import is, in percent; ``None`` while its size is not known yet (and
+    while the dry run counts the rows)."""
+    if importing.is_checking(job):
+        return None
     if job.status == Status.DONE:
         return 100
     if not job.total_rows:
@@ -186,10 +189,8 @@ class MappingView(JobScreen, FormView):
 
     def form_valid(self, form):
         mapping = form.mapping()
-        self.job.mapping = mapping
-        self.job.status = Status.UPLOADED
-        self.job.save(update_fields=["mapping", "status"])
         importing.remember_mapping(self.request.user, mapping)
+        check(self.job, mapping)
         return redirect(url("contacts_import_dry_run", self.job))
 
     def get_context_data(self, **kwargs):
@@ -201,9 +202,21 @@ class MappingView(JobScreen, FormView):
         )
 
 
+def check(job: ImportJob, mapping: dict) -> None:
+    """Save the mapping and start its dry run on Celery. With eager Celery it runs right
+    here and stores its own refusal or error on the job; if it could not even be queued (the
+    broker unreachable), the dry-run page says so instead of waiting for ever."""
+    try:
+        importing.start_dry_run(job, mapping)
+    except Exception:  # noqa: BLE001 - whatever the task or the broker raised
+        logger.exception("Dry run of contact import %s could not be queued or stopped", job.pk)
+        importing.refuse_dry_run(job, str(importing.NOT_CHECKED))
+
+
 class DryRunView(JobScreen, TemplateView):
     """Step 3: what the import would do (counts, first errors), nothing written; then
-    "Import" or "Change mapping"."""
+    "Import" or "Change mapping". The dry run runs on Celery once the mapping is saved: this
+    page only reads what it stored (its progress while it runs, polled like the import's)."""
 
     template_name = "wagtail_distmark/contacts/import_dry_run.html"
     page_title = _("Check before importing")
@@ -211,17 +224,19 @@ class DryRunView(JobScreen, TemplateView):
     def get(self, request, *args, **kwargs):
         if not self.job.mapping:
             return redirect(url("contacts_import_mapping", self.job))
-        try:
-            result = importing.dry_run(self.job)
-        except importing.FileRefused as refusal:  # e.g. a field the user no longer sees
-            messages.error(request, " ".join(refusal.messages))
-            return redirect(url("contacts_import_mapping", self.job))
-        return self.render_to_response(self.get_context_data(result=result))
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
+        job = self.job
+        checked = job.status == Status.CHECKED
         return super().get_context_data(
-            start_url=url("contacts_import_start", self.job),
-            mapping_url=url("contacts_import_mapping", self.job),
+            checking=importing.is_checking(job),
+            result=importing.stored_dry_run(job) if checked else None,
+            progress_url=url("contacts_import_progress", job),
+            poll_ms=POLL_MS,
+            status_url=url("contacts_import_dry_run", job),
+            start_url=url("contacts_import_start", job),
+            mapping_url=url("contacts_import_mapping", job),
             **kwargs,
         )
 
@@ -286,7 +301,7 @@ class StatusView(JobScreen, TemplateView):
 
 def next_step(job: ImportJob) -> str:
     """Where a job not started yet is taken up: its mapping, or once mapped its dry run."""
-    if job.status == Status.UPLOADED and not job.mapping:
+    if not job.mapping:
         return url("contacts_import_mapping", job)
     return url("contacts_import_dry_run", job)
 
@@ -298,7 +313,7 @@ def progress(request, pk):
         {
             "status": job.status,
             "status_label": str(job.get_status_display()),
-            "finished": job.status not in IN_PROGRESS,
+            "finished": job.status not in IN_PROGRESS and not importing.is_checking(job),
             "percent": percent_done(job),
             "total_rows": job.total_rows,
             "processed_rows": job.processed_rows,

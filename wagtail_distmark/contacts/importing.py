@@ -116,6 +116,7 @@ IGNORE = ""
 SAMPLE_ROWS = 5
 MAX_REMEMBERED_HEADERS = 300
 FIRST_ERRORS = 20
+NOT_CHECKED = _("The file could not be checked. Save the mapping again to retry.")
 #: Header spellings recognised besides each target's own name and label (simplified).
 SYNONYMS = {
     EMAIL: ("mail", "emailaddress", "courriel", "adressemail", "adresseemail"),
@@ -404,7 +405,11 @@ def plan_new(ctx: Context, plan: Plan, row: Row, known: Known) -> None:
 
 def plan_existing(ctx: Context, plan: Plan, row: Row, contact: Contact, known: Known) -> None:
     links = known.links.get(contact.pk, {})
-    if ctx.home_mode and any(unit_id != row.unit.pk for unit_id in links):
+    if (ctx.home_mode and any(unit_id != row.unit.pk for unit_id in links)) or not covers_all(
+        ctx, links
+    ):
+        # Lists mode too: knowing an address must not put a person another unit collected on
+        # the importer's list, with everything that unit holds (found by the attacker review).
         plan.error_rows += 1
         reason = str(_("This person is already a contact of another unit."))
         plan.errors.append((row.line, column_of(ctx, EMAIL), reason))
@@ -427,6 +432,13 @@ def plan_existing(ctx: Context, plan: Plan, row: Row, contact: Contact, known: K
         plan.updated += 1
     else:
         plan.unchanged += 1
+
+
+def covers_all(ctx: Context, links: dict) -> bool:
+    """Every unit the person is on lies in the importer's scope."""
+    if ctx.prefixes is None:
+        return True
+    return all(any(path.startswith(p) for p in ctx.prefixes) for path in links.values())
 
 
 def column_of(ctx: Context, target: str) -> str:
@@ -567,28 +579,110 @@ def remember_address(ctx: Context, cells: list[str]) -> None:
         ctx.seen.add(int(email_hash(fast_email(cells[index].strip()))[:16], 16))
 
 
-def dry_run(job: ImportJob) -> DryRun:
-    """Read and check the whole file, write no contact; the counts are stored on the job
-    (``status=CHECKED``) and returned with the first errors."""
+def start_dry_run(job: ImportJob, mapping: dict) -> None:
+    """Save the mapping, forget any earlier dry run and check the file on Celery (the
+    ``dry_run_contacts`` task): the wizard's dry-run page only reads what it stores.
+
+    Queued once the mapping is committed, so the worker reads it; eager Celery (the demo, the
+    tests) runs it here, inside the request."""
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(
+            mapping=mapping, status=ImportJob.Status.UPLOADED, message="", total_rows=0,
+            processed_rows=0, created_count=0, updated_count=0, unchanged_count=0,
+            error_count=0)  # fmt: skip
+        ImportRowError.objects.filter(job=job).delete()
+    job.refresh_from_db()
+    task = tasks.dry_run_contacts
+    if task.app.conf.task_always_eager:
+        task.delay(job.pk)
+    else:
+        task.delay_on_commit(job.pk)
+
+
+def is_checking(job: ImportJob) -> bool:
+    """Its dry run is queued or running: the mapping is saved, no result nor refusal yet."""
+    return job.status == ImportJob.Status.UPLOADED and bool(job.mapping) and not job.message
+
+
+def run_dry_run(job_id: int) -> None:
+    """The Celery dry run of a job being checked (:func:`is_checking`); a job remapped or
+    started meanwhile is left to its own run. A refused file or mapping is stored in the
+    job's ``message`` (it stays UPLOADED); any other error too, and is raised again."""
+    job = ImportJob.objects.select_related("unit", "communication_type", "created_by")
+    job = job.filter(pk=job_id).first()
+    if job is None or not is_checking(job):
+        return
+    try:
+        dry_run(job, progress=lambda rows: checked_rows(job, rows))
+    except FileRefused as refusal:
+        refuse_dry_run(job, refusal.messages[0])
+    except Exception:
+        logger.exception("Dry run of contact import %s stopped", job.pk)
+        refuse_dry_run(job, str(NOT_CHECKED))
+        raise
+
+
+def checked_rows(job: ImportJob, rows: int) -> None:
+    """The dry run's progress (only while the job is still being checked)."""
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.UPLOADED, message="").update(
+        processed_rows=rows
+    )
+
+
+def refuse_dry_run(job: ImportJob, message: str) -> None:
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.UPLOADED, message="").update(
+        message=message[:2000]
+    )
+
+
+def dry_run(job: ImportJob, progress=None) -> DryRun:
+    """Read and check the whole file, write no contact; the counts and the first errors are
+    stored on the job (:func:`store_dry_run`) and returned. ``progress(rows)`` is called
+    after each chunk."""
     rows = records(job)
     result = DryRun()
     try:
         ctx = build_context(job, read_headers(rows))
         for _last, chunk in chunks(ctx, rows, 0):
-            plan = plan_chunk(ctx, chunk)
-            add_to_dry_run(result, plan)
+            add_to_dry_run(result, plan_chunk(ctx, chunk))
+            if progress is not None:
+                progress(result.total_rows)
     finally:
         rows.close()
-    job.status, job.total_rows, job.error_count = (
-        ImportJob.Status.CHECKED,
-        result.total_rows,
-        result.error_rows,
-    )
-    job.created_count, job.updated_count, job.unchanged_count = (
-        result.to_create, result.to_update, result.unchanged)  # fmt: skip
-    job.save(update_fields=["status", "total_rows", "error_count", "created_count",
-                            "updated_count", "unchanged_count"])  # fmt: skip
+    store_dry_run(job, result)
     return result
+
+
+@transaction.atomic
+def store_dry_run(job: ImportJob, result: DryRun) -> bool:
+    """CHECKED, with the counts and the first errors (as report rows), unless the job was
+    remapped or started since the dry run read it (then ``False``, nothing stored)."""
+    current = ImportJob.objects.select_for_update().filter(pk=job.pk).first()
+    if current is None or current.status not in (ImportJob.Status.UPLOADED,
+                                                  ImportJob.Status.CHECKED):  # fmt: skip
+        return False
+    if current.mapping != job.mapping:
+        return False
+    ImportRowError.objects.filter(job=job).delete()
+    insert_rows(ImportRowError, [
+        {"job_id": job.pk, "line": line, "column": column[:100], "reason": reason[:255]}
+        for line, column, reason in result.first_errors], ignore_conflicts=True)  # fmt: skip
+    fields = {"status": ImportJob.Status.CHECKED, "message": "", "total_rows": result.total_rows,
+              "processed_rows": 0, "created_count": result.to_create,
+              "updated_count": result.to_update, "unchanged_count": result.unchanged,
+              "error_count": result.error_rows}  # fmt: skip
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(job, name, value)
+    return True
+
+
+def stored_dry_run(job: ImportJob) -> DryRun:
+    """The dry run :func:`store_dry_run` kept on a CHECKED job (nothing is read again)."""
+    errors = job.row_errors.order_by("line", "pk").values_list("line", "column", "reason")
+    return DryRun(total_rows=job.total_rows, to_create=job.created_count,
+                  to_update=job.updated_count, unchanged=job.unchanged_count,
+                  error_rows=job.error_count, first_errors=list(errors[:FIRST_ERRORS]))  # fmt: skip
 
 
 def add_to_dry_run(result: DryRun, plan: Plan) -> None:

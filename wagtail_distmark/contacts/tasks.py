@@ -14,6 +14,13 @@ def import_contacts(job_id: int) -> None:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
+def dry_run_contacts(job_id: int) -> None:
+    """Checks a mapped import (nothing written but the job's counts and first errors); run
+    again from the start if its worker is lost."""
+    importing.run_dry_run(job_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def export_contacts(job_id: int) -> None:
     exporting.run_export(job_id)
 

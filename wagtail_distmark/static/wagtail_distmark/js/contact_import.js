@@ -1,7 +1,8 @@
 /**
- * The contact import's status page: asks the job's progress endpoint every few seconds and
- * moves the <progress> bar and its live text; reloads the page once the import has finished,
- * so the counts and the report link appear. Without JS the page keeps its refresh link.
+ * The contact import's status and dry-run pages: ask the job's progress endpoint every few
+ * seconds, move the <progress> bar and its live text, and reload the page once the import (or
+ * its check) has finished, so the counts and the report link appear. Without JS the page
+ * keeps its refresh link.
  */
 (function () {
   'use strict';
