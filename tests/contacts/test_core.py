@@ -164,3 +164,15 @@ def test_contact_files_go_to_the_private_root_of_the_moment(contact_world, setti
     assert (tmp_path / "elsewhere" / job.file.name).read_bytes() == b"email\n"
     with pytest.raises(ValueError):
         job.file.url  # noqa: B018
+
+
+def test_a_manager_who_is_also_an_editor_sees_an_editors_fields(contact_world):
+    """One set of fields per user, never more than any of their roles allows (a manager of
+    Store C who edits at Store A must not read Store A's phones)."""
+    from wagtail_distmark.models import Membership
+
+    net = contact_world.net
+    Membership.objects.create(user=net.users["manager_c"], unit=net.units["a"],
+                              role=Membership.Role.UNIT_EDITOR)  # fmt: skip
+    assert visible_fields(net.fresh("manager_c")) == {"email", "first_name", "last_name"}
+    assert "phone" in visible_fields(net.fresh("manager_a"))

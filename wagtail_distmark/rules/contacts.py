@@ -41,28 +41,31 @@ def all_field_names() -> list[str]:
 
 def visible_fields(user) -> frozenset[str]:
     """The contact fields (and attribute keys) the user sees: everything for a superuser,
-    else what HQ declared for the user's highest role (``ContactFieldPolicy``), else the
-    defaults of ``conf.get_contact_field_visibility``. Cached per request."""
+    else what every role they hold may see — HQ's choice for the role (``ContactFieldPolicy``),
+    else the defaults of ``conf.get_contact_field_visibility``. A manager of one store who is
+    an editor of another sees an editor's fields everywhere: one set of columns, searches and
+    sorts per user, never more than a role of theirs allows on any contact. Cached per
+    request."""
     return memo(user, "contact_fields", lambda: frozenset(load_visible_fields(user)))
 
 
 def load_visible_fields(user) -> list[str]:
     scope = get_scope(user)
-    if scope.is_superuser:
-        return all_field_names()
-    role = scope.highest_role
-    if role is None:
-        return []
-    declared = ContactFieldPolicy.objects.filter(role=role).values_list("fields", flat=True)
-    names = next(iter(declared), None)
-    if names is None:
-        names = get_contact_field_visibility(role)
     known = all_field_names()
-    return known if ALL in names else [name for name in known if name in names]
-
-
-def sees_field(user, name: str) -> bool:
-    return name in visible_fields(user)
+    if scope.is_superuser:
+        return known
+    roles = {grant.role for grant in scope.grants}
+    if not roles:
+        return []
+    declared = dict(ContactFieldPolicy.objects.filter(role__in=roles).values_list("role", "fields"))
+    visible = set(known)
+    for role in roles:
+        names = declared.get(role)
+        if names is None:
+            names = get_contact_field_visibility(role)
+        if ALL not in names:
+            visible &= set(names)
+    return [name for name in known if name in visible]
 
 
 def manager_rank_over(user, unit) -> bool:
