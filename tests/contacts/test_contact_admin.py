@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from wagtail_distmark.contacts.consent import SUBSCRIBED, current_status, set_consent
+from wagtail_distmark.contacts.import_rows import read_attribute
 from wagtail_distmark.contacts.links import link
 from wagtail_distmark.contacts.models import Source
 from wagtail_distmark.models import CommunicationType, ConsentEvent, Contact, ContactAttribute
@@ -411,7 +412,7 @@ def test_attributes_are_typed_and_hidden_ones_are_kept(contact_world, client_for
     response = client.post(url, data)
     assert response.status_code == 302, response.context["form"].errors
     ann.refresh_from_db()
-    assert ann.attributes == {"secret_score": "A+", "points": "12.5", "member_since": "2024-02-29"}
+    assert ann.attributes == {"secret_score": "A+", "points": 12.5, "member_since": "2024-02-29"}
     assert ann.phone == "+33612345678"  # hidden from the role now: kept
 
 
@@ -518,3 +519,120 @@ def test_the_contact_page_offers_the_persons_rights_to_who_may(
     page = client.get(reverse("distmark_contacts:inspect", args=[ann.pk])).content.decode()
     assert (reverse("wagtail_distmark:contact_erase", args=[ann.pk]) in page) is erase
     assert (reverse("wagtail_distmark:contact_access_request", args=[ann.pk]) in page) is access
+
+
+# --- the form agrees with the import ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("100", 100), ("12.50", 12.5), ("0", 0)])
+def test_number_attributes_are_stored_as_the_import_stores_them(
+    contact_world, client_for, typed, stored
+):
+    ContactAttribute.objects.create(key="points", label="Loyalty points", kind="number")
+    ann = contact_world.people["a1"]
+    client = login(contact_world, client_for, "hq")
+    data = edit_data(contact_world, ann, "a", attribute_points=typed)
+    response = client.post(reverse("distmark_contacts:edit", args=[ann.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors
+    ann.refresh_from_db()
+    assert ann.attributes["points"] == stored
+    assert type(ann.attributes["points"]) is type(stored)
+    assert ann.attributes["points"] == read_attribute("number", typed)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("birth_date", "2999-01-01"),
+        ("birth_date", "1899-12-31"),
+        ("country", "ZZ"),
+        ("country", "France"),
+    ],
+)
+def test_values_the_import_refuses_are_refused_on_the_field(
+    contact_world, client_for, field, value
+):
+    client = login(contact_world, client_for, "manager_a")
+    response = client.post(
+        reverse("distmark_contacts:add"), form_data(contact_world, **{field: value})
+    )
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not Contact.objects.filter(first_name="Nina").exists()
+
+
+def test_a_lower_case_country_and_a_past_birth_date_are_kept(contact_world, client_for):
+    client = login(contact_world, client_for, "manager_a")
+    data = form_data(contact_world, country="be", birth_date="1980-05-04", phone="+33612345699")
+    response = client.post(reverse("distmark_contacts:add"), data)
+    assert response.status_code == 302, response.context["form"].errors
+    nina = Contact.objects.get(first_name="Nina")
+    assert nina.country == "BE" and str(nina.birth_date) == "1980-05-04"
+
+
+@pytest.mark.parametrize("typed", ["ANN@example.org", "Ann@Example.ORG", " ann@example.org "])
+def test_an_email_differing_by_case_is_a_duplicate(contact_world, client_for, typed):
+    client = login(contact_world, client_for, "manager_c")  # Ann is Store A's
+    response = client.post(reverse("distmark_contacts:add"), form_data(contact_world, email=typed,
+                           unit=str(contact_world.net.units["c"].pk)))  # fmt: skip
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["email"] == ["A contact with this e-mail address already exists."]
+    assert Contact.objects.filter(email__iexact="ann@example.org").count() == 1
+
+
+def test_editing_a_contacts_email_case_is_not_a_duplicate_of_itself(contact_world, client_for):
+    ann = contact_world.people["a1"]
+    client = login(contact_world, client_for, "manager_a")
+    data = edit_data(contact_world, ann, "a", email="ANN@example.org")
+    response = client.post(reverse("distmark_contacts:edit", args=[ann.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors
+
+
+# --- re-consent: rule wagtail_distmark.reconsent_contact -----------------------------------
+
+
+def resubscribe_data(world, contact, **extra):
+    return {
+        "email": contact.email,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "unit": str(world.net.units["a"].pk),
+        f"consent_{world.newsletter.pk}": "subscribed",
+        "consent_evidence": "Asked by phone",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(("username", "offered"), [("manager_a", True), ("editor_a", False)])
+def test_reconsent_tick_is_offered_to_who_may_reconsent(
+    contact_world, client_for, username, offered
+):
+    alex = contact_world.people["a2"]
+    client = login(contact_world, client_for, username)
+    response = client.get(reverse("distmark_contacts:edit", args=[alex.pk]))
+    assert ("reconsent" in response.context["form"].fields) is offered
+    assert ('name="reconsent"' in body(response)) is offered
+
+
+def test_an_editor_posting_reconsent_is_refused_on_the_field(contact_world, client_for):
+    alex, newsletter = contact_world.people["a2"], contact_world.newsletter
+    client = login(contact_world, client_for, "editor_a")
+    url = reverse("distmark_contacts:edit", args=[alex.pk])
+    response = client.post(url, resubscribe_data(contact_world, alex, reconsent="on"))
+    assert response.status_code == 200
+    assert f"consent_{newsletter.pk}" in response.context["form"].errors
+    assert current_status(alex, newsletter) == "unsubscribed"
+    assert not ConsentEvent.objects.filter(contact=alex, source=Source.RECONSENT).exists()
+
+
+def test_a_manager_of_one_unit_only_gets_no_reconsent_tick(contact_world, client_for, settings):
+    settings.WAGTAIL_DISTMARK_CONTACT_UNITS = "lists"
+    alex, newsletter = contact_world.people["a2"], contact_world.newsletter
+    link(alex, contact_world.net.units["c"], Source.IMPORT)  # also on Store C's list
+    client = login(contact_world, client_for, "manager_a")
+    url = reverse("distmark_contacts:edit", args=[alex.pk])
+    assert "reconsent" not in client.get(url).context["form"].fields
+    response = client.post(url, resubscribe_data(contact_world, alex, reconsent="on"))
+    assert response.status_code == 200
+    assert current_status(alex, newsletter) == "unsubscribed"

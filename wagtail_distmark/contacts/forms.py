@@ -27,6 +27,7 @@ from wagtail_distmark.contacts.consent import (
     current_status,
     set_consent,
 )
+from wagtail_distmark.contacts.import_rows import check_past, read_attribute
 from wagtail_distmark.contacts.links import HomeUnitTaken, link, move_home
 from wagtail_distmark.contacts.models import (
     CommunicationType,
@@ -44,7 +45,7 @@ from wagtail_distmark.contacts.normalise import (
     normalise_phone,
 )
 from wagtail_distmark.ids import parse_pk, valid_pks
-from wagtail_distmark.org.models import OrgUnit
+from wagtail_distmark.org.models import OrgUnit, validate_country
 from wagtail_distmark.rules.contacts import visible_fields
 from wagtail_distmark.rules.scope import get_scope
 
@@ -87,11 +88,13 @@ def attribute_field(attribute: ContactAttribute) -> forms.Field:
 
 
 def attribute_to_json(value):
-    """What ``Contact.attributes`` stores for a cleaned attribute value."""
+    """What ``Contact.attributes`` stores for a cleaned attribute value: what the import
+    stores for the same text (a number is an int when integral, else a float), so an
+    export then re-import changes nothing."""
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value.normalize())
+        return read_attribute(ContactAttribute.Kind.NUMBER, str(value))
     return value
 
 
@@ -179,6 +182,7 @@ class ContactForm(LinkedErrorsMixin, WagtailAdminModelForm):
         self.setup_unit()
         self.attributes = self.setup_attributes()
         self.communication_types = self.setup_consents()
+        self.setup_reconsent()
         if "tags" in self.fields and self.instance.pk:
             self.initial["tags"] = list(self.instance.tags.values_list("pk", flat=True))
 
@@ -236,10 +240,18 @@ class ContactForm(LinkedErrorsMixin, WagtailAdminModelForm):
         self.order_consent_fields()
         return types
 
+    def setup_reconsent(self):
+        """The re-consent tick is rule ``reconsent_contact``'s (a manager over every unit the
+        person is on; for a new contact, a manager somewhere): for anyone else it is not in
+        the form, so a posted one is ignored and a re-subscription is refused on its field."""
+        contact = self.instance if self.instance.pk else None
+        if not self.user.has_perm("wagtail_distmark.reconsent_contact", contact):
+            del self.fields["reconsent"]
+
     def order_consent_fields(self):
         """Consent fields, then the evidence and the re-consent tick, at the end."""
         for name in ("consent_evidence", "reconsent"):
-            self.fields[name] = self.fields.pop(name)
+            self.fields[name] = self.fields.pop(name)  # before setup_reconsent may drop it
 
     # --- cleaning --------------------------------------------------------------------------
 
@@ -257,6 +269,24 @@ class ContactForm(LinkedErrorsMixin, WagtailAdminModelForm):
                 _("A contact with this e-mail address already exists."), code="duplicate"
             )
         return address
+
+    def clean_birth_date(self):
+        """As the import reads it: not in the future, not before 1900."""
+        value = self.cleaned_data.get("birth_date")
+        return check_past(value, past=True) if value else value
+
+    def clean_country(self):
+        """An ISO 3166 code, as the import requires (typed in any case)."""
+        code = (self.cleaned_data.get("country") or "").strip().upper()
+        if not code:
+            return code
+        try:
+            validate_country(code)
+        except ValidationError as error:  # the import's words: the field is typed, not chosen
+            raise ValidationError(
+                _("Use a two-letter country code (ISO 3166), e.g. FR."), code="country"
+            ) from error
+        return code
 
     def clean_unit(self):
         unit = self.cleaned_data["unit"]
