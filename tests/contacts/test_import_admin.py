@@ -494,3 +494,10 @@ def test_the_mapping_screen_reads_what_the_upload_detected(
     assert page.status_code == 200 and "nina@example.org" in page.content.decode()
     response = manager_a.post(url("contacts_import_mapping", job_of_a), mapping_post(MAPPING))
     assert response["Location"] == url("contacts_import_dry_run", job_of_a)
+
+
+def test_a_failed_import_says_where_resume_continues(contact_world, manager_a, job_of_a):
+    ImportJob.objects.filter(pk=job_of_a.pk).update(status=ImportJob.Status.FAILED,
+                                                    processed_line=3, processed_rows=2)  # fmt: skip
+    page = manager_a.get(url("contacts_import_status", job_of_a)).content.decode()
+    assert "Resume the import" in page and "the rows after line 3, the last one written" in page

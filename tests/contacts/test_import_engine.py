@@ -416,6 +416,21 @@ def test_unreadable_files_are_refused_with_a_reason(contact_world, content, mess
     assert message in refused.value.messages[0]
 
 
+def test_a_file_refused_partway_says_which_rows_were_imported(contact_world, settings):
+    """Two chunks committed, then an unclosed quote: the message counts what is in."""
+    settings.WAGTAIL_DISTMARK_IMPORT_CHUNK_SIZE = 2
+    rows = [f"part{n}@example.org,Part" for n in range(5)]
+    content = csv_bytes(*rows, header="email,first_name") + b'x@example.org,"never closed\n'
+    job = make_job(contact_world, content + b"x" * 140_000)
+    run_import(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and job.processed_line == 5
+    assert "unclosed quote" in job.message
+    assert "4 rows up to line 5 were imported; the rest of the file was not." in job.message
+    assert "continues after line 5" in job.message
+    assert Contact.objects.filter(email__startswith="part").count() == 4
+
+
 def test_a_file_over_the_size_limit_is_refused_before_reading(contact_world, settings):
     job = make_job(contact_world, csv_bytes("a@example.org", header="email"))
     settings.WAGTAIL_DISTMARK_IMPORT_MAX_BYTES = 10

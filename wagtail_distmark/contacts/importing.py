@@ -714,7 +714,7 @@ def run_import(job_id: int) -> None:
     try:
         completed = import_rows(job)
     except FileRefused as refusal:
-        finish(job, ImportJob.Status.FAILED, refusal.messages[0])
+        finish(job, ImportJob.Status.FAILED, refused_partway(job, refusal.messages[0]))
         return
     except Exception:
         logger.exception("Contact import %s stopped", job.pk)
@@ -725,6 +725,19 @@ def run_import(job_id: int) -> None:
         raise
     if completed:  # else another run (a message delivered twice) owns the job: it finishes it
         finish(job, ImportJob.Status.DONE, "")
+
+
+def refused_partway(job: ImportJob, reason: str) -> str:
+    """The refusal, and when chunks were committed before it (a bad quote or line further
+    down the file), how many rows up to which line are imported and what "Resume" does."""
+    job.refresh_from_db(fields=["processed_line", "processed_rows"])
+    if not job.processed_line:
+        return reason
+    done = _(
+        "%(rows)d rows up to line %(line)d were imported; the rest of the file was not. "
+        "“Resume the import” continues after line %(line)d."
+    ) % {"rows": job.processed_rows, "line": job.processed_line}
+    return f"{reason} {done}"
 
 
 def begin(job: ImportJob) -> None:
