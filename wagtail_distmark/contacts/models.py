@@ -401,7 +401,7 @@ class Suppression(models.Model):
 
     class Meta:
         verbose_name = _("suppressed address")
-        verbose_name_plural = _("suppression list")
+        verbose_name_plural = _("suppressed addresses")
         ordering = ["-created_at"]
 
     def __str__(self):
