@@ -97,7 +97,7 @@ def field_label(name: str) -> str:
 #: The fields the listing shows as columns when the user sees them (the title shows the name
 #: and the e-mail; the detail page every field): few columns keep a page fast to render and
 #: to read (bench/contacts.py: 50 rows x 14 columns cost ~90 ms of rendering alone).
-LIST_FIELDS = ("email", "phone", "postal_code", "city")
+LIST_FIELDS = ("phone", "postal_code", "city")
 
 
 def tag_names(contact) -> str:
