@@ -501,3 +501,10 @@ def test_a_failed_import_says_where_resume_continues(contact_world, manager_a, j
                                                     processed_line=3, processed_rows=2)  # fmt: skip
     page = manager_a.get(url("contacts_import_status", job_of_a)).content.decode()
     assert "Resume the import" in page and "the rows after line 3, the last one written" in page
+
+
+def test_a_failed_import_whose_file_was_purged_offers_no_resume(contact_world, manager_a, job_of_a):
+    job_of_a.file.delete(save=False)
+    ImportJob.objects.filter(pk=job_of_a.pk).update(status=ImportJob.Status.FAILED, file="")
+    page = manager_a.get(url("contacts_import_status", job_of_a)).content.decode()
+    assert "Status: Failed" in page and "Resume the import" not in page

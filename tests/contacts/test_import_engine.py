@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tests.contacts.import_helpers import (
     HEADER,
@@ -22,7 +23,7 @@ from tests.contacts.import_helpers import (
     remove_import_files,  # noqa: F401 (an autouse fixture)
     wagtail_roots,  # noqa: F401 (a fixture)
 )
-from wagtail_distmark.contacts import importing
+from wagtail_distmark.contacts import importing, tasks
 from wagtail_distmark.contacts.consent import current_status, suppress
 from wagtail_distmark.contacts.importing import (
     MAPPING_ERROR_KEY,
@@ -34,6 +35,7 @@ from wagtail_distmark.contacts.importing import (
     suggest_mapping,
     write_report,
 )
+from wagtail_distmark.contacts.storage import private_storage
 from wagtail_distmark.models import (
     Consent,
     ConsentEvent,
@@ -528,3 +530,53 @@ def test_a_french_excel_csv_imports_through_the_command(contact_world):
         "Bézier", "Paris\r\n2e arrondissement", "+33123456789")  # fmt: skip
     assert Contact.objects.get(email="francois@example.fr").last_name == "Dœuf"
     assert "5\tAdresse e-mail\t" in out.getvalue()
+
+
+def test_a_finished_import_deletes_its_file_and_keeps_its_report(contact_world):
+    job = make_job(contact_world, csv_bytes("keep1@example.org", "oops", header="email"))
+    stored = job.file.name
+    run_import(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and not job.file
+    assert not private_storage().exists(stored)
+    assert errors_of(job) == {(3, "email")}  # the report is in the database
+
+
+def test_a_failed_import_keeps_its_file_for_resume(contact_world, settings):
+    job = make_job(contact_world, csv_bytes("keep2@example.org", header="email"))
+    settings.WAGTAIL_DISTMARK_IMPORT_MAX_BYTES = 10
+    run_import(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and job.file
+    assert private_storage().exists(job.file.name)
+
+
+def aged(job, days, status, finished=True):
+    when = timezone.now() - datetime.timedelta(days=days)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status, created_at=when, finished_at=when if finished else None)  # fmt: skip
+    job.refresh_from_db()
+    return job
+
+
+def test_purging_deletes_the_files_of_failed_and_abandoned_imports_after_7_days(contact_world):
+    Status = ImportJob.Status
+    content = csv_bytes("p@example.org", header="email")
+    old_failed = aged(make_job(contact_world, content), 8, Status.FAILED)
+    old_checked = aged(make_job(contact_world, content), 8, Status.CHECKED, finished=False)
+    done = aged(make_job(contact_world, content), 0, Status.DONE)
+    recent_failed = aged(make_job(contact_world, content), 6, Status.FAILED)
+    old_running = aged(make_job(contact_world, content), 8, Status.RUNNING, finished=False)
+    names = {job.pk: job.file.name for job in ImportJob.objects.all()}
+    assert tasks.purge_import_files() == 3
+    storage = private_storage()
+    for job in (old_failed, old_checked, done):
+        job.refresh_from_db()
+        assert not job.file and not storage.exists(names[job.pk])
+    for job in (recent_failed, old_running):
+        job.refresh_from_db()
+        assert job.file and storage.exists(names[job.pk])
+    assert old_checked.status == Status.FAILED and "deleted after 7 days" in old_checked.message
+    run_import(old_failed.pk)  # "Resume" of a purged job: a reason, not a crash
+    old_failed.refresh_from_db()
+    assert old_failed.status == Status.FAILED and "no longer kept" in old_failed.message

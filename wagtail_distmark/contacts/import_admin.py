@@ -291,6 +291,7 @@ class StatusView(JobScreen, TemplateView):
             start_url=url("contacts_import_start", job),
             kept_unsubscribed=importing.kept_unsubscribed(job) if job.finished_at else 0,
             can_resume=job.status == Status.FAILED
+            and bool(job.file)  # kept for "Resume" until purged
             and self.request.user.has_perm(IMPORT_PERMISSION, job.unit),
             status_url=url("contacts_import_status", job),
             report_url=url("contacts_import_report", job),

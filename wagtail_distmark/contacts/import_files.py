@@ -17,6 +17,8 @@ from collections.abc import Iterator
 
 import openpyxl
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wagtail_distmark.conf import get_import_max_bytes
@@ -29,6 +31,11 @@ MAX_HEADER_LENGTH = 100
 MAX_LINE_LENGTH = 1_000_000
 #: An XLSX file is a zip: its parts may expand at most this many times the file size limit.
 MAX_XLSX_EXPANSION = 10
+#: Days the file of a failed or never-started import is kept (for "Resume"): a module
+#: constant, not a setting. A finished import's file is deleted at once.
+KEEP_FILES_DAYS = 7
+GONE = _("The file of this import is no longer kept: upload it again.")
+PURGED = _("Its file was deleted after %(days)d days: upload it again to import it.")
 
 
 class FileRefused(ValidationError):
@@ -37,12 +44,19 @@ class FileRefused(ValidationError):
 
 def open_binary(job: ImportJob):
     """The job's file, opened for binary reading (a real file object where the storage has one)."""
-    handle = job.file.storage.open(job.file.name, "rb")
+    if not job.file:
+        raise FileRefused(GONE, code="gone")
+    try:
+        handle = job.file.storage.open(job.file.name, "rb")
+    except OSError as error:
+        raise FileRefused(_("The file could not be read."), code="unreadable") from error
     return getattr(handle, "file", handle)
 
 
 def check_size(job: ImportJob) -> int:
     """Bound the file before any parsing: too large or empty files are refused."""
+    if not job.file:
+        raise FileRefused(GONE, code="gone")
     try:
         size = job.file.storage.size(job.file.name)
     except OSError as error:
@@ -200,3 +214,36 @@ def read_headers(rows: Iterator[tuple[int, list[str]]]) -> list[str]:
 
 def decode_head(head: bytes, encoding: str) -> str:
     return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head)
+
+
+# --- Retention: the file holds personal data ------------------------------------------------
+
+
+def discard_file(job: ImportJob) -> None:
+    """Delete the job's file from private storage; the job (its counts and report rows) stays."""
+    if job.file:
+        job.file.delete(save=False)
+    ImportJob.objects.filter(pk=job.pk).update(file="")
+    job.file = ""
+
+
+def purge_import_files() -> int:
+    """Delete the files of imports that will not read them again: finished ones still holding
+    theirs, and failed or never-started ones untouched for :data:`KEEP_FILES_DAYS` days (7, a
+    module constant, not a setting); those end FAILED, saying so. Queued and running imports
+    keep theirs (a worker may be reading it). Returns how many files were deleted."""
+    Status = ImportJob.Status
+    cutoff = timezone.now() - datetime.timedelta(days=KEEP_FILES_DAYS)
+    old = Q(created_at__lt=cutoff) & (Q(finished_at__isnull=True) | Q(finished_at__lt=cutoff))
+    stale = Q(status=Status.DONE) | (Q(status__in=(Status.FAILED, Status.UPLOADED,
+                                                   Status.CHECKED)) & old)  # fmt: skip
+    purged = 0
+    for job in ImportJob.objects.filter(stale).exclude(file="").iterator():
+        discard_file(job)
+        if job.status != Status.DONE:
+            message = f"{job.message} {PURGED % {'days': KEEP_FILES_DAYS}}".strip()
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=Status.FAILED, message=message[:2000],
+                finished_at=job.finished_at or timezone.now())  # fmt: skip
+        purged += 1
+    return purged

@@ -68,6 +68,7 @@ from wagtail_distmark.contacts.import_files import (
     decode_head,
     detect_delimiter,
     detect_encoding,
+    discard_file,
     open_binary,
     read_headers,
     records,
@@ -705,7 +706,8 @@ def start_import(job: ImportJob) -> None:
 def run_import(job_id: int) -> None:
     """Import the job's file, resuming after ``ImportJob.processed_line`` (a finished job is
     left alone). A refused file or mapping ends the job FAILED with its reason; any other
-    error too, and is raised again (run it again to resume)."""
+    error too, and is raised again (run it again to resume). A finished import's file is
+    deleted; a failed one's is kept for "Resume" (see ``import_files.purge_import_files``)."""
     jobs = ImportJob.objects.select_related("unit", "communication_type", "created_by")
     job = jobs.filter(pk=job_id).first()
     if job is None or job.status == ImportJob.Status.DONE:
@@ -725,6 +727,7 @@ def run_import(job_id: int) -> None:
         raise
     if completed:  # else another run (a message delivered twice) owns the job: it finishes it
         finish(job, ImportJob.Status.DONE, "")
+        discard_file(job)  # personal data: the report lives in ImportRowError rows
 
 
 def refused_partway(job: ImportJob, reason: str) -> str:

@@ -5,7 +5,7 @@ committed chunk ended (``ImportJob.processed_line``)."""
 
 from celery import shared_task
 
-from wagtail_distmark.contacts import exporting, importing
+from wagtail_distmark.contacts import exporting, import_files, importing
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -30,3 +30,10 @@ def purge_expired_exports() -> int:
     """For Celery beat, e.g. hourly (``CELERY_BEAT_SCHEDULE``): deletes the files of exports
     whose link expired (an expired link is refused anyway; this frees the storage)."""
     return exporting.purge_expired_exports()
+
+
+@shared_task
+def purge_import_files() -> int:
+    """For Celery beat, e.g. daily: deletes the uploaded files (personal data) of imports
+    finished, or failed or abandoned for 7 days (``import_files.KEEP_FILES_DAYS``)."""
+    return import_files.purge_import_files()
