@@ -27,11 +27,13 @@ Decisions the wizard and the documentation rely on:
 * Dates are ISO (2026-11-30) or day first (30/11/2026); a row is too wide only if a cell
   beyond the last header holds something (trailing empty cells, as Excel writes, are fine).
 
-For the wizard: :func:`sniff` and :func:`dry_run` raise :class:`FileRefused` (show its
-message); :func:`run_import` records it on the job instead (FAILED, ``message``). Reading and
-bounding the file lives in ``import_files.py``, checking a row in ``import_rows.py``, the bulk
-SQL in ``import_sql.py``; on
-PostgreSQL outside a transaction a thread writes chunk n while chunk n + 1 is read and checked
+For the wizard: :func:`sniff` (at upload) and :func:`dry_run` raise :class:`FileRefused`
+(show its message); the wizard's dry run and the import run on Celery (:func:`run_dry_run`,
+:func:`run_import`) and record it on the job instead (``message``). A finished import's file is
+deleted (personal data), a failed one's kept for "Resume" until
+``import_files.purge_import_files``. Reading and bounding the file lives in ``import_files.py``,
+checking a row in ``import_rows.py``, the bulk SQL in ``import_sql.py``; on PostgreSQL outside
+a transaction a thread writes chunk n while chunk n + 1 is read and checked
 (:func:`write_pipelined`).
 """
 
