@@ -210,3 +210,21 @@ def test_erasure_deletes_earlier_access_request_files(contact_world, client_for)
     assert not storage.exists(name)
     job.refresh_from_db()
     assert not job.file
+
+
+def test_erasure_withdraws_export_files_and_the_address_from_their_filters(contact_world):
+    from django.core.files.base import ContentFile
+
+    from wagtail_distmark.models import ExportJob
+
+    manager = contact_world.net.users["manager_a"]
+    job = ExportJob.objects.create(created_by=manager, filters={"q": ["Ann@Example.org"]})
+    job.file.save("export.csv", ContentFile(b"email\nann@example.org\n"))
+    path = job.file.path
+    erase_contact(contact_world.people["a1"], manager)
+    job.refresh_from_db()
+    assert job.file.name == "" and "Withdrawn" in job.message
+    assert job.filters == {"q": ["[erased]"]}
+    import os
+
+    assert not os.path.exists(path)

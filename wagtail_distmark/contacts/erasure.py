@@ -20,6 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
@@ -77,6 +78,8 @@ def erase_contact(contact, user) -> None:
         consent.suppress(address, Suppression.Reason.ERASURE)
     wipe(contact)
     forget_access_files(contact)
+    if address:
+        withdraw_exports(address)
     log(instance=contact, action=ERASE_ACTION, user=user)
 
 
@@ -98,6 +101,32 @@ def forget_access_files(contact: Contact) -> None:
     for job in ExportJob.objects.filter(subject=contact).exclude(file=""):
         job.file.delete(save=False)
         ExportJob.objects.filter(pk=job.pk).update(file="")
+
+
+#: What an export's filter says once it named an erased person.
+ERASED_VALUE = "[erased]"
+
+
+def withdraw_exports(address: str) -> None:
+    """Export files still on the server may hold the person: any of them might, and nothing
+    tells which without reading them, so every file not yet expired is deleted (the job stays,
+    as the audit record, saying why). A filter that named the address (a search) loses it."""
+    reason = str(_("Withdrawn: a contact was erased after this export."))
+    for job in ExportJob.objects.filter(subject__isnull=True).exclude(file=""):
+        job.file.delete(save=False)
+        ExportJob.objects.filter(pk=job.pk).update(file="", message=reason)
+    needle = address.casefold()
+    for job in ExportJob.objects.exclude(filters={}):
+        filters = {
+            key: [ERASED_VALUE if needle in str(v).casefold() else v for v in as_list(values)]
+            for key, values in job.filters.items()
+        }
+        if filters != job.filters:
+            ExportJob.objects.filter(pk=job.pk).update(filters=filters)
+
+
+def as_list(values) -> list:
+    return values if isinstance(values, list) else [values]
 
 
 def access_report(contact: Contact) -> dict:
