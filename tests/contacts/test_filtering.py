@@ -5,8 +5,10 @@ import datetime
 
 import pytest
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 
+from wagtail_distmark.contacts import filtering
 from wagtail_distmark.contacts.consent import SUBSCRIBED, set_consent
 from wagtail_distmark.contacts.filtering import (
     MAX_PARAM_LENGTH,
@@ -140,3 +142,28 @@ def test_label_shows_visible_fields_only(contact_world, settings):
     settings.WAGTAIL_DISTMARK_CONTACT_FIELD_VISIBILITY = {"unit_editor": ["first_name"]}
     editor = contact_world.net.fresh("editor_a")
     assert contact_label(ann, editor) == "Ann"
+
+
+def test_a_given_filterset_is_used_and_gives_the_same_rows(contact_world):
+    manager_a = users(contact_world)["manager_a"]
+    params = {"tag": str(contact_world.vip.pk)}
+    filterset = filtering.ContactFilterSet(bounded_params(params), user=manager_a)
+    rows = filtered_contacts(manager_a, params, filterset=filterset)
+    assert [contact.email for contact in rows] == emails(manager_a, params) == ["ann@example.org"]
+
+
+def test_the_listing_builds_its_filterset_once(contact_world, client_for, monkeypatch):
+    """The unit, type and tag choices are queried once a request (the filterset the listing
+    displays also filters its rows)."""
+    calls = []
+    for name in ("unit_choices", "consent_choices", "tag_choices"):
+        original = getattr(filtering, name)
+        monkeypatch.setattr(
+            filtering, name, lambda *a, _f=original, _n=name: calls.append(_n) or _f(*a)
+        )
+    client = client_for(users(contact_world)["manager_a"])
+    response = client.get(reverse("distmark_contacts:index"), {"tag": contact_world.vip.pk})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "ann@example.org" in content and "alex@example.org" not in content
+    assert sorted(calls) == ["consent_choices", "tag_choices", "unit_choices"]

@@ -129,7 +129,8 @@ class ContactIndexView(generic.IndexView):
 
     def get_queryset(self):
         user = self.request.user
-        queryset = filtering.filtered_contacts(user, self.request.GET)
+        # The filterset the page displays filters the rows too: its choices are queried once.
+        queryset = filtering.filtered_contacts(user, self.request.GET, filterset=self.filters)
         queryset = queryset.prefetch_related(filtering.scoped_links_prefetch(user))
         return queryset.prefetch_related("tags") if "tags" in visible_fields(user) else queryset
 

@@ -213,19 +213,30 @@ def base_queryset(user):
     return Contact.objects.for_user(user).live()
 
 
-def apply_filters(queryset, user, params: QueryDict):
-    """``queryset`` narrowed by the filters of ``params`` that are valid (others ignored)."""
-    filterset = ContactFilterSet(params, queryset, user=user)
+def apply_filters(queryset, user, params: QueryDict, filterset=None):
+    """``queryset`` narrowed by the filters of ``params`` that are valid (others ignored).
+
+    Args:
+        filterset: a :class:`ContactFilterSet` already bound to ``params`` for ``user`` (the
+            listing's, which it also displays), so its choice queries run once a request.
+    """
+    if filterset is None:
+        filterset = ContactFilterSet(params, queryset, user=user)
     filterset.is_valid()  # cleans the form: invalid values are left out of cleaned_data
     return filterset.filter_queryset(queryset)
 
 
-def filtered_contacts(user, params):
+def filtered_contacts(user, params, filterset=None):
     """The contacts the user may see, filtered, searched (``q``) and sorted (``ordering``) by
     ``params`` (the listing's query string as a ``QueryDict`` or a dict of lists or strings),
-    only on fields the user sees: exactly the listing's rows, in its order."""
+    only on fields the user sees: exactly the listing's rows, in its order.
+
+    Args:
+        filterset: optional, a :class:`ContactFilterSet` bound to ``bounded_params(params)``
+            for ``user`` (the listing passes the one it displays).
+    """
     params = bounded_params(params)
-    queryset = apply_filters(base_queryset(user), user, params)
+    queryset = apply_filters(base_queryset(user), user, params, filterset)
     queryset = search(queryset, user, params.get("q", ""))
     return order(queryset, user, params.get("ordering"))
 
