@@ -580,3 +580,23 @@ def test_purging_deletes_the_files_of_failed_and_abandoned_imports_after_7_days(
     run_import(old_failed.pk)  # "Resume" of a purged job: a reason, not a crash
     old_failed.refresh_from_db()
     assert old_failed.status == Status.FAILED and "no longer kept" in old_failed.message
+
+
+def test_a_dry_run_on_a_broker_is_queued_once_the_mapping_is_committed(
+    contact_world, monkeypatch, django_capture_on_commit_callbacks
+):
+    job = make_job(contact_world, csv_bytes("q1@example.org", header="email"))
+    sent, conf = [], tasks.dry_run_contacts.app.conf
+    monkeypatch.setattr(tasks.dry_run_contacts, "apply_async",
+                        lambda args=None, kwargs=None, **options: sent.append(args))  # fmt: skip
+    eager, conf.task_always_eager = conf.task_always_eager, False
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            importing.start_dry_run(job, {"email": "email"})
+            assert sent == []  # a worker would not see the mapping yet
+    finally:
+        conf.task_always_eager = eager
+    assert sent == [(job.pk,)]
+    job.refresh_from_db()
+    assert (job.status, job.mapping) == (ImportJob.Status.UPLOADED, {"email": "email"})
+    assert importing.is_checking(job)
