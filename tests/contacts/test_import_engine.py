@@ -260,7 +260,9 @@ def test_scope_is_checked_again_when_the_import_runs(contact_world):
     assert not Contact.objects.filter(email="p1@example.org").exists()
 
 
-def test_lists_mode_adds_the_units_link_and_only_fills_empty_fields(contact_world, settings):
+def test_lists_mode_never_puts_another_units_customer_on_an_importers_list(contact_world, settings):
+    """Knowing an address is not enough to reach a person Store B collected: the row is an
+    error with home mode's neutral message, and Bea's data and lists are untouched."""
     settings.WAGTAIL_DISTMARK_CONTACT_UNITS = "lists"
     content = csv_bytes(
         "bea@example.org,Beatrice,,1990-04-01", header="email,first_name,city,birth_date"
@@ -270,9 +272,22 @@ def test_lists_mode_adds_the_units_link_and_only_fills_empty_fields(contact_worl
     job.refresh_from_db()
     bea = contact_world.people["b1"]
     bea.refresh_from_db()
+    assert set(bea.links.values_list("unit__code", flat=True)) == {"C-B"}
+    assert (bea.first_name, bea.birth_date) == ("Bea", None)
+    assert errors_of(job) == {(2, "email")} and job.created_count == 0
+
+
+def test_lists_mode_a_regional_manager_puts_a_customer_on_another_stores_list(
+    contact_world, settings
+):
+    """Who sees every list the person is on may add another: the single customer view."""
+    settings.WAGTAIL_DISTMARK_CONTACT_UNITS = "lists"
+    content = csv_bytes("bea@example.org,Beatrice", header="email,first_name")
+    job = make_job(contact_world, content, user="regional_north")
+    run_import(job.pk)
+    bea = contact_world.people["b1"]
     assert set(bea.links.values_list("unit__code", flat=True)) == {"C-A", "C-B"}
-    assert (bea.first_name, bea.birth_date) == ("Bea", datetime.date(1990, 4, 1))
-    assert (job.created_count, job.updated_count) == (1, 0)  # new on Store A's list
+    assert errors_of(job) == set()
 
 
 def test_attributes_are_read_by_kind(contact_world):

@@ -13,8 +13,6 @@ them, and the result message counts them).
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django import forms
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -30,14 +28,12 @@ from wagtail_distmark.contacts.models import (
     CommunicationType,
     Contact,
     ContactTag,
-    ContactUnit,
     Source,
     Tag,
 )
 from wagtail_distmark.ids import parse_pk
 from wagtail_distmark.org.models import OrgUnit
-from wagtail_distmark.rules.contacts import visible_fields
-from wagtail_distmark.rules.roles import RANKS, UNIT_MANAGER
+from wagtail_distmark.rules.contacts import erasable_ids, visible_fields
 from wagtail_distmark.rules.scope import get_scope
 
 #: The most contacts one bulk request names by id (a longer list is refused, not truncated).
@@ -46,47 +42,10 @@ MAX_IDS = 1000
 MAX_SELECT_ALL = 5000
 EVERYTHING = "all"
 #: How many ids one ``IN (...)`` query names (below every database's parameter limit).
-ID_CHUNK = 900
 
 
 class TooManySelected(Exception):
     """Select all in listing matched more contacts than one request may change."""
-
-
-def chunks(ids: list, size: int = ID_CHUNK):
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
-def link_paths(ids: list) -> dict[int, list[str]]:
-    """The paths of the units each contact is on, one query per :data:`ID_CHUNK` ids."""
-    paths = defaultdict(list)
-    for some in chunks(ids):
-        links = ContactUnit.objects.filter(contact_id__in=some)
-        for contact_id, path in links.values_list("contact_id", "unit__path"):
-            paths[contact_id].append(path)
-    return paths
-
-
-def erasable_ids(user, contacts) -> set:
-    """The ids of ``contacts`` the user may erase (or unsubscribe from everything), decided
-    in one query per :data:`ID_CHUNK` contacts: the batch twin of the rule
-    ``wagtail_distmark.erase_contact`` (``rules.contacts.manages_every_link``: a manager or
-    higher over every unit the contact is on; a contact on no unit is HQ's). It belongs in
-    ``rules/contacts.py`` next to the rule; it lives here until the lead moves it."""
-    ids = [contact.pk for contact in contacts]
-    scope = get_scope(user)
-    if scope.is_superuser:
-        return set(ids)
-    paths = link_paths(ids)
-    manager = RANKS[UNIT_MANAGER]
-
-    def manages_every_link(pk) -> bool:
-        if not paths[pk]:
-            return scope.is_hq_admin
-        return all(scope.best_rank_on(path) >= manager for path in paths[pk])
-
-    return {pk for pk in ids if manages_every_link(pk)}
 
 
 def requested_pks(values) -> list | None:
