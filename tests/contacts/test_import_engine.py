@@ -4,6 +4,7 @@ import codecs
 import csv
 import datetime
 import io
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -615,3 +616,38 @@ def test_a_dry_run_on_a_broker_is_queued_once_the_mapping_is_committed(
     job.refresh_from_db()
     assert (job.status, job.mapping) == (ImportJob.Status.UPLOADED, {"email": "email"})
     assert importing.is_checking(job)
+
+
+def test_a_cell_with_a_line_break_or_nul_is_an_error_row(contact_world):
+    """No contact field holds control characters: a line break in a name would reach an
+    e-mail header at send time, and PostgreSQL refuses NUL (found by the attacker review)."""
+    padding = [f"pad{n}@example.org,{'P' * 80}" for n in range(1000)]  # NUL beyond the sniff
+    content = csv_bytes('"r1@example.org","Ann\r\nBcc: x@example.org"', "r3@example.org,Rita",
+                        *padding, "r2@example.org,A\x00B", header="email,first_name")  # fmt: skip
+    job = make_job(contact_world, content)
+    run_import(job.pk)
+    job.refresh_from_db()
+    assert errors_of(job) == {(2, "first_name"), (1005, "first_name")}
+    assert set(Contact.objects.filter(email__startswith="r").values_list("email", flat=True)) == {
+        "r3@example.org"
+    }
+
+
+def test_an_xlsx_whose_shared_strings_unpack_too_large_is_refused(contact_world, monkeypatch):
+    """openpyxl reads the shared strings whole: their unpacked size is bounded first."""
+    from wagtail_distmark.contacts import import_files
+
+    book = openpyxl.Workbook()
+    book.active.append(["email", "first_name"])
+    for n in range(200):
+        book.active.append([f"s{n}@example.org", f"Name number {n} " * 5])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with zipfile.ZipFile(buffer, "a") as archive:  # openpyxl writes inline strings
+        archive.writestr("xl/sharedStrings.xml", "<sst>" + "<si><t>x</t></si>" * 1000 + "</sst>")
+    job = make_job(contact_world, buffer.getvalue(), name="contacts.xlsx")
+    monkeypatch.setattr(import_files, "MAX_SHARED_STRINGS_BYTES", 1000)
+    run_import(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and "too large once unpacked" in job.message
+    assert not Contact.objects.filter(email__startswith="s1").exists()

@@ -30,6 +30,10 @@ MAX_TEXT_ATTRIBUTE_LENGTH = 255
 YES = {"yes", "y", "true", "1", "oui", "o", "ja", "j", "x", "subscribed"}
 NO = {"no", "n", "false", "0", "non", "nee", "nein", "unsubscribed"}
 TAG_SEPARATORS = re.compile(r"[;|,]")
+#: NUL, line breaks and the other C0 controls: no contact field holds them (a line break in a
+#: name would reach an e-mail header at send time; PostgreSQL refuses NUL).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_REASON = _("This cell holds a line break or another control character.")
 #: Plain ASCII addresses (a subset of what ``normalise_email`` accepts, normalised the same).
 PLAIN_EMAIL = re.compile(
     r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@"
@@ -98,6 +102,8 @@ def check_row(ctx: Context, line: int, cells: list[str]):
     for header, text in raw.values():
         if len(text) > MAX_CELL_LENGTH:
             errors.append((header, too_long(MAX_CELL_LENGTH)))
+        elif CONTROL_CHARACTERS.search(text):
+            errors.append((header, CONTROL_REASON))
     if errors:
         return errors
     return read_row(ctx, line, raw)

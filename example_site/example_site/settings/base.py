@@ -136,4 +136,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wagtail_distmark.contacts.tasks.purge_expired_exports",
         "schedule": 60 * 60,
     },
+    # Uploaded contact files: deleted once imported, or after a week unfinished.
+    "distmark-purge-import-files": {
+        "task": "wagtail_distmark.contacts.tasks.purge_import_files",
+        "schedule": 24 * 60 * 60,
+    },
 }
