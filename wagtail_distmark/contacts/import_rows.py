@@ -30,10 +30,11 @@ MAX_TEXT_ATTRIBUTE_LENGTH = 255
 YES = {"yes", "y", "true", "1", "oui", "o", "ja", "j", "x", "subscribed"}
 NO = {"no", "n", "false", "0", "non", "nee", "nein", "unsubscribed"}
 TAG_SEPARATORS = re.compile(r"[;|,]")
-#: NUL, line breaks and the other C0 controls: no contact field holds them (a line break in a
-#: name would reach an e-mail header at send time; PostgreSQL refuses NUL).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-CONTROL_REASON = _("This cell holds a line break or another control character.")
+#: NUL and the other C0 controls but tab and line breaks have no meaning in a contact
+#: (PostgreSQL refuses NUL). A quoted line break is kept, as written; headers never take a
+#: value with one (``campaigns.rendering.one_line``, DESIGN invariant 8).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_REASON = _("This cell holds a control character (such as NUL).")
 #: Plain ASCII addresses (a subset of what ``normalise_email`` accepts, normalised the same).
 PLAIN_EMAIL = re.compile(
     r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@"
