@@ -38,6 +38,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -782,10 +783,13 @@ class Bench:
 
         from wagtail_distmark.contacts import importing
 
+        # Each job its own copy: a finished import deletes its upload (the retention rule).
+        copy = path.with_name(f"{path.stem}-{job_model.objects.count() + 1}{path.suffix}")
+        shutil.copyfile(path, copy)
         job = job_model.objects.create(
             unit=self.root,
             created_by_id=self.user_ids["hq"],
-            file=f"contact-imports/{path.name}",
+            file=f"contact-imports/{copy.name}",
             original_name=path.name,
             mapping=IMPORT_MAPPING,
             communication_type=self.types[0],
