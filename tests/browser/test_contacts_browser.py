@@ -134,7 +134,7 @@ def test_editor_listing_has_no_phone_column(page, shot, uncaught):
     open_contacts_menu(page)
     survey.check("menu-open")
     survey.visit("listing", CONTACTS)
-    expect(page.get_by_role("columnheader", name=re.compile("E-mail|Email"))).to_be_visible()
+    expect(page.get_by_role("columnheader", name=re.compile("Contact"))).to_be_visible()
     expect(page.get_by_role("columnheader", name=re.compile("Phone"))).to_have_count(0)
     listing_filtered_and_searched(page, survey)
     contact = lyon_contact()
