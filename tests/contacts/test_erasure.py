@@ -228,3 +228,16 @@ def test_erasure_withdraws_export_files_and_the_address_from_their_filters(conta
     import os
 
     assert not os.path.exists(path)
+
+
+def test_erasure_leaves_other_units_exports_alone(contact_world):
+    from django.core.files.base import ContentFile
+
+    from wagtail_distmark.models import ExportJob
+
+    other = ExportJob.objects.create(created_by=contact_world.net.users["manager_c"],
+                                     filters={"q": ["ann@example.org"]})  # fmt: skip
+    other.file.save("c.csv", ContentFile(b"email\n"))
+    erase_contact(contact_world.people["a1"], contact_world.net.users["manager_a"])
+    other.refresh_from_db()
+    assert other.file.name and other.filters == {"q": ["ann@example.org"]}

@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -36,6 +38,7 @@ from wagtail_distmark.contacts.models import (
     Suppression,
 )
 from wagtail_distmark.contacts.normalise import email_hash
+from wagtail_distmark.org.models import path_and_ancestors
 
 ERASE_PERMISSION = "wagtail_distmark.erase_contact"
 ACCESS_PERMISSION = "wagtail_distmark.request_contact_access"
@@ -79,7 +82,7 @@ def erase_contact(contact, user) -> None:
     wipe(contact)
     forget_access_files(contact)
     if address:
-        withdraw_exports(address)
+        withdraw_exports(contact, address)
     log(instance=contact, action=ERASE_ACTION, user=user)
 
 
@@ -107,22 +110,38 @@ def forget_access_files(contact: Contact) -> None:
 ERASED_VALUE = "[erased]"
 
 
-def withdraw_exports(address: str) -> None:
-    """Export files still on the server may hold the person: any of them might, and nothing
-    tells which without reading them, so every file not yet expired is deleted (the job stays,
-    as the audit record, saying why). A filter that named the address (a search) loses it."""
+def withdraw_exports(contact: Contact, address: str) -> None:
+    """Export files still on the server may hold the person: every file of a listing export
+    made by someone who could reach them (a role on one of their units or above, or a
+    superuser) is deleted — nothing tells which without reading them; the job stays, as the
+    audit record, saying why. Such an export's filter that named the address loses it.
+    Other units' exports are not touched."""
     reason = str(_("Withdrawn: a contact was erased after this export."))
-    for job in ExportJob.objects.filter(subject__isnull=True).exclude(file=""):
+    jobs = ExportJob.objects.filter(subject__isnull=True, created_by__in=reached_by(contact))
+    for job in jobs.exclude(file=""):
         job.file.delete(save=False)
         ExportJob.objects.filter(pk=job.pk).update(file="", message=reason)
     needle = address.casefold()
-    for job in ExportJob.objects.exclude(filters={}):
+    for job in jobs.exclude(filters={}):
         filters = {
             key: [ERASED_VALUE if needle in str(v).casefold() else v for v in as_list(values)]
             for key, values in job.filters.items()
         }
         if filters != job.filters:
             ExportJob.objects.filter(pk=job.pk).update(filters=filters)
+
+
+def reached_by(contact: Contact):
+    """The accounts that could see the contact: a role on one of its units or above them."""
+    paths = {
+        ancestor
+        for path in contact.links.values_list("unit__path", flat=True)
+        for ancestor in path_and_ancestors(path)
+    }
+    users = get_user_model().objects.filter(
+        Q(is_superuser=True) | Q(distmark_memberships__unit__path__in=paths)
+    )
+    return users.values("pk")
 
 
 def as_list(values) -> list:
