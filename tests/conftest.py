@@ -1,3 +1,4 @@
+import celery
 import pytest
 from wagtail_factories import ImageFactory
 
@@ -83,3 +84,13 @@ def brand_template(net, image):
     )  # fmt: skip
     template.save()
     return template
+
+
+@pytest.fixture
+def eager_celery():
+    """Run the Celery tasks in the test (CI points the app at a real broker)."""
+    conf = celery.current_app.conf
+    previous = conf.task_always_eager
+    conf.task_always_eager = True
+    yield
+    conf.task_always_eager = previous

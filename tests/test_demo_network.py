@@ -464,7 +464,7 @@ def test_sample_csv_dry_run_from_the_command_line_as_lyons_manager(capsys):
 
 
 def test_sample_csv_through_the_admin_wizard_as_lyons_manager(
-    capsys, client, django_capture_on_commit_callbacks
+    capsys, client, django_capture_on_commit_callbacks, eager_celery
 ):
     """What the README promises: upload, keep the suggested columns, the dry run lists the 7
     bad rows; the import brings the 42 new people in and keeps Margaux unsubscribed."""

@@ -6,7 +6,6 @@ on; Store B's contacts are ``b1``/``b2``. ``a2`` unsubscribed from the newslette
 
 from dataclasses import dataclass
 
-import celery
 import pytest
 
 from wagtail_distmark.contacts.consent import SUBSCRIBED, UNSUBSCRIBED, set_consent
@@ -50,13 +49,3 @@ def contact_world(net):
     set_consent(people["a2"], newsletter, UNSUBSCRIBED, source=Source.ADMIN)
     people["a1"].tags.add(vip)
     return ContactWorld(net=net, people=people, newsletter=newsletter, vip=vip)
-
-
-@pytest.fixture
-def eager_celery():
-    """Run the Celery tasks in the test (CI points the app at a real broker)."""
-    conf = celery.current_app.conf
-    previous = conf.task_always_eager
-    conf.task_always_eager = True
-    yield
-    conf.task_always_eager = previous
