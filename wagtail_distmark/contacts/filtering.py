@@ -214,7 +214,9 @@ def base_queryset(user):
 
 
 def apply_filters(queryset, user, params: QueryDict, filterset=None):
-    """``queryset`` narrowed by the filters of ``params`` that are valid (others ignored).
+    """``queryset`` narrowed by the filters of ``params``; a filter that cannot be read (a unit
+    out of scope, a crafted value) selects nothing: ignoring it would widen the rows — and a
+    bulk action's "select all" or an export — to every contact (found by the attacker review).
 
     Args:
         filterset: a :class:`ContactFilterSet` already bound to ``params`` for ``user`` (the
@@ -222,7 +224,8 @@ def apply_filters(queryset, user, params: QueryDict, filterset=None):
     """
     if filterset is None:
         filterset = ContactFilterSet(params, queryset, user=user)
-    filterset.is_valid()  # cleans the form: invalid values are left out of cleaned_data
+    if not filterset.is_valid():
+        return queryset.none()
     return filterset.filter_queryset(queryset)
 
 
