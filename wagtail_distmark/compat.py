@@ -15,6 +15,7 @@ from functools import wraps
 from wagtail import permissions as wagtail_permissions
 from wagtail.admin import filters
 from wagtail.admin.forms.choosers import ExternalLinkChooserForm, URLOrAbsolutePathField
+from wagtail.admin.ui import tables as wagtail_tables
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn
 from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.admin.views.chooser import BrowseView as PageBrowseView
@@ -33,6 +34,15 @@ from wagtail_distmark.ids import clean_search, parse_number, parse_pk, valid_pks
 #: (check ``wagtail_distmark.W002``) and each of our viewsets carries its own policy
 #: (``RulesPolicyMixin``). The one place the plugin asks which Wagtail it runs on.
 HAS_POLICY_REGISTRY = hasattr(wagtail_permissions, "register_permission_policy")
+
+#: The listing's filter and header partials: one template in Wagtail 8, inline in 7.0's.
+FILTER_PARTIALS_TEMPLATE = (
+    "wagtailadmin/shared/listing/filter_partials.html"
+    if HAS_POLICY_REGISTRY
+    else "wagtail_distmark/compat/filter_partials_wagtail7.html"
+)
+#: Wagtail 8's right-aligned number column; on 7.0 a plain column shows the same figure.
+NumberColumn = getattr(wagtail_tables, "NumberColumn", wagtail_tables.Column)
 
 
 def register_permission_policy(model, policy) -> bool:

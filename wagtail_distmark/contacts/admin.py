@@ -28,6 +28,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button, HeaderButton
 from wagtail.log_actions import log
 
+from wagtail_distmark import compat
 from wagtail_distmark.contacts import filtering
 from wagtail_distmark.contacts.bulk_actions import CONTACT_BULK_ACTIONS
 from wagtail_distmark.contacts.forms import MODEL_FIELDS, SAVE_ERRORS, ContactForm
@@ -122,6 +123,10 @@ class ContactIndexView(generic.IndexView):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.is_export = False  # Wagtail's spreadsheet export: exports are the export screen's
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs),
+                "filter_partials_template": compat.FILTER_PARTIALS_TEMPLATE}  # fmt: skip
 
     def get_filterset_kwargs(self):
         params = filtering.bounded_params(self.request.GET)

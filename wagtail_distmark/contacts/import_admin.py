@@ -22,16 +22,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView, View
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.ui.tables import (
-    Column,
-    DateColumn,
-    NumberColumn,
-    TitleColumn,
-    UserColumn,
-)
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn, UserColumn
 from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
 from wagtail.admin.widgets import HeaderButton
 
+from wagtail_distmark.compat import NumberColumn
 from wagtail_distmark.contacts import importing
 from wagtail_distmark.contacts.hooks import MENU_HOOK
 from wagtail_distmark.contacts.import_forms import IMPORT_PERMISSION, MappingForm, UploadForm
