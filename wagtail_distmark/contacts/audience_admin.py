@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,7 +18,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import DeleteView, EditView, IndexView
+from wagtail.admin.views.generic import EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.action_menu import ActionMenuItem
 
@@ -29,6 +28,7 @@ from wagtail_distmark.contacts.audience_forms import AudienceForm
 from wagtail_distmark.contacts.audiences import count_for_user, sample_for
 from wagtail_distmark.contacts.hooks import MENU_HOOK
 from wagtail_distmark.contacts.models import Audience, Contact
+from wagtail_distmark.contacts.setup_admin import KeptInUseDeleteView
 from wagtail_distmark.rules.contacts import visible_fields
 from wagtail_distmark.rules.policies import (
     RulesPolicyMixin,
@@ -99,19 +99,10 @@ class AudienceEditView(EditView):
         return context
 
 
-class AudienceDeleteView(DeleteView):
+class AudienceDeleteView(KeptInUseDeleteView):
     """An audience a campaign or another audience uses stays: said, not a 500."""
 
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except ProtectedError:
-            messages.error(
-                self.request,
-                _("“%(audience)s” is used by a campaign or another audience: it stays.")
-                % {"audience": self.object},
-            )
-            return redirect(self.get_success_url())
+    in_use_message = _("“%(object)s” is used by a campaign or another audience: it stays.")
 
 
 class AudienceViewSet(ScopedModelUrlsMixin, RulesPolicyMixin, ModelViewSet):

@@ -69,18 +69,20 @@ SETUP_REFUSAL = _("The contacts set-up is managed by head office.")
 
 
 class KeptInUseDeleteView(DeleteView):
-    """A communication type people consented to (or an audience uses) is kept: said on the
-    page, not a 500 (the consent history is a legal record: ``on_delete=PROTECT``)."""
+    """An object others depend on (``on_delete=PROTECT``) is kept: said on the page, not a
+    500 — a communication type people consented to (the consent history is a legal record),
+    an audience a campaign or another audience uses."""
+
+    #: The message, with the object as ``%(object)s``.
+    in_use_message = _(
+        "“%(object)s” is in use (consents and their history, or audiences): it stays."
+    )
 
     def form_valid(self, form):
         try:
             return super().form_valid(form)
         except ProtectedError:
-            messages.error(
-                self.request,
-                _("“%(object)s” is in use (consents and their history, or audiences): it stays.")
-                % {"object": self.object},
-            )
+            messages.error(self.request, self.in_use_message % {"object": self.object})
             return redirect(self.get_success_url())
 
 
