@@ -143,3 +143,90 @@ def get_private_root() -> str:
     media = str(getattr(settings, "MEDIA_ROOT", "") or ".")
     default = os.path.join(os.path.dirname(os.path.abspath(media)), "distmark-private")
     return str(getattr(settings, "WAGTAIL_DISTMARK_PRIVATE_ROOT", None) or default)
+
+
+# Sending (wagtail_distmark/sending/, docs/sending.md). Read when called, like every setting.
+
+
+def get_public_base_url() -> str:
+    """The address of the site's public pages that e-mails link to (unsubscribe, view online,
+    tracking): ``WAGTAIL_DISTMARK_PUBLIC_BASE_URL``, else the admin's base URL. HTTPS in
+    production: mail clients and RFC 8058 expect it (system check W005)."""
+    url = getattr(settings, "WAGTAIL_DISTMARK_PUBLIC_BASE_URL", "") or get_base_url()
+    return url.rstrip("/")
+
+
+def get_send_batch_size() -> int:
+    """Deliveries one worker claims and sends over one backend connection."""
+    return max(1, int(getattr(settings, "WAGTAIL_DISTMARK_SEND_BATCH_SIZE", 100)))
+
+
+def get_send_parallel_tasks() -> int:
+    """How many batch tasks one send keeps queued at once: the most workers that share it."""
+    return max(1, int(getattr(settings, "WAGTAIL_DISTMARK_SEND_PARALLEL_TASKS", 4)))
+
+
+def get_send_task_seconds() -> float:
+    """How long one batch task keeps claiming batches before it queues its successor (short
+    tasks let a pause, a cancel or a new worker take effect quickly)."""
+    return float(getattr(settings, "WAGTAIL_DISTMARK_SEND_TASK_SECONDS", 20))
+
+
+def get_send_max_attempts() -> int:
+    """Attempts of a delivery that fails transiently (SMTP 4xx, a dropped connection, a
+    provider's 429 or 5xx) before it is marked failed."""
+    return max(1, int(getattr(settings, "WAGTAIL_DISTMARK_SEND_MAX_ATTEMPTS", 5)))
+
+
+def get_send_retry_delay() -> float:
+    """Seconds before the first retry; each later one waits twice as long (with jitter)."""
+    return float(getattr(settings, "WAGTAIL_DISTMARK_SEND_RETRY_DELAY", 60))
+
+
+def get_send_retry_max_delay() -> float:
+    return float(getattr(settings, "WAGTAIL_DISTMARK_SEND_RETRY_MAX_DELAY", 3600))
+
+
+def get_send_lease_seconds() -> float:
+    """After this long in *sending*, a delivery's worker is taken for dead: the row becomes
+    *unknown* (never resent automatically). Longer than any batch can take."""
+    return float(getattr(settings, "WAGTAIL_DISTMARK_SEND_LEASE_SECONDS", 600))
+
+
+def get_send_rate_limit() -> str:
+    """Every send together, shared by all workers: a ``limits`` string such as
+    ``"1000/second"``; empty for none."""
+    return getattr(settings, "WAGTAIL_DISTMARK_SEND_RATE_LIMIT", "")
+
+
+def get_send_rate_limit_per_send() -> str:
+    """Each send on its own (e.g. ``"300/minute"``); empty for none."""
+    return getattr(settings, "WAGTAIL_DISTMARK_SEND_RATE_LIMIT_PER_SEND", "")
+
+
+def get_send_rate_limits_per_domain() -> dict[str, str]:
+    """Per sender domain, e.g. ``{"mail.example.com": "100/second"}``; ``"*"`` for any other."""
+    return dict(getattr(settings, "WAGTAIL_DISTMARK_SEND_RATE_LIMITS_PER_DOMAIN", {}))
+
+
+def get_rate_limit_storage() -> str:
+    """Where the rate limits' counters live, as a ``limits`` storage URI: ``"memory://"``
+    (one process: the demo) or ``"redis://host:6379/1"`` (shared by every worker on every
+    machine; system check W006 warns when workers run with memory storage)."""
+    return getattr(settings, "WAGTAIL_DISTMARK_RATE_LIMIT_STORAGE", "memory://")
+
+
+def get_send_email_backend() -> str | None:
+    """The Django e-mail backend campaigns are sent with (``None``: ``EMAIL_BACKEND``)."""
+    return getattr(settings, "WAGTAIL_DISTMARK_EMAIL_BACKEND", None)
+
+
+def get_send_batch_api() -> bool:
+    """Send a whole batch in one call with per-recipient merge data (django-anymail's
+    ``merge_data`` / ``merge_headers``), for an ESP backend with a batch API."""
+    return bool(getattr(settings, "WAGTAIL_DISTMARK_SEND_BATCH_API", False))
+
+
+def get_machine_click_seconds() -> float:
+    """A click this soon after the delivery is a machine's (a link scanner), not a person's."""
+    return float(getattr(settings, "WAGTAIL_DISTMARK_MACHINE_CLICK_SECONDS", 2))

@@ -1,5 +1,5 @@
 """Public models of wagtail_distmark, re-exported from the feature packages that define them
-(``org``, ``library``, ``catalogue``, ``campaigns``, ``contacts``). Import them from here."""
+(``org``, ``library``, ``catalogue``, ``campaigns``, ``contacts``, ``sending``). Import them from here."""
 
 from wagtail_distmark.campaigns.models import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.campaigns.readiness import NotReadyToSend, Readiness
@@ -31,8 +31,12 @@ from wagtail_distmark.library.models import (
 )
 from wagtail_distmark.org.models import Membership, OrgUnit, OrgUnitQuerySet
 from wagtail_distmark.org.scoping import UnitScopedQuerySet, UnitScopedQuerySetMixin
+from wagtail_distmark.sending.models import Delivery, DeliveryEvent, Send
 
 __all__ = [
+    "Delivery",
+    "DeliveryEvent",
+    "Send",
     "Audience",
     "CampaignAudience",
     "CommunicationType",

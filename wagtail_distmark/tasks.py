@@ -8,6 +8,7 @@ from wagtail_distmark.contacts.tasks import (
     purge_expired_exports,
     purge_import_files,
 )
+from wagtail_distmark.sending.tasks import send_batches, start_send, watch_sends
 
 __all__ = [
     "dry_run_contacts",
@@ -15,4 +16,7 @@ __all__ = [
     "import_contacts",
     "purge_expired_exports",
     "purge_import_files",
+    "send_batches",
+    "start_send",
+    "watch_sends",
 ]

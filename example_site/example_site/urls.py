@@ -12,6 +12,8 @@ PUBLIC_MEDIA_FOLDERS = ("original_images", "images")
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # What sent e-mails link to: one-click unsubscribe, view online, open and click tracking.
+    path("mail/", include("wagtail_distmark.sending.urls")),
 ]
 
 if settings.DEBUG:

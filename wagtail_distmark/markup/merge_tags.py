@@ -190,6 +190,14 @@ class MergeTemplate:
         self.escape = escape
         self.tags = set(self.parts[1::2])
 
+    @classmethod
+    def from_parts(cls, parts: list[str], escape: Callable[[str], str] = escape_html_value):
+        """A template from the ``parts`` of another (as stored with a send): never parsed
+        again, so a value bound into them can never turn into a tag."""
+        template = cls.__new__(cls)
+        template.parts, template.escape, template.tags = list(parts), escape, set(parts[1::2])
+        return template
+
     def bind(self, values: Mapping[str, str]) -> MergeTemplate:
         """This template with the tags of ``values`` filled in now (escaped, and never parsed
         again); the other tags stay for :meth:`render`. A unit's values are bound once at

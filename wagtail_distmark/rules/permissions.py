@@ -10,7 +10,7 @@ predicate under the same name before this app is ready: an existing rule is kept
 
 import rules
 
-from wagtail_distmark.rules import campaigns, catalogue, contacts, library, org, workflows
+from wagtail_distmark.rules import campaigns, catalogue, contacts, library, org, sending, workflows
 
 PERMISSIONS = {
     "wagtail_distmark.view_orgunit": org.can_view_orgunit,
@@ -115,6 +115,10 @@ PERMISSIONS = {
         )
         for action in ("view", "add", "change", "delete")
     },
+    # Sending: the object is a campaign (to send it) or a send (to follow it, act on it).
+    "wagtail_distmark.send_localcampaign": sending.can_send_campaign,
+    "wagtail_distmark.view_send": sending.can_view_send,
+    "wagtail_distmark.change_send": sending.can_manage_send,
     # Members reach the Wagtail admin through their membership, not through a group.
     "wagtailadmin.access_admin": org.can_access_admin,
 }

@@ -1,0 +1,230 @@
+"""A send's life: created (now or scheduled), started once, fanned out, driven batch by batch
+until every row is final; paused, resumed, cancelled; unknown rows resent by an operator.
+
+Plain functions, each safe to run twice and on any worker: the Celery tasks
+(``sending/tasks.py``) are thin wrappers over them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wagtail_distmark import conf
+from wagtail_distmark.campaigns.readiness import NotReadyToSend
+from wagtail_distmark.contacts.campaign_audience import audience_for, recipients_for_campaign
+from wagtail_distmark.sending import engine, ratelimit
+from wagtail_distmark.sending.messages import compile_for_send
+from wagtail_distmark.sending.models import Delivery, Send
+
+State = Send.State
+#: Contacts read (and delivery rows inserted) per step of the fan-out.
+FANOUT_CHUNK = 2000
+#: The longest a driving loop sleeps in place (a rate limit, a retry soon due) rather than
+#: queueing its successor for later.
+MAX_INLINE_WAIT = 2.0
+
+
+class SendRefused(Exception):
+    """The campaign may not be sent (not ready, already sending, no audience …)."""
+
+
+def create_send(campaign, user=None, at=None) -> Send:
+    """Send ``campaign`` now (``at`` is ``None``) or at ``at``.
+
+    Raises:
+        SendRefused: with the reason, if the gate is closed, it has no audience, or it
+            already has a live send.
+    """
+    readiness = campaign.sending_readiness()
+    if not readiness.ready:
+        raise SendRefused(readiness.reason)
+    audience = audience_for(campaign)
+    if audience is None:
+        raise SendRefused(_("Choose its recipients first (Recipients, in the editor's menu)."))
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            send = Send.objects.create(
+                campaign=campaign, unit=campaign.unit, audience=audience,
+                communication_type=audience.communication_type, created_by=user,
+                scheduled_at=at or now, state=State.SCHEDULED,
+            )  # fmt: skip
+            campaign.scheduled_at = at or now
+            campaign.save(update_fields=["scheduled_at"])
+    except IntegrityError as error:
+        raise SendRefused(_("This campaign is already scheduled or being sent.")) from error
+    return send
+
+
+def start(send_id: int) -> bool:
+    """Start a scheduled send that is due: check the gate again, freeze the campaign,
+    compile its message and create its deliveries. Runs at most once per send (the state
+    moves from *scheduled* to *preparing* in one conditional update). Returns whether it
+    started it."""
+    moved = Send.objects.filter(
+        pk=send_id, state=State.SCHEDULED, scheduled_at__lte=timezone.now()
+    ).update(state=State.PREPARING, started_at=timezone.now())
+    if not moved:
+        return False
+    send = Send.objects.select_related("campaign__template", "campaign__unit", "unit").get(
+        pk=send_id
+    )
+    campaign = send.campaign
+    readiness = campaign.sending_readiness()  # again: it may have closed since scheduling
+    if not readiness.ready:
+        fail(
+            send, _("The campaign may no longer be sent: %(reason)s") % {"reason": readiness.reason}
+        )
+        return True
+    with transaction.atomic():
+        campaign.freeze_for_sending(send.started_at)
+        send.message, send.links = compile_for_send(campaign)
+        send.save(update_fields=["message", "links"])
+    fan_out(send)
+    return True
+
+
+def fan_out(send: Send) -> int:
+    """Create the send's delivery rows, a chunk at a time, from the last contact reached
+    (idempotent: a second run, or one resumed after a crash, inserts nothing twice).
+    Returns the number of rows."""
+    contacts = recipients_for_campaign(send.campaign).order_by("pk").values_list("pk", flat=True)
+    while True:
+        chunk = list(contacts.filter(pk__gt=send.prepared_up_to)[:FANOUT_CHUNK])
+        if not chunk:
+            break
+        with transaction.atomic():
+            Delivery.objects.bulk_create(
+                [Delivery(send=send, contact_id=pk) for pk in chunk], ignore_conflicts=True
+            )
+            send.prepared_up_to = chunk[-1]
+            send.total = Delivery.objects.filter(send=send).count()
+            send.save(update_fields=["prepared_up_to", "total"])
+    Send.objects.filter(pk=send.pk, state=State.PREPARING).update(
+        state=State.SENDING, prepared=True, heartbeat_at=timezone.now()
+    )
+    send.refresh_from_db()
+    return send.total
+
+
+def fail(send: Send, reason: str) -> None:
+    """The send cannot go on: it fails with ``reason``; rows not yet sent are skipped."""
+    finish(send, State.FAILED, reason, Delivery.Reason.CAMPAIGN_WITHDRAWN)
+
+
+def finish(send: Send, state: str, reason: str, skip_reason: str) -> None:
+    with transaction.atomic():
+        Delivery.objects.filter(send=send, state=Delivery.State.PENDING).update(
+            state=Delivery.State.SKIPPED, reason=skip_reason, updated_at=timezone.now()
+        )
+        Send.objects.filter(pk=send.pk).exclude(state__in=Send.FINAL_STATES).update(
+            state=state, reason=str(reason)[:500], finished_at=timezone.now()
+        )
+        campaign = send.campaign
+        if state != State.DONE and campaign.sent_at is None:
+            campaign.scheduled_at = None  # it may be scheduled again
+            campaign.save(update_fields=["scheduled_at"])
+    send.refresh_from_db()
+
+
+# Driving a send
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a driving loop left: ``done``, or ``wait`` seconds before more work is due."""
+
+    done: bool = False
+    wait: float = 0.0
+
+
+def drive(send_id: int, seconds: float | None = None) -> Progress:
+    """Send batches of ``send_id`` for up to ``seconds``; what is left to do."""
+    deadline = time.monotonic() + (conf.get_send_task_seconds() if seconds is None else seconds)
+    while True:
+        send = Send.objects.select_related("unit", "communication_type", "campaign").get(pk=send_id)
+        if send.state != State.SENDING:
+            return Progress(done=True)
+        progress = step(send)
+        if progress.done:
+            return progress
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return progress
+        if progress.wait:
+            if progress.wait > min(left, MAX_INLINE_WAIT):
+                return progress
+            time.sleep(progress.wait)
+
+
+def step(send: Send) -> Progress:
+    """One batch (or a wait): the rate limits first, then :func:`engine.send_batch`."""
+    grant = ratelimit.acquire(send, conf.get_send_batch_size())
+    if not grant.count:
+        return Progress(wait=grant.wait)
+    result = engine.send_batch(send, grant.count)
+    Send.objects.filter(pk=send.pk).update(heartbeat_at=timezone.now())
+    if result.claimed:
+        return Progress()
+    return settle(send)
+
+
+def settle(send: Send) -> Progress:
+    """No due row was left to claim: wait for the next retry, or finish the send."""
+    engine.reap(send)
+    due = engine.next_due(send)
+    if due is not None:
+        return Progress(wait=max(0.05, (due - timezone.now()).total_seconds()))
+    if engine.has_rows_in_flight(send):  # another worker's batch: it will finish it
+        return Progress(wait=1.0)
+    Send.objects.filter(pk=send.pk, state=State.SENDING).update(
+        state=State.DONE, finished_at=timezone.now()
+    )
+    return Progress(done=True)
+
+
+# Operators' actions
+
+
+def pause(send: Send, user=None) -> bool:
+    """Stop claiming batches (those in flight finish). Returns whether it changed."""
+    return bool(Send.objects.filter(pk=send.pk, state=State.SENDING).update(state=State.PAUSED))
+
+
+def resume(send: Send, user=None) -> bool:
+    return bool(
+        Send.objects.filter(pk=send.pk, state=State.PAUSED).update(
+            state=State.SENDING, heartbeat_at=timezone.now()
+        )
+    )
+
+
+def cancel(send: Send, user=None) -> bool:
+    """Cancel a scheduled, sending or paused send: its pending rows are skipped."""
+    if send.is_final:
+        return False
+    finish(send, State.CANCELLED, _("Cancelled by %(user)s.") % {"user": user or _("an operator")},
+           Delivery.Reason.CANCELLED)  # fmt: skip
+    return True
+
+
+def resend_unknown(send: Send, user=None) -> int:
+    """An operator's decision to send the *unknown* rows again (they may get it twice).
+    Returns how many were put back to pending."""
+    count = Delivery.objects.filter(send=send, state=Delivery.State.UNKNOWN).update(
+        state=Delivery.State.PENDING, next_attempt_at=timezone.now(), reason="", claim=""
+    )
+    if count:
+        Send.objects.filter(pk=send.pk, state=State.DONE).update(
+            state=State.SENDING, finished_at=None
+        )
+    return count
+
+
+__all__ = ["NotReadyToSend", "SendRefused", "create_send", "start", "drive", "pause", "resume",
+           "cancel", "resend_unknown"]  # fmt: skip

@@ -1,0 +1,327 @@
+"""One batch of a send: claim rows, check each recipient again, send, record each fate.
+
+The order is the guarantee (docs/explanation/sending.md):
+
+1. :func:`claim` marks up to a batch of due *pending* rows *sending* and commits, with a
+   random claim token (on PostgreSQL the rows are picked with ``SELECT … FOR UPDATE SKIP
+   LOCKED``, so any number of workers on any number of machines share one send).
+2. :func:`recheck` skips, with the reason, whoever unsubscribed, was suppressed or erased, or
+   left the unit since the audience was built (an unsubscribe a second before the batch wins).
+3. The backend is called once per message over one connection; each accepted message is
+   *sent* with its message id, each refusal is retried later (transient) or *failed* with
+   the reason (permanent; a hard bounce suppresses the address).
+4. A worker that dies between 1 and 3 leaves rows *sending*: :func:`reap` turns them
+   *unknown* once their lease ran out. Nothing ever claims them again.
+"""
+
+from __future__ import annotations
+
+import random
+import smtplib
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.mail import get_connection
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import F, Min
+from django.utils import timezone
+
+from wagtail_distmark import conf
+from wagtail_distmark.contacts.consent import not_suppressed_q, subscribed_q, suppress
+from wagtail_distmark.contacts.models import Contact, Suppression
+from wagtail_distmark.contacts.normalise import email_hash
+from wagtail_distmark.sending.messages import build_message
+from wagtail_distmark.sending.models import Delivery, Send
+
+PENDING, SENDING, SENT = Delivery.State.PENDING, Delivery.State.SENDING, Delivery.State.SENT
+FAILED, SKIPPED, UNKNOWN = Delivery.State.FAILED, Delivery.State.SKIPPED, Delivery.State.UNKNOWN
+Reason = Delivery.Reason
+#: The longest error text kept on a row.
+MAX_ERROR = 1000
+
+
+@dataclass
+class BatchResult:
+    """What one batch did (counts by outcome)."""
+
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retried: int = 0
+    unknown: int = 0
+    released: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a backend's refusal is handled."""
+
+    retry: bool  # transient: try again later
+    text: str
+    reason: str = Reason.REJECTED
+    suppress: bool = False  # the address is bad for good (a hard bounce)
+    ambiguous: bool = False  # the message may have left: unknown, never resent
+
+
+# 1. Claiming
+
+
+def claim(send: Send, size: int) -> list[int]:
+    """Claim up to ``size`` due pending rows of ``send``: they are *sending* and committed
+    when this returns. Returns their ids."""
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    due = Delivery.objects.filter(send=send, state=PENDING, next_attempt_at__lte=now).order_by(
+        "next_attempt_at", "pk"
+    )
+    claimed = {"state": SENDING, "claim": token, "claimed_at": now, "attempts": F("attempts") + 1}
+    with transaction.atomic():
+        if db_connection.features.has_select_for_update_skip_locked:
+            ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:size])
+            Delivery.objects.filter(pk__in=ids).update(**claimed)
+        else:  # SQLite: one UPDATE statement is atomic, and writers take turns
+            Delivery.objects.filter(pk__in=due.values("pk")[:size], state=PENDING).update(**claimed)
+            ids = list(Delivery.objects.filter(claim=token).values_list("pk", flat=True))
+    return ids
+
+
+# 2. Checking every recipient again
+
+
+def recheck(send: Send, contact_ids: list[int]) -> dict[int, str]:
+    """The contacts of ``contact_ids`` who may no longer be sent to, with the reason."""
+    contacts = Contact.objects.filter(pk__in=contact_ids)
+    path = send.unit.path
+    eligible = contacts.under(path).filter(not_suppressed_q())
+    if send.communication_type is not None:
+        eligible = eligible.filter(subscribed_q(send.communication_type, path))
+    ok = set(eligible.values_list("pk", flat=True))
+    refused = [pk for pk in contact_ids if pk not in ok]
+    if not refused:
+        return {}
+    return why_not(send, refused)
+
+
+def why_not(send: Send, contact_ids: list[int]) -> dict[int, str]:
+    """The reason each of these contacts is refused (a few queries, for the refused only)."""
+    reasons = {}
+    rows = Contact.objects.filter(pk__in=contact_ids).values_list("pk", "email", "erased_at")
+    in_unit = set(Contact.objects.filter(pk__in=contact_ids).under(send.unit.path).values_list(
+        "pk", flat=True))  # fmt: skip
+    hashes = {email_hash(email) for _pk, email, _erased in rows if email}
+    suppressed = set(
+        Suppression.objects.filter(email_hash__in=hashes).values_list("email_hash", flat=True)
+    )
+    for pk, email, erased_at in rows:
+        if erased_at is not None:
+            reasons[pk] = Reason.ERASED
+        elif not email:
+            reasons[pk] = Reason.NO_ADDRESS
+        elif email_hash(email) in suppressed:
+            reasons[pk] = Reason.SUPPRESSED
+        elif pk not in in_unit:
+            reasons[pk] = Reason.OUT_OF_UNIT
+        else:
+            reasons[pk] = Reason.NOT_SUBSCRIBED
+    return reasons
+
+
+# 3. Sending
+
+
+def classify(error: Exception) -> Outcome:
+    """Transient or permanent, from an SMTP reply code or a provider's HTTP status."""
+    text = f"{type(error).__name__}: {error}"[:MAX_ERROR]
+    code = smtp_code(error)
+    if code is None:
+        code = getattr(error, "status_code", None)
+        if code is None:
+            response = getattr(error, "response", None)
+            code = getattr(response, "status_code", None)
+        if isinstance(code, int) and (code == 429 or code >= 500):
+            return Outcome(retry=True, text=text)
+        if isinstance(code, int):
+            return Outcome(retry=False, text=text)
+        if isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError):
+            # The connection dropped while the message was on its way: it may have left.
+            return Outcome(retry=False, text=text, reason=Reason.WORKER_LOST, ambiguous=True)
+        if isinstance(error, OSError):
+            return Outcome(retry=True, text=text)
+        return Outcome(retry=False, text=text)
+    if 400 <= code < 500:
+        return Outcome(retry=True, text=text)
+    hard = code in (550, 551, 553) or enhanced_status(error).startswith("5.1.")
+    return Outcome(
+        retry=False, text=text, reason=Reason.HARD_BOUNCE if hard else Reason.REJECTED,
+        suppress=hard,
+    )  # fmt: skip
+
+
+def smtp_code(error: Exception) -> int | None:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in error.recipients.values()]
+        return max(codes) if codes else None
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code
+    return None
+
+
+def enhanced_status(error: Exception) -> str:
+    """The enhanced status code (RFC 3463, e.g. ``5.1.1``) of an SMTP reply, if any."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        replies = [message for _code, message in error.recipients.values()]
+    else:
+        replies = [getattr(error, "smtp_error", b"")]
+    for reply in replies:
+        text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+        first = text[:16].split(" ", 1)[0]
+        if first.count(".") == 2 and first.replace(".", "").isdigit():
+            return first
+    return ""
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff with jitter (0.5–1.5 ×), capped."""
+    base = conf.get_send_retry_delay() * 2 ** max(0, attempts - 1)
+    delay = min(base, conf.get_send_retry_max_delay()) * (0.5 + random.random())  # noqa: S311
+    return timedelta(seconds=delay)
+
+
+def send_batch(send: Send, size: int | None = None) -> BatchResult:
+    """Claim, check and send one batch of ``send``; record every row's fate."""
+    result = BatchResult()
+    ids = claim(send, size or conf.get_send_batch_size())
+    result.claimed = len(ids)
+    if not ids:
+        return result
+    rows = list(Delivery.objects.filter(pk__in=ids).select_related("contact").order_by("pk"))
+    refused = recheck(send, [row.contact_id for row in rows])
+    now = timezone.now()
+    for row in rows:
+        if row.contact_id in refused:
+            row.state, row.reason, row.updated_at = SKIPPED, refused[row.contact_id], now
+    result.skipped = len(refused)
+    to_send = [row for row in rows if row.contact_id not in refused]
+    deliver(send, to_send, result)
+    save_fates(rows)
+    return result
+
+
+def deliver(send: Send, rows: list[Delivery], result: BatchResult) -> None:
+    """Send ``rows`` over one backend connection, setting each row's fate (not saved)."""
+    if not rows:
+        return
+    backend = get_connection(conf.get_send_email_backend())
+    try:
+        backend.open()
+    except Exception as error:  # noqa: BLE001 (nothing left: every row is retried)
+        for row in rows:
+            refuse(row, classify_open(error), result)
+        return
+    try:
+        for position, row in enumerate(rows):
+            message = build_message(send, row, row.contact, connection=backend)
+            try:
+                backend.send_messages([message])
+            except Exception as error:  # noqa: BLE001 (any backend: classified below)
+                outcome = classify(error)
+                refuse(row, outcome, result)
+                if outcome.ambiguous:  # the connection is gone: release what was not tried
+                    release(rows[position + 1 :], result)
+                    return
+                continue
+            accept(row, message, result)
+    finally:
+        close_quietly(backend)
+
+
+def classify_open(error: Exception) -> Outcome:
+    """A refusal before any message left (connecting, logging in): always safe to retry."""
+    outcome = classify(error)
+    return Outcome(retry=True, text=outcome.text) if outcome.ambiguous else outcome
+
+
+def accept(row: Delivery, message, result: BatchResult) -> None:
+    status = getattr(message, "anymail_status", None)
+    provider_id = getattr(status, "message_id", None) if status is not None else None
+    row.state, row.sent_at = SENT, timezone.now()
+    row.message_id = str(provider_id or message.extra_headers["Message-ID"])[:255]
+    row.last_error = ""
+    result.sent += 1
+
+
+def refuse(row: Delivery, outcome: Outcome, result: BatchResult) -> None:
+    row.last_error = outcome.text
+    if outcome.ambiguous:
+        row.state, row.reason = UNKNOWN, outcome.reason
+        result.unknown += 1
+    elif outcome.retry and row.attempts < conf.get_send_max_attempts():
+        row.state, row.next_attempt_at = PENDING, timezone.now() + retry_delay(row.attempts)
+        result.retried += 1
+    else:
+        row.state = FAILED
+        row.reason = Reason.TOO_MANY_ATTEMPTS if outcome.retry else outcome.reason
+        result.failed += 1
+        if outcome.suppress and row.contact.email:
+            suppress(row.contact.email, Suppression.Reason.HARD_BOUNCE, note=outcome.text[:255])
+    result.errors.append(outcome.text)
+
+
+def release(rows: list[Delivery], result: BatchResult) -> None:
+    """Rows claimed but never tried: back to pending, the attempt not counted."""
+    for row in rows:
+        row.state, row.attempts = PENDING, max(0, row.attempts - 1)
+    result.released += len(rows)
+
+
+def close_quietly(backend) -> None:
+    try:
+        backend.close()
+    except Exception:  # noqa: BLE001, S110 (the batch's fates are known; closing is a courtesy)
+        pass
+
+
+FATE_FIELDS = ["state", "reason", "attempts", "next_attempt_at", "message_id", "last_error",
+               "sent_at", "updated_at"]  # fmt: skip
+
+
+def save_fates(rows: list[Delivery]) -> None:
+    """Record every row's fate in one statement. Only rows still *sending* under this
+    batch's claim are written: a row that was reaped meanwhile stays *unknown*."""
+    now = timezone.now()
+    for row in rows:
+        row.updated_at = now
+    with transaction.atomic():
+        still_ours = set(
+            Delivery.objects.filter(
+                pk__in=[row.pk for row in rows], state=SENDING, claim=rows[0].claim
+            ).values_list("pk", flat=True)
+        )
+        Delivery.objects.bulk_update([row for row in rows if row.pk in still_ours], FATE_FIELDS)
+
+
+# 4. Rows whose worker died, and the end of a send
+
+
+def reap(send: Send) -> int:
+    """Rows *sending* past their lease become *unknown* (never resent automatically).
+    Returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=conf.get_send_lease_seconds())
+    return Delivery.objects.filter(send=send, state=SENDING, claimed_at__lt=cutoff).update(
+        state=UNKNOWN, reason=Reason.WORKER_LOST, updated_at=timezone.now()
+    )
+
+
+def next_due(send: Send):
+    """When the earliest pending row is due (``None``: no pending row)."""
+    return Delivery.objects.filter(send=send, state=PENDING).aggregate(at=Min("next_attempt_at"))[
+        "at"
+    ]
+
+
+def has_rows_in_flight(send: Send) -> bool:
+    return Delivery.objects.filter(send=send, state=SENDING).exists()

@@ -1,0 +1,64 @@
+"""Rate limits shared by every worker on every machine: overall, per sender domain, per send.
+
+Celery's own ``rate_limit`` counts per worker process, so ten workers send ten times the
+limit. These counters live in the ``limits`` library's storage
+(``WAGTAIL_DISTMARK_RATE_LIMIT_STORAGE``: Redis for a network of workers, memory for the
+demo's single process), and a batch takes its whole size from each limit before it is
+claimed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import SlidingWindowCounterRateLimiter
+
+from wagtail_distmark import conf
+
+
+@dataclass(frozen=True)
+class Grant:
+    """How many messages may go now (``count``), else how long to wait (``wait``, s)."""
+
+    count: int
+    wait: float = 0.0
+
+
+@lru_cache(maxsize=4)
+def limiter(uri: str) -> SlidingWindowCounterRateLimiter:
+    return SlidingWindowCounterRateLimiter(storage_from_string(uri))
+
+
+@lru_cache(maxsize=64)
+def parsed(text: str) -> RateLimitItem:
+    return parse(text)
+
+
+def limits_for(send) -> list[tuple[RateLimitItem, str]]:
+    """Every limit that applies to ``send``, each with its counter's key."""
+    domain = (send.message or {}).get("domain", "")
+    per_domain = conf.get_send_rate_limits_per_domain()
+    texts = [
+        (conf.get_send_rate_limit(), "all"),
+        (per_domain.get(domain) or per_domain.get("*", ""), f"domain:{domain}"),
+        (send.rate_limit or conf.get_send_rate_limit_per_send(), f"send:{send.pk}"),
+    ]
+    return [(parsed(text), key) for text, key in texts if text]
+
+
+def acquire(send, wanted: int) -> Grant:
+    """Take up to ``wanted`` messages from every limit of ``send``."""
+    items = limits_for(send)
+    if not items:
+        return Grant(count=wanted)
+    count = min([wanted] + [item.amount for item, _key in items])
+    rate = limiter(conf.get_rate_limit_storage())
+    for item, key in items:
+        if not rate.hit(item, "distmark", key, cost=count):
+            stats = rate.get_window_stats(item, "distmark", key)
+            return Grant(count=0, wait=max(0.05, min(stats.reset_time - time.time(), 60.0)))
+    return Grant(count=count)

@@ -1,0 +1,84 @@
+"""Celery tasks of sending: thin wrappers over ``dispatch`` (testable without a broker).
+
+``start_send`` runs once per send whatever the broker delivers (``dispatch.start`` moves the
+send out of *scheduled* in one conditional update); it queues
+``WAGTAIL_DISTMARK_SEND_PARALLEL_TASKS`` ``send_batches`` chains, each of which sends for a
+few seconds and queues its successor, so any free worker on any machine joins in. A chain
+lost with its worker is replaced by ``watch_sends`` (beat), which also starts scheduled sends
+whose timed task was lost. Duplicated tasks are harmless: rows are claimed atomically.
+"""
+
+from celery import current_app, shared_task
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from wagtail_distmark import conf
+from wagtail_distmark.sending import dispatch
+from wagtail_distmark.sending.models import Send
+
+#: A send with no batch sent for this long (seconds) has lost its chains: ``watch_sends``
+#: queues new ones.
+STALLED_AFTER = 60
+
+
+def is_eager() -> bool:
+    return bool(current_app.conf.task_always_eager)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def start_send(send_id: int) -> bool:
+    started = dispatch.start(send_id)
+    if started:
+        queue_batches(send_id)
+    return started
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_batches(send_id: int) -> None:
+    progress = dispatch.drive(send_id)
+    if progress.done:
+        return
+    if is_eager():
+        if not progress.wait:  # in-process (the demo): carry on now; retries wait for beat
+            send_batches(send_id)
+        return
+    send_batches.apply_async((send_id,), countdown=progress.wait)
+
+
+@shared_task
+def watch_sends() -> int:
+    """For Celery beat, every 30 seconds or so: starts due scheduled sends and queues new
+    batch chains for stalled ones. Returns how many sends it touched."""
+    now = timezone.now()
+    due = list(
+        Send.objects.filter(state=Send.State.SCHEDULED, scheduled_at__lte=now).values_list(
+            "pk", flat=True
+        )
+    )
+    for send_id in due:
+        start_send.delay(send_id)
+    stalled_before = now - timezone.timedelta(seconds=STALLED_AFTER)
+    stalled = list(
+        Send.objects.filter(state=Send.State.SENDING)
+        .filter(Q(heartbeat_at__lt=stalled_before) | Q(heartbeat_at__isnull=True))
+        .values_list("pk", flat=True)
+    )
+    for send_id in stalled:
+        Send.objects.filter(pk=send_id).update(heartbeat_at=now)
+        queue_batches(send_id)
+    return len(due) + len(stalled)
+
+
+def queue_batches(send_id: int) -> None:
+    for _chain in range(1 if is_eager() else conf.get_send_parallel_tasks()):
+        send_batches.delay(send_id)
+
+
+def schedule_start(send: Send) -> None:
+    """Queue the start of a new send at its time, once the transaction that created it
+    commits (``watch_sends`` is the safety net if the timed task is lost)."""
+    if send.scheduled_at <= timezone.now():
+        transaction.on_commit(lambda: start_send.delay(send.pk))
+    elif not is_eager():
+        transaction.on_commit(lambda: start_send.apply_async((send.pk,), eta=send.scheduled_at))
