@@ -1,5 +1,6 @@
 """Public models of wagtail_distmark, re-exported from the feature packages that define them
-(``org``, ``library``, ``catalogue``, ``campaigns``, ``contacts``, ``sending``). Import them from here."""
+(``org``, ``library``, ``catalogue``, ``campaigns``, ``contacts``, ``sending``). Import them
+from here."""
 
 from wagtail_distmark.campaigns.models import BannedWord, BrandTemplate, LocalCampaign
 from wagtail_distmark.campaigns.readiness import NotReadyToSend, Readiness

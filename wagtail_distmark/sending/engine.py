@@ -16,6 +16,7 @@ The order is the guarantee (docs/explanation/sending.md):
 
 from __future__ import annotations
 
+import contextlib
 import random
 import smtplib
 import uuid
@@ -279,10 +280,8 @@ def release(rows: list[Delivery], result: BatchResult) -> None:
 
 
 def close_quietly(backend) -> None:
-    try:
+    with contextlib.suppress(Exception):  # the batch's fates are known; closing is a courtesy
         backend.close()
-    except Exception:  # noqa: BLE001, S110 (the batch's fates are known; closing is a courtesy)
-        pass
 
 
 FATE_FIELDS = ["state", "reason", "attempts", "next_attempt_at", "message_id", "last_error",
