@@ -33,6 +33,7 @@ from wagtail_distmark import conf
 from wagtail_distmark.contacts.consent import not_suppressed_q, subscribed_q, suppress
 from wagtail_distmark.contacts.models import Contact, Suppression
 from wagtail_distmark.contacts.normalise import email_hash
+from wagtail_distmark.sending import providers
 from wagtail_distmark.sending.messages import build_message
 from wagtail_distmark.sending.models import Delivery, Send
 
@@ -215,6 +216,9 @@ def send_batch(send: Send, size: int | None = None) -> BatchResult:
 def deliver(send: Send, rows: list[Delivery], result: BatchResult) -> None:
     """Send ``rows`` over one backend connection, setting each row's fate (not saved)."""
     if not rows:
+        return
+    if conf.get_send_batch_api():  # one provider call for the batch (django-anymail)
+        providers.deliver_batch(send, rows, result)
         return
     backend = get_connection(conf.get_send_email_backend())
     try:
