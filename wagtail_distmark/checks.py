@@ -1,13 +1,18 @@
-"""System checks: the plugin cannot enforce anything without the rules backend."""
+"""System checks: the plugin cannot enforce anything without the rules backend, nor send
+e-mails whose links work without its public URLs and their address."""
 
+import importlib.util
 import os
 
+import celery
+import limits
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.urls import get_resolver
 from django.utils.module_loading import import_string
 from wagtail.snippets.models import get_snippet_models
 
-from wagtail_distmark import compat
+from wagtail_distmark import compat, conf
 from wagtail_distmark.library.forms import LibraryFormMixin
 from wagtail_distmark.rules.policies import ScopedUrlsMixin, unmapped_url_names
 
@@ -132,3 +137,121 @@ def is_under_media_root(path) -> bool:
         return False
     private, media = os.path.realpath(path), os.path.realpath(media)
     return os.path.commonpath([private, media]) == media
+
+
+# --- Sending (docs/reference/system-checks.md) ------------------------------------------------
+
+PUBLIC_NAMESPACE = "wagtail_distmark_public"
+
+
+@register(Tags.urls)
+def check_public_urls(app_configs, **kwargs):
+    """Sent e-mails link to the public pages (one-click unsubscribe, view online, tracking):
+    without them in the site's URLconf every such link would be broken."""
+    if PUBLIC_NAMESPACE in get_resolver().namespace_dict:
+        return []
+    return [
+        Error(
+            "The public e-mail pages of wagtail_distmark are not in the site's URLconf: sent "
+            "e-mails would carry broken unsubscribe links.",
+            hint='Add path("mail/", include("wagtail_distmark.sending.urls")) to your urls.py.',
+            id="wagtail_distmark.E003",
+        )
+    ]
+
+
+@register()
+def check_public_base_url(app_configs, **kwargs):
+    """Unsubscribe and tracking links are absolute: they need the site's public address, on
+    HTTPS in production (RFC 8058 mail clients expect an HTTPS one-click URL)."""
+    url = conf.get_public_base_url()
+    if not url:
+        return [
+            Error(
+                "wagtail_distmark has no public base URL for the links of sent e-mails.",
+                hint="Set WAGTAIL_DISTMARK_PUBLIC_BASE_URL (or WAGTAILADMIN_BASE_URL) to the "
+                "site's public address, e.g. 'https://www.example.com'.",
+                id="wagtail_distmark.E004",
+            )
+        ]
+    if url.startswith("https://") or settings.DEBUG:
+        return []
+    return [
+        Warning(
+            f"The public base URL of sent e-mails, {url!r}, is not HTTPS.",
+            hint="Mail clients expect an HTTPS one-click unsubscribe URL (RFC 8058): set "
+            "WAGTAIL_DISTMARK_PUBLIC_BASE_URL to an https:// address.",
+            id="wagtail_distmark.W007",
+        )
+    ]
+
+
+@register()
+def check_rate_limits(app_configs, **kwargs):
+    """Each rate limit must be a ``limits`` string; limits counted in one process's memory
+    are not shared by the workers of a real broker."""
+    named = rate_limit_settings()
+    problems = [
+        Error(
+            f"{setting} = {value!r} is not a rate limit.",
+            hint='Write one limit as the limits library reads it: "100/second", '
+            '"5000/hour", "10 per minute".',
+            id="wagtail_distmark.E005",
+        )
+        for setting, value in named
+        if not parses(value)
+    ]
+    if named and conf.get_rate_limit_storage().startswith("memory://") and not celery_is_eager():
+        problems.append(
+            Warning(
+                "Rate limits are counted in memory while Celery runs on workers: each worker "
+                "counts alone, so together they send faster than the limit.",
+                hint="Set WAGTAIL_DISTMARK_RATE_LIMIT_STORAGE to a storage every worker shares, "
+                'e.g. "redis://redis-host:6379/1" (also with RabbitMQ as the broker).',
+                id="wagtail_distmark.W008",
+            )
+        )
+    return problems
+
+
+def rate_limit_settings() -> list[tuple[str, str]]:
+    """The rate limits set, as (setting name, value), empty ones left out."""
+    named = [
+        ("WAGTAIL_DISTMARK_SEND_RATE_LIMIT", conf.get_send_rate_limit()),
+        ("WAGTAIL_DISTMARK_SEND_RATE_LIMIT_PER_SEND", conf.get_send_rate_limit_per_send()),
+    ]
+    per_domain = conf.get_send_rate_limits_per_domain().items()
+    named += [(f"WAGTAIL_DISTMARK_SEND_RATE_LIMITS_PER_DOMAIN[{d!r}]", v) for d, v in per_domain]
+    return [(setting, value) for setting, value in named if value]
+
+
+def parses(value) -> bool:
+    """One limit of at least one message (``limits.parse`` would read the first of
+    ``"10/second;100/minute"`` and drop the rest; ``0/second`` would stall every send)."""
+    try:
+        items = limits.parse_many(str(value))
+    except ValueError:
+        return False
+    return len(items) == 1 and items[0].amount >= 1
+
+
+def celery_is_eager() -> bool:
+    """Tasks run in the web process (the demo, tests): one process, one memory."""
+    return bool(
+        getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+        or celery.current_app.conf.task_always_eager
+    )
+
+
+@register()
+def check_batch_api(app_configs, **kwargs):
+    if not conf.get_send_batch_api() or importlib.util.find_spec("anymail") is not None:
+        return []
+    return [
+        Error(
+            "WAGTAIL_DISTMARK_SEND_BATCH_API is on, but django-anymail is not installed.",
+            hint="Install django-anymail and set WAGTAIL_DISTMARK_EMAIL_BACKEND to its ESP "
+            "backend, or turn the batch API off.",
+            id="wagtail_distmark.E006",
+        )
+    ]

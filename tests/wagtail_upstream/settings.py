@@ -42,3 +42,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # the image/document tests go to a throwaway directory instead.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="wagtail-upstream-media-")
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+
+# Wagtail's test URLconf has no place for the plugin's public e-mail pages, and these tests
+# send no campaign: the check that asks for them (wagtail_distmark.E003) is silenced here only.
+SILENCED_SYSTEM_CHECKS = ["wagtail_distmark.E003"]

@@ -6,6 +6,7 @@ PostgreSQL and a real broker.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy
@@ -104,7 +105,17 @@ WAGTAIL_SITE_NAME = "Maison Lumière network"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
+# E-mails print in the console of `make demo`. To read them as a mail client would, run a
+# local SMTP catcher (`python -m aiosmtpd -n -l 127.0.0.1:1025`) and start the demo with
+# DISTMARK_SMTP=127.0.0.1:1025: the example site then sends over SMTP to it (README, "Send the
+# Lyon newsletter").
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DISTMARK_SMTP = os.environ.get("DISTMARK_SMTP", "")
+if DISTMARK_SMTP:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, _, _port = DISTMARK_SMTP.rpartition(":")
+    EMAIL_HOST = EMAIL_HOST or "127.0.0.1"
+    EMAIL_PORT = int(_port or 1025)
 DEFAULT_FROM_EMAIL = "network@maison-lumiere.example"
 
 # Celery: eager (in-process) unless a broker is configured.
@@ -112,6 +123,24 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (CELERY_BROKER_URL or None)
+
+
+def redis_db(url: str, db: int) -> str:
+    """The same Redis server as ``url``, on database ``db``."""
+    return urlsplit(url)._replace(path=f"/{db}").geturl()
+
+
+# Sending: the rate limits' counters are shared by every worker through Redis (database 1,
+# beside the broker's); with no broker (the demo's eager Celery) one process counts alone.
+WAGTAIL_DISTMARK_RATE_LIMIT_STORAGE = os.environ.get("WAGTAIL_DISTMARK_RATE_LIMIT_STORAGE") or (
+    redis_db(CELERY_BROKER_URL, 1)
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    else "memory://"
+)
+# What sent e-mails link to (unsubscribe, view online, tracking): HTTPS in production.
+WAGTAIL_DISTMARK_PUBLIC_BASE_URL = os.environ.get(
+    "WAGTAIL_DISTMARK_PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL
+)
 
 # Renames the top unit kind (the others keep the plugin's "Region" and "Store"); lazy, so
 # each user reads it in their own language.
@@ -140,5 +169,12 @@ CELERY_BEAT_SCHEDULE = {
     "distmark-purge-import-files": {
         "task": "wagtail_distmark.contacts.tasks.purge_import_files",
         "schedule": 24 * 60 * 60,
+    },
+    # Sending: starts the scheduled sends that are due and restarts stalled ones (a worker
+    # that died); every 30 seconds. Beat runs once, however many workers
+    # (docs/how-to/production-layout.md).
+    "distmark-watch-sends": {
+        "task": "wagtail_distmark.sending.tasks.watch_sends",
+        "schedule": 30,
     },
 }
