@@ -223,9 +223,8 @@ def deliver(send: Send, rows: list[Delivery], result: BatchResult) -> None:
     backend = get_connection(conf.get_send_email_backend())
     try:
         backend.open()
-    except Exception as error:  # noqa: BLE001 (nothing left: every row is retried)
-        for row in rows:
-            refuse(row, classify_open(error), result)
+    except Exception as error:  # noqa: BLE001 (no message left: every row waits and retries)
+        postpone(rows, classify(error).text, result)
         return
     try:
         for position, row in enumerate(rows):
@@ -244,10 +243,15 @@ def deliver(send: Send, rows: list[Delivery], result: BatchResult) -> None:
         close_quietly(backend)
 
 
-def classify_open(error: Exception) -> Outcome:
-    """A refusal before any message left (connecting, logging in): always safe to retry."""
-    outcome = classify(error)
-    return Outcome(retry=True, text=outcome.text) if outcome.ambiguous else outcome
+def postpone(rows: list[Delivery], text: str, result: BatchResult) -> None:
+    """The connection could not be opened: no message left, so the attempt does not count
+    (a mail server down for an hour must not fail the send); every row waits and retries."""
+    for row in rows:
+        row.state, row.attempts = PENDING, max(0, row.attempts - 1)
+        row.next_attempt_at = timezone.now() + retry_delay(row.attempts + 1)
+        row.last_error = text
+    result.retried += len(rows)
+    result.errors.append(text)
 
 
 def accept(row: Delivery, message, result: BatchResult) -> None:
