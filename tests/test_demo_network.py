@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.urls import reverse
 
-from home import demo_contacts
+from home import demo_contacts, demo_workflow
 from tests.library.conftest import needs_policy_registry
 from wagtail_distmark.contacts import importing
 from wagtail_distmark.contacts.audiences import recipients
@@ -85,7 +85,7 @@ def test_demo_templates_show_every_zone_policy_and_pass_validation(capsys):
     policies = {z.value["policy"] for t in BrandTemplate.objects.all() for z in t.body}
     assert policies == {"locked", "editable", "constrained"}
     campaigns = LocalCampaign.objects.all()
-    assert campaigns.count() == 2
+    assert campaigns.count() == 3
     for obj in [*BrandTemplate.objects.all(), *campaigns]:
         obj.full_clean()
 
@@ -176,9 +176,9 @@ def test_demo_installs_the_approval_workflow_with_a_campaign_in_review(capsys):
 
     call_command("load_demo_network", contacts=0)
     call_command("load_demo_network", contacts=0)  # idempotent: still one submission
-    newsletter = LocalCampaign.objects.get(name="Lyon newsletter")
+    in_review = LocalCampaign.objects.get(name=demo_workflow.IN_REVIEW[0])
     state = OrgApprovalTaskState.objects.get(
-        workflow_state__object_id=str(newsletter.pk), status=TaskState.STATUS_IN_PROGRESS
+        workflow_state__object_id=str(in_review.pk), status=TaskState.STATUS_IN_PROGRESS
     )
     assert state.approving_unit.code == "ML-001"
     assert [u.username for u in state.approvers()] == ["manager"]
@@ -507,3 +507,79 @@ def test_sample_csv_through_the_admin_wizard_as_lyons_manager(
     assert current_status(lea, newsletter) == SUBSCRIBED
     benoit = Contact.objects.get(email="benoit.andre@mail.example.net")  # newsletter: no
     assert current_status(benoit, newsletter) is None
+
+
+# --- The demo's send (issue 12) ---------------------------------------------------------------
+
+
+def lyon_subscribers() -> set[str]:
+    """Lyon's demo contacts a newsletter may reach: subscribed, their address not suppressed."""
+    newsletter = CommunicationType.objects.get(slug="newsletter")
+    suppressed = set(Suppression.objects.values_list("email_hash", flat=True))
+    return {
+        contact.email
+        for contact in demo_contacts_of("ML-001")
+        if current_status(contact, newsletter) == SUBSCRIBED
+        and contact.email_hash not in suppressed
+    }
+
+
+def test_demo_lyon_newsletter_is_approved_with_its_audience_ready_to_send(capsys):
+    """`make demo` leaves the Lyon newsletter approved, its audience chosen: Lyon's manager
+    can press Send now. Loading again changes nothing (no second workflow, same audience)."""
+    from wagtail.models import WorkflowState
+
+    from wagtail_distmark.contacts.campaign_audience import chosen_audience
+    from wagtail_distmark.models import LocalCampaign
+
+    out = load(capsys, contacts=300)
+    out += load(capsys, contacts=300)
+    campaign = LocalCampaign.objects.get(name=demo_workflow.APPROVED[0])
+    assert campaign.unit.code == "ML-001"
+    assert campaign.sending_readiness().ready, campaign.sending_readiness().reason
+    states = WorkflowState.objects.for_instance(campaign)
+    assert list(states.values_list("status", flat=True)) == [WorkflowState.STATUS_APPROVED]
+    audience = chosen_audience(campaign)
+    assert (audience.unit.code, audience.communication_type.slug) == ("ML-001", "newsletter")
+    assert Audience.objects.filter(unit__code="ML-001").count() == 1
+    assert out.count("To send: “Lyon newsletter” to “Newsletter — Lyon Presqu'île”") == 2
+    assert "Send now" in out
+    manager = get_user_model().objects.get(username="manager")
+    assert manager.has_perm("wagtail_distmark.send_localcampaign", campaign)
+    assert (
+        not get_user_model()
+        .objects.get(username="manager2")
+        .has_perm("wagtail_distmark.send_localcampaign", campaign)
+    )
+
+
+def test_sending_the_demo_lyon_newsletter_reaches_lyons_subscribers_exactly(
+    capsys, eager_celery, mailoutbox
+):
+    """What the README's walk does, without the screens: Lyon's manager sends the newsletter;
+    one e-mail per subscribed Lyon contact, none to Margaux (unsubscribed), to suppressed
+    addresses or to another store's contacts; each signed by the Lyon store."""
+    from wagtail_distmark.models import LocalCampaign
+    from wagtail_distmark.sending import dispatch
+    from wagtail_distmark.sending.models import Delivery, Send
+
+    load(capsys, contacts=300)
+    campaign = LocalCampaign.objects.get(name=demo_workflow.APPROVED[0])
+    expected = lyon_subscribers()
+    assert 20 < len(expected) < demo_contacts_of("ML-001").count()
+    mailoutbox.clear()  # the approval notifications
+
+    send = dispatch.create_send(campaign, get_user_model().objects.get(username="manager"))
+    assert dispatch.start(send.pk)
+    assert dispatch.drive(send.pk, seconds=30).done
+    send.refresh_from_db()
+    assert send.state == Send.State.DONE
+    received = [address for message in mailoutbox for address in message.to]
+    assert len(received) == len(set(received)) == len(expected)
+    assert set(received) == expected
+    assert "margaux.fontaine@example.org" not in received
+    assert not Delivery.objects.exclude(state__in=[Delivery.State.SENT, Delivery.State.SKIPPED])
+    lyon = OrgUnit.objects.get(code="ML-001")
+    for message in mailoutbox:
+        assert (lyon.sender_name or lyon.name) in message.from_email
+        assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

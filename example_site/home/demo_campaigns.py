@@ -160,7 +160,7 @@ def templates_data(images):
 
 
 def load() -> list[str]:
-    """Create or update the demo templates and two campaigns of the Lyon store."""
+    """Create or update the demo templates and three campaigns of the Lyon store."""
     logos, photos = brand_collection("Logos"), brand_collection("Photography")
     images = {
         "logo": demo_image("Maison Lumière logo", "#1d4e89", logos, (600, 200)),
@@ -176,7 +176,11 @@ def load() -> list[str]:
         template.full_clean()  # the demo must obey the rules it demonstrates
         templates[template.name] = template
     lyon = OrgUnit.objects.get(code="ML-001")
-    drafts = [("Autumn in Lyon", "Seasonal promotion"), ("Lyon newsletter", "Monthly newsletter")]
+    drafts = [
+        ("Autumn in Lyon", "Seasonal promotion"),
+        ("Lyon newsletter", "Monthly newsletter"),  # approved, ready to send (demo_sending)
+        ("Lyon newsletter — next month", "Monthly newsletter"),  # waits for approval
+    ]
     for name, template_name in drafts:
         template = templates[template_name]
         campaign, _ = LocalCampaign.objects.get_or_create(

@@ -16,7 +16,9 @@ STEPS = [
 #: The store opening is a big moment: the region approves too; its fast lane lets a
 #: campaign that only changed constrained zones skip approval.
 TEMPLATE_OPTIONS = {"New store opening": {"needs_extra_approval": True, "fast_lane": "constrained"}}
-IN_REVIEW = ("Lyon newsletter", "editor")
+IN_REVIEW = ("Lyon newsletter — next month", "editor")
+#: Submitted by the editor and approved by the store manager: ready to send (demo_sending).
+APPROVED = ("Lyon newsletter", "editor", "manager")
 
 
 def load() -> Workflow:
@@ -35,6 +37,7 @@ def load() -> Workflow:
     for name, options in TEMPLATE_OPTIONS.items():
         BrandTemplate.objects.filter(name=name).update(**options)
     submit_for_review(workflow, *IN_REVIEW)
+    approve(workflow, *APPROVED)
     return workflow
 
 
@@ -46,3 +49,24 @@ def submit_for_review(workflow: Workflow, campaign_name: str, username: str) -> 
     editor = get_user_model().objects.get(username=username)
     campaign.save_revision(user=editor)
     workflow.start(campaign, editor)
+
+
+def approve(workflow: Workflow, campaign_name: str, editor_name: str, approver_name: str) -> None:
+    """Submit the campaign and approve it, unless it is ready to send already, was sent, or
+    waits in another step than the store manager's (someone is acting on it in the demo)."""
+    campaign = LocalCampaign.objects.get(name=campaign_name)
+    if campaign.sent_at or campaign.sending_readiness().ready:
+        return
+    User = get_user_model()
+    active = WorkflowState.objects.for_instance(campaign).active().first()
+    if active is None:
+        editor = User.objects.get(username=editor_name)
+        campaign.save_revision(user=editor)
+        workflow.start(campaign, editor)
+    elif active.status != WorkflowState.STATUS_IN_PROGRESS:
+        return  # changes requested: the editor's move
+    state = campaign.current_workflow_task_state
+    if state is None or state.task.name != STEPS[0][0]:
+        return
+    approver = User.objects.get(username=approver_name)
+    state.task.specific.on_action(state, approver, "approve", comment="Good to go.")

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Page, Site
 
-from home import demo_campaigns, demo_contacts, demo_library, demo_workflow
+from home import demo_campaigns, demo_contacts, demo_library, demo_sending, demo_workflow
 from home import demo_network as demo
 from home.models import HomePage
 from wagtail_distmark.models import Membership, OrgUnit
@@ -15,7 +15,7 @@ from wagtail_distmark.models import Membership, OrgUnit
 class Command(BaseCommand):
     help = (
         "Create or update the demo network (HQ, 3 regions, 14 stores), its demo users and "
-        "5,000 demo contacts."
+        "5,000 demo contacts; Lyon's newsletter approved, ready to send."
     )
 
     def add_arguments(self, parser):
@@ -44,6 +44,7 @@ class Command(BaseCommand):
         templates = demo_campaigns.load()
         workflow = demo_workflow.load()
         people = demo_contacts.load(max(contacts, 0))
+        to_send = demo_sending.load()
         self.report(base_url or settings.WAGTAILADMIN_BASE_URL)
         self.stdout.write(f"Brand templates: {', '.join(templates)}")
         self.stdout.write(
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             "Content library: " + ", ".join(f"{count} {label}" for label, count in library.items())
         )
         self.stdout.write(demo_contacts.describe(people))
+        self.stdout.write(to_send.describe())
 
     def upsert_unit(self, profile: dict, parent: OrgUnit | None) -> OrgUnit:
         unit = OrgUnit.objects.filter(code=profile["code"]).first()
