@@ -15,6 +15,7 @@ from wagtail_distmark.org import hooks as org_hooks  # noqa: F401
 from wagtail_distmark.rules.bulk_actions import ScopedDeleteBulkAction
 from wagtail_distmark.rules.policies import ScopedUrlsMixin, policy_for
 from wagtail_distmark.rules.reports import ScopedSnippetTypesView, scope_wagtail_reports
+from wagtail_distmark.sending import hooks as sending_hooks  # noqa: F401
 
 
 @hooks.register("register_admin_urls")

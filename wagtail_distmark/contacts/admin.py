@@ -62,6 +62,10 @@ CONTACT_URL_RULES = {
     "delete": OFF,
     "copy": OFF,
 }
+#: The hook whose functions ``fn(request, contact)`` each return a section of HTML (or
+#: ``None``) for the contact's detail page: how a feature above contacts (sending: the
+#: person's deliveries and events) adds to it without contacts importing it.
+DETAIL_PANELS_HOOK = "distmark_contact_detail_panels"
 #: How many consent changes the detail page shows (newest first).
 HISTORY_LIMIT = 100
 
@@ -235,6 +239,12 @@ def consent_history(contact, user):
     )
 
 
+def detail_panels(request, contact) -> list[str]:
+    """The sections other features add to the detail page (:data:`DETAIL_PANELS_HOOK`)."""
+    panels = (panel(request, contact) for panel in hooks.get_hooks(DETAIL_PANELS_HOOK))
+    return [html for html in panels if html]
+
+
 class ContactInspectView(ScopedContactMixin, generic.InspectView):
     """The contact: visible fields, units in the user's scope, consent and its history."""
 
@@ -267,6 +277,7 @@ class ContactInspectView(ScopedContactMixin, generic.InspectView):
             units=[link.unit for link in self.scoped_links()],
             consent_rows=consent_rows(contact, user),
             consent_history=consent_history(contact, user),
+            extra_panels=detail_panels(self.request, contact),
         )
         return context
 
