@@ -4,7 +4,7 @@ Run from the repository root (not part of the test suite)::
 
     .venv/bin/python bench/send.py                  # PostgreSQL + Redis, 2 Celery workers
     .venv/bin/python bench/send.py --kill 5         # the same, killing a worker 5 times
-    .venv/bin/python bench/send.py --quick          # CI: SQLite, 2,000 contacts, in-process
+    .venv/bin/python bench/send.py --quick          # CI: SQLite, 1,000 contacts, in-process
 
 On a throwaway database (a PostgreSQL database created and dropped by the script, or a
 SQLite file) it builds a head office with regions and ``--units`` stores, ``--contacts``
@@ -482,6 +482,7 @@ class Result:
     driver_peak_mb: float = 0.0
     kill_at: list = field(default_factory=list)  # messages received at each kill
     failures: list = field(default_factory=list)
+    costs: dict = field(default_factory=dict)  # ms per message, by step of a batch
 
     @property
     def rate(self) -> float:
@@ -500,9 +501,19 @@ def run_send(args, world: World, receiver: Receiver, workers: list[Worker]) -> R
     # Kill points spread over the send, by messages received.
     kill_points = [world.expected * (k + 1) // (args.kill + 1) for k in range(args.kill)]
     log(f"Send now: {world.expected:,} recipients, {len(workers)} worker(s)")
+    profiler = None
+    if args.profile:  # the driver's work: the whole send when it runs eagerly
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.time()
     send = dispatch.create_send(world.campaign, world.sender)
     tasks.start_send.delay(send.pk)  # eager (no broker): the whole send happens here
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+        log(f"profile written to {args.profile} (python -m pstats)")
     result.send_id = send.pk
     deadline = time.monotonic() + args.timeout
     next_watch = time.monotonic() + args.watch_every
@@ -552,6 +563,8 @@ def run_send(args, world: World, receiver: Receiver, workers: list[Worker]) -> R
     result.peaks_mb = [round(worker.peak_rss / 2**20, 1) for worker in workers]
     result.driver_peak_mb = round(psutil.Process().memory_info().rss / 2**20, 1)
     check(result, world)
+    if result.counts.get("sent"):  # after the receiver's report: these are counted apart
+        result.costs = measure_costs(send.pk, receiver.port, args.batch_size)
     return result
 
 
@@ -581,6 +594,56 @@ def check(result: Result, world: World) -> None:
         )
     if counts.get("failed", 0) or counts.get("skipped", 0):
         result.failures.append(f"failed or skipped rows: {counts}")
+
+
+def measure_costs(send_id: int, port: int, size: int) -> dict[str, float]:
+    """What one message costs in each step of a batch, in ms per message, measured in the
+    driver on ``size`` rows of the finished send (nothing is changed: the fates written back
+    are the rows' own, the messages go to the receiver, which counts them apart)."""
+    import smtplib
+
+    from django.core.mail import get_connection
+    from django.db import transaction
+
+    from wagtail_distmark import conf
+    from wagtail_distmark.sending import engine
+    from wagtail_distmark.sending.messages import build_message
+    from wagtail_distmark.sending.models import Delivery, Send
+
+    send = Send.objects.select_related("unit", "communication_type", "campaign").get(pk=send_id)
+    ids = list(Delivery.objects.filter(send=send).order_by("pk").values_list("pk", flat=True))
+    ids = ids[:size]
+    costs = {}
+
+    def timed(name, action):
+        started = time.perf_counter()
+        value = action()
+        costs[name] = (time.perf_counter() - started) * 1000 / len(ids)
+        return value
+
+    rows = timed("load rows + contacts", lambda: list(
+        Delivery.objects.filter(pk__in=ids).select_related("contact").order_by("pk")
+    ))  # fmt: skip
+    timed("recheck (consent, suppression, unit)",
+          lambda: engine.recheck(send, [row.contact_id for row in rows]))  # fmt: skip
+    backend = get_connection(conf.get_send_email_backend())
+    messages = timed("build_message", lambda: [
+        build_message(send, row, row.contact, connection=backend) for row in rows
+    ])  # fmt: skip
+    raw = timed("as_bytes (MIME)", lambda: [
+        message.message().as_bytes(linesep="\r\n") for message in messages
+    ])  # fmt: skip
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        timed("SMTP dialogue (bytes ready)", lambda: [
+            smtp.sendmail("bench@maison-lumiere.example", ["cost@bench.example"], data)
+            for data in raw
+        ])  # fmt: skip
+    with transaction.atomic():
+        timed("save_fates' bulk_update", lambda: Delivery.objects.bulk_update(
+            rows, engine.FATE_FIELDS
+        ))  # fmt: skip
+    costs["total"] = sum(costs.values())
+    return costs
 
 
 def verdict(judged: bool, ok: bool) -> str:
@@ -615,8 +678,12 @@ def print_report(result: Result) -> None:
         f"recipients; rows not final: {not_final}; unknown: {result.counts.get('unknown', 0)}",
         f"  0 duplicates and 0 not final after ≥ {TARGET_KILLS} kills: "
         f"{verdict(judged and result.kills >= TARGET_KILLS, not duplicates and not not_final)}",
-        f"  sanity checks: {'OK' if not result.failures else 'FAILED'}",
     ]
+    if result.costs:
+        lines.append("  per message, in the driver, one batch (ms): " + ", ".join(
+            f"{name} {ms:.2f}" for name, ms in result.costs.items()
+        ))  # fmt: skip
+    lines.append(f"  sanity checks: {'OK' if not result.failures else 'FAILED'}")
     lines += [f"    - {failure}" for failure in result.failures]
     print("\n".join(lines), flush=True)
 
@@ -684,7 +751,7 @@ def run(args) -> int:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="CI: SQLite, 20 units, 2,000 contacts, eager in-process")  # fmt: skip
+                        help="CI: SQLite, 20 units, 1,000 contacts, eager in-process")  # fmt: skip
     parser.add_argument("--db", choices=("sqlite", "postgres"))
     parser.add_argument("--units", type=int)
     parser.add_argument("--contacts", type=int)
@@ -699,20 +766,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--watch-every", type=float, default=5.0,
                         help="seconds between watch_sends calls (beat)")  # fmt: skip
     parser.add_argument("--timeout", type=float, help="longest wait for the send (seconds)")
+    parser.add_argument("--profile", help="write a cProfile of the driver to this file")
     parser.add_argument("--redis", default=DEFAULT_REDIS)
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--pg-db", default=DEFAULT_PG_DB)
     args = parser.parse_args(argv)
     args.db = args.db or ("sqlite" if args.quick else "postgres")
     args.units = args.units or (20 if args.quick else 1000)
-    args.contacts = args.contacts or (2000 if args.quick else 100_000)
+    args.contacts = args.contacts or (1000 if args.quick else 100_000)
     if args.workers is None:
         args.workers = 0 if args.db == "sqlite" else 2
     if args.db == "sqlite" and args.workers:
         parser.error("SQLite runs eagerly in the driver: --workers 0 (or --db postgres)")
     if args.kill and not args.workers:
         parser.error("--kill needs Celery workers (--db postgres)")
-    args.timeout = args.timeout or max(120.0, args.contacts / 200 + 3 * args.lease)
+    args.timeout = args.timeout or max(120.0, args.contacts / 50 + 3 * args.lease)
     return args
 
 
