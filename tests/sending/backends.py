@@ -59,6 +59,8 @@ class Script:
         self.fail_opens = 0
         self.opens = 0
         self.crash_after: int | None = None
+        #: Called with each address before its message is tried (to act mid-batch).
+        self.on_send = None
 
     def plan(self, address: str, *steps: str) -> None:
         self.plans[address].extend(steps)
@@ -97,6 +99,8 @@ class ScriptedBackend(BaseEmailBackend):
             SCRIPT.crash_after = None
             raise WorkerDied("SIGKILL")
         address = message.to[0]
+        if SCRIPT.on_send is not None:
+            SCRIPT.on_send(address)
         SCRIPT.attempts[address] += 1
         step = SCRIPT.next_step(address)
         if step != "ok":

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,50 +67,86 @@ def start(send_id: int) -> bool:
     compile its message and create its deliveries. Runs at most once per send (the state
     moves from *scheduled* to *preparing* in one conditional update). Returns whether it
     started it."""
-    moved = Send.objects.filter(
-        pk=send_id, state=State.SCHEDULED, scheduled_at__lte=timezone.now()
-    ).update(state=State.PREPARING, started_at=timezone.now())
-    if not moved:
-        return False
+    now = timezone.now()
+    moved = Send.objects.filter(pk=send_id, state=State.SCHEDULED, scheduled_at__lte=now).update(
+        state=State.PREPARING, started_at=now, heartbeat_at=now
+    )
+    if moved:
+        prepare(send_id)
+    return bool(moved)
+
+
+def prepare(send_id: int) -> None:
+    """Freeze and compile the send (once), then create its rows. Safe to run again on a
+    send a dead worker left *preparing* (see :func:`take_over`)."""
     send = Send.objects.select_related("campaign__template", "campaign__unit", "unit").get(
         pk=send_id
     )
+    if send.state != State.PREPARING:
+        return
+    if not send.message and not freeze(send):
+        return
+    fan_out(send)
+
+
+def freeze(send: Send) -> bool:
+    """Check the gate again (it may have closed since scheduling); if open, freeze the
+    campaign and store the compiled message on the send. Returns whether it may go on."""
     campaign = send.campaign
-    readiness = campaign.sending_readiness()  # again: it may have closed since scheduling
+    readiness = campaign.sending_readiness()
     if not readiness.ready:
         fail(
             send, _("The campaign may no longer be sent: %(reason)s") % {"reason": readiness.reason}
         )
-        return True
+        return False
     with transaction.atomic():
         campaign.freeze_for_sending(send.started_at)
         send.message, send.links = compile_for_send(campaign)
         send.save(update_fields=["message", "links"])
-    fan_out(send)
     return True
+
+
+def take_over(send_id: int, stale_before) -> bool:
+    """A send left *preparing* since ``stale_before`` (its worker died): claim it for this
+    worker, once (a conditional update of its heartbeat). Returns whether it did."""
+    return bool(
+        Send.objects.filter(pk=send_id, state=State.PREPARING)
+        .filter(Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True))
+        .update(heartbeat_at=timezone.now())
+    )  # fmt: skip
 
 
 def fan_out(send: Send) -> int:
     """Create the send's delivery rows, a chunk at a time, from the last contact reached
-    (idempotent: a second run, or one resumed after a crash, inserts nothing twice).
-    Returns the number of rows."""
+    (idempotent: a second run, or one resumed after a crash, inserts nothing twice); stops
+    if the send was cancelled meanwhile. Returns the number of rows."""
     contacts = recipients_for_campaign(send.campaign).order_by("pk").values_list("pk", flat=True)
-    while True:
-        chunk = list(contacts.filter(pk__gt=send.prepared_up_to)[:FANOUT_CHUNK])
-        if not chunk:
-            break
-        with transaction.atomic():
-            Delivery.objects.bulk_create(
-                [Delivery(send=send, contact_id=pk) for pk in chunk], ignore_conflicts=True
-            )
-            send.prepared_up_to = chunk[-1]
-            send.total = Delivery.objects.filter(send=send).count()
-            send.save(update_fields=["prepared_up_to", "total"])
+    while chunk := list(contacts.filter(pk__gt=send.prepared_up_to)[:FANOUT_CHUNK]):
+        if not add_rows(send, chunk):
+            return send.total
     Send.objects.filter(pk=send.pk, state=State.PREPARING).update(
         state=State.SENDING, prepared=True, heartbeat_at=timezone.now()
     )
     send.refresh_from_db()
     return send.total
+
+
+def add_rows(send: Send, contact_ids: list[int]) -> bool:
+    """One chunk of the fan-out, unless the send is no longer preparing (the send's row is
+    updated first: on PostgreSQL a concurrent cancel waits for this chunk, or this chunk
+    for the cancel). Returns whether it added them."""
+    with transaction.atomic():
+        if not Send.objects.filter(pk=send.pk, state=State.PREPARING).update(
+            prepared_up_to=contact_ids[-1], heartbeat_at=timezone.now()
+        ):
+            return False
+        Delivery.objects.bulk_create(
+            [Delivery(send=send, contact_id=pk) for pk in contact_ids], ignore_conflicts=True
+        )
+        send.prepared_up_to = contact_ids[-1]
+        send.total = Delivery.objects.filter(send=send).count()
+        Send.objects.filter(pk=send.pk).update(total=send.total)
+    return True
 
 
 def fail(send: Send, reason: str) -> None:
@@ -118,13 +155,11 @@ def fail(send: Send, reason: str) -> None:
 
 
 def finish(send: Send, state: str, reason: str, skip_reason: str) -> None:
-    with transaction.atomic():
-        Delivery.objects.filter(send=send, state=Delivery.State.PENDING).update(
-            state=Delivery.State.SKIPPED, reason=skip_reason, updated_at=timezone.now()
-        )
+    with transaction.atomic():  # the send first: a fan-out's chunk or a batch then sees it
         Send.objects.filter(pk=send.pk).exclude(state__in=Send.FINAL_STATES).update(
             state=state, reason=str(reason)[:500], finished_at=timezone.now()
         )
+        engine.skip_pending(send, skip_reason)
         campaign = send.campaign
         if state != State.DONE and campaign.sent_at is None:
             campaign.scheduled_at = None  # it may be scheduled again
@@ -182,10 +217,9 @@ def settle(send: Send) -> Progress:
         return Progress(wait=max(0.05, (due - timezone.now()).total_seconds()))
     if engine.has_rows_in_flight(send):  # another worker's batch: it will finish it
         return Progress(wait=1.0)
-    Send.objects.filter(pk=send.pk, state=State.SENDING).update(
-        state=State.DONE, finished_at=timezone.now()
-    )
-    return Progress(done=True)
+    if engine.mark_done(send):
+        return Progress(done=True)
+    return Progress(wait=0.05)  # a row came back meanwhile (or the send was paused)
 
 
 # Operators' actions

@@ -26,7 +26,7 @@ from datetime import timedelta
 from django.core.mail import get_connection
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F, Min
+from django.db.models import Exists, F, Min, OuterRef
 from django.utils import timezone
 
 from wagtail_distmark import conf
@@ -210,6 +210,8 @@ def send_batch(send: Send, size: int | None = None) -> BatchResult:
     to_send = [row for row in rows if row.contact_id not in refused]
     deliver(send, to_send, result)
     save_fates(rows)
+    if result.retried or result.released:
+        skip_if_over(send)
     return result
 
 
@@ -320,6 +322,55 @@ def reap(send: Send) -> int:
     cutoff = timezone.now() - timedelta(seconds=conf.get_send_lease_seconds())
     return Delivery.objects.filter(send=send, state=SENDING, claimed_at__lt=cutoff).update(
         state=UNKNOWN, reason=Reason.WORKER_LOST, updated_at=timezone.now()
+    )
+
+
+#: Why the rows left pending in a send that ended are skipped.
+ENDED_REASONS = {
+    Send.State.CANCELLED: Reason.CANCELLED,
+    Send.State.FAILED: Reason.CAMPAIGN_WITHDRAWN,
+}
+
+
+def skip_pending(send: Send, reason: str) -> int:
+    """Every pending row of ``send`` is skipped with ``reason``. Returns how many."""
+    return Delivery.objects.filter(send=send, state=PENDING).update(
+        state=SKIPPED, reason=reason, updated_at=timezone.now()
+    )
+
+
+def skip_if_over(send: Send) -> int:
+    """A send cancelled (or failed) while a batch was out: the rows that batch put back to
+    pending (a retry, a release) are skipped, so that every row still ends final."""
+    state = Send.objects.filter(pk=send.pk).values_list("state", flat=True).first()
+    reason = ENDED_REASONS.get(state)
+    return skip_pending(send, reason) if reason else 0
+
+
+def tidy_ended() -> int:
+    """For the watchdog: rows left *pending* in a cancelled or failed send (a batch that
+    ended as the send did) are skipped, and rows left *sending* past their lease in any
+    ended send become *unknown* (nobody settles an ended send). Returns how many."""
+    count = 0
+    for state, reason in ENDED_REASONS.items():
+        count += Delivery.objects.filter(send__state=state, state=PENDING).update(
+            state=SKIPPED, reason=reason, updated_at=timezone.now()
+        )
+    cutoff = timezone.now() - timedelta(seconds=conf.get_send_lease_seconds())
+    count += Delivery.objects.filter(
+        send__state__in=Send.FINAL_STATES, state=SENDING, claimed_at__lt=cutoff
+    ).update(state=UNKNOWN, reason=Reason.WORKER_LOST, updated_at=timezone.now())
+    return count
+
+
+def mark_done(send: Send) -> bool:
+    """The send is *done* if no row of it is pending or sending, judged in the same
+    statement (a check, then an update, would let another worker's retry slip between)."""
+    busy = Delivery.objects.filter(send=OuterRef("pk"), state__in=[PENDING, SENDING])
+    return bool(
+        Send.objects.filter(pk=send.pk, state=Send.State.SENDING)
+        .filter(~Exists(busy))
+        .update(state=Send.State.DONE, finished_at=timezone.now())
     )
 
 

@@ -8,13 +8,15 @@ lost with its worker is replaced by ``watch_sends`` (beat), which also starts sc
 whose timed task was lost. Duplicated tasks are harmless: rows are claimed atomically.
 """
 
+from datetime import timedelta
+
 from celery import current_app, shared_task
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from wagtail_distmark import conf
-from wagtail_distmark.sending import dispatch
+from wagtail_distmark.sending import dispatch, engine
 from wagtail_distmark.sending.models import Send
 
 #: A send with no batch sent for this long (seconds) has lost its chains: ``watch_sends``
@@ -35,6 +37,13 @@ def start_send(send_id: int) -> bool:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
+def prepare_send(send_id: int) -> None:
+    """Finish preparing a send whose worker died while it was *preparing*."""
+    dispatch.prepare(send_id)
+    queue_batches(send_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def send_batches(send_id: int) -> None:
     progress = dispatch.drive(send_id)
     if progress.done:
@@ -43,14 +52,26 @@ def send_batches(send_id: int) -> None:
         if not progress.wait:  # in-process (the demo): carry on now; retries wait for beat
             send_batches(send_id)
         return
+    # The chain sleeps in the broker: the watchdog must not take the send for stalled (and
+    # queue more chains every minute) before it is due again.
+    due = timezone.now() + timedelta(seconds=progress.wait)
+    Send.objects.filter(pk=send_id, heartbeat_at__lt=due).update(heartbeat_at=due)
     send_batches.apply_async((send_id,), countdown=progress.wait)
 
 
 @shared_task
 def watch_sends() -> int:
-    """For Celery beat, every 30 seconds or so: starts due scheduled sends and queues new
-    batch chains for stalled ones. Returns how many sends it touched."""
+    """For Celery beat, every 30 seconds or so: starts due scheduled sends, finishes the
+    preparation of sends whose worker died, queues new batch chains for stalled ones and
+    tidies the rows of ended sends. Returns how many sends it touched."""
     now = timezone.now()
+    stale_before = now - timedelta(seconds=STALLED_AFTER)
+    touched = start_due(now) + take_over_preparing(stale_before) + requeue_stalled(stale_before)
+    engine.tidy_ended()
+    return touched
+
+
+def start_due(now) -> int:
     due = list(
         Send.objects.filter(state=Send.State.SCHEDULED, scheduled_at__lte=now).values_list(
             "pk", flat=True
@@ -58,16 +79,36 @@ def watch_sends() -> int:
     )
     for send_id in due:
         start_send.delay(send_id)
-    stalled_before = now - timezone.timedelta(seconds=STALLED_AFTER)
-    stalled = list(
-        Send.objects.filter(state=Send.State.SENDING)
-        .filter(Q(heartbeat_at__lt=stalled_before) | Q(heartbeat_at__isnull=True))
-        .values_list("pk", flat=True)
+    return len(due)
+
+
+def take_over_preparing(stale_before) -> int:
+    stale = Send.objects.filter(state=Send.State.PREPARING).filter(
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True)
     )
-    for send_id in stalled:
-        Send.objects.filter(pk=send_id).update(heartbeat_at=now)
-        queue_batches(send_id)
-    return len(due) + len(stalled)
+    taken = [
+        pk for pk in stale.values_list("pk", flat=True) if dispatch.take_over(pk, stale_before)
+    ]
+    for send_id in taken:
+        prepare_send.delay(send_id)
+    return len(taken)
+
+
+def requeue_stalled(stale_before) -> int:
+    stalled = Send.objects.filter(state=Send.State.SENDING).filter(
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True)
+    )
+    count = 0
+    for send_id in stalled.values_list("pk", flat=True):
+        # Once per stall, whatever number of watchdogs run: a conditional update.
+        if (
+            Send.objects.filter(pk=send_id)
+            .filter(Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True))
+            .update(heartbeat_at=timezone.now())
+        ):
+            queue_batches(send_id)
+            count += 1
+    return count
 
 
 def queue_batches(send_id: int) -> None:
