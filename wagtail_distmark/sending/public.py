@@ -1,20 +1,212 @@
 """The public views of a sent e-mail: unsubscribe (RFC 8058 one-click), view online, the open
-pixel and click redirects. TODO(public helper): implement."""
+pixel and click redirects.
 
-from django.http import Http404
+No login, no session, no cookie: each URL carries a signed token (``sending/tokens.py``) that
+names one delivery, so one contact of one send. A token that is malformed, forged or made for
+another purpose is a 404 page (the pixel: still a GIF, nothing recorded), never a 500.
+
+* **Unsubscribe** (``u/<token>/``): a GET only shows a confirmation page (link scanners follow
+  every link of a message: a GET must never unsubscribe); a POST — the mail client's RFC 8058
+  one-click ``List-Unsubscribe=One-Click``, or the page's button — unsubscribes from the
+  send's communication type (per-unit types: at the send's unit and below) and answers 200
+  with a page, no redirect. ``scope=everywhere`` unsubscribes from everything and suppresses
+  the address. Idempotent: a second POST shows the same page.
+* **View online** (``v/<token>/``): the e-mail as that contact received it.
+* **Open** (``o/<token>.gif``): a 1×1 transparent GIF; records an open.
+* **Click** (``c/<token>/``): a 302 to link N of *that* e-mail, rendered for that contact; the
+  target comes only from the send's stored links, never from the request.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
+
+from wagtail_distmark.contacts.consent import UNSUBSCRIBED, set_consent, unsubscribe_everywhere
+from wagtail_distmark.contacts.models import Consent, Source
+from wagtail_distmark.sending import messages, tokens, tracking
+from wagtail_distmark.sending.models import Delivery, DeliveryEvent
+
+#: A transparent 1×1 GIF (43 bytes).
+PIXEL = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00"
+    b"\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+#: Headers of every public page: never indexed, never leaking the token as a referrer,
+#: never cached (each page is one person's).
+PRIVATE_HEADERS = {
+    "X-Robots-Tag": "noindex, nofollow",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store, private",
+}
+TEMPLATES = "wagtail_distmark/sending/public/"
+#: What the page's second button posts.
+EVERYWHERE = "everywhere"
 
 
+def find_delivery(purpose: str, token: str) -> tuple[Delivery | None, int | None]:
+    """The delivery of a token (and its link number), or ``(None, None)``."""
+    try:
+        delivery_id, link = tokens.read(purpose, token)
+    except tokens.BadToken:
+        return None, None
+    delivery = (
+        Delivery.objects.select_related("send__unit", "send__communication_type", "contact")
+        .filter(pk=delivery_id)
+        .first()
+    )
+    return delivery, link
+
+
+def private(response: HttpResponse) -> HttpResponse:
+    for header, value in PRIVATE_HEADERS.items():
+        response[header] = value
+    return response
+
+
+def page(request, name: str, context: dict, status: int = 200, unit=None) -> HttpResponse:
+    """A public page, in the unit's language when the site offers it."""
+    with translation.override(page_language(unit)):
+        return private(render(request, f"{TEMPLATES}{name}", context, status=status))
+
+
+def page_language(unit) -> str | None:
+    locale = (getattr(unit, "locale", "") or "").replace("_", "-").lower()
+    codes = {code.lower(): code for code, _name in settings.LANGUAGES}
+    return codes.get(locale) or codes.get(locale.partition("-")[0]) or translation.get_language()
+
+
+def not_found(request) -> HttpResponse:
+    return page(request, "not_found.html", {}, status=404)
+
+
+# Unsubscribe
+
+
+@csrf_exempt
 def unsubscribe(request, token):
-    raise Http404
+    """GET: the confirmation page; POST (one-click or the page's form): unsubscribe."""
+    delivery, _link = find_delivery(tokens.UNSUBSCRIBE, token)
+    if delivery is None:
+        return not_found(request)
+    if request.method == "POST":
+        everywhere = posted(request, "scope") == EVERYWHERE
+        unsubscribe_delivery(delivery, everywhere=everywhere)
+        return unsubscribe_page(request, delivery, done=True, everywhere=everywhere)
+    return unsubscribe_page(request, delivery, done=False, everywhere=False)
 
 
+def posted(request, name: str) -> str:
+    """A field of the POST body ('' if the body cannot be read: a crafted multipart body)."""
+    try:
+        return str(request.POST.get(name, ""))[:40]
+    except Exception:  # noqa: BLE001 (a malformed body is no reason to fail an unsubscribe)
+        return ""
+
+
+def unsubscribe_page(request, delivery, *, done: bool, everywhere: bool) -> HttpResponse:
+    send = delivery.send
+    context = {
+        "unit_name": send.unit.name,
+        "communication_type": send.communication_type,
+        "done": done,
+        "everywhere": everywhere,
+        "everywhere_value": EVERYWHERE,
+    }
+    return page(request, "unsubscribe.html", context, unit=send.unit)
+
+
+@transaction.atomic
+def unsubscribe_delivery(delivery: Delivery, *, everywhere: bool) -> None:
+    """Unsubscribe the delivery's contact from its send's type (or from everything), and
+    record it once."""
+    contact, send = delivery.contact, delivery.send
+    if contact.erased_at is not None:  # erased: never sent to again, nothing left to change
+        return
+    evidence = f"Unsubscribe link of send #{send.pk} (delivery #{delivery.pk})"
+    kind = DeliveryEvent.Kind.UNSUBSCRIBE
+    if everywhere or send.communication_type is None:
+        unsubscribe_everywhere(contact, source=Source.UNSUBSCRIBE, evidence=evidence)
+        detail = EVERYWHERE
+    else:
+        unsubscribe_type(contact, send, evidence)
+        detail = "type"
+    if not delivery.events.filter(kind=kind, detail=detail).exists():
+        DeliveryEvent.objects.create(delivery=delivery, kind=kind, detail=detail)
+
+
+def unsubscribe_type(contact, send, evidence: str) -> None:
+    """Unsubscribe from the send's type: brand-wide, or for a per-unit type at the send's
+    unit and every unit below it that the person subscribed at (the send reaches them all)."""
+    communication_type = send.communication_type
+    units = [send.unit.pk]
+    if communication_type.is_per_unit:
+        units += Consent.objects.filter(
+            contact=contact, communication_type=communication_type,
+            unit__path__startswith=send.unit.path,
+        ).exclude(unit=send.unit).values_list("unit_id", flat=True)  # fmt: skip
+    for unit in units:
+        set_consent(contact, communication_type, UNSUBSCRIBED, source=Source.UNSUBSCRIBE,
+                    unit=unit, evidence=evidence)  # fmt: skip
+
+
+# View online
+
+
+@csrf_exempt  # only GET and HEAD: anything else is a 405, not a CSRF 403 page
+@require_safe
 def view_online(request, token):
-    raise Http404
+    """The e-mail as its recipient received it (that recipient's values and links)."""
+    delivery, _link = find_delivery(tokens.VIEW, token)
+    if delivery is None:
+        return not_found(request)
+    if delivery.contact.erased_at is not None or not delivery.send.message:
+        return page(request, "gone.html", {}, status=410, unit=delivery.send.unit)
+    send = delivery.send
+    values = messages.merge_values(send, delivery.pk, delivery.contact)
+    body = messages.prepare(send).html.render(values)
+    return private(HttpResponse(body, content_type="text/html; charset=utf-8"))
 
 
+# Open pixel
+
+
+@csrf_exempt
 def open_pixel(request, token):
-    raise Http404
+    """A transparent GIF, whatever the token and method; a GET or a HEAD with a valid token
+    records an open."""
+    delivery, _link = find_delivery(tokens.OPEN, token)
+    if delivery is not None and request.method in ("GET", "HEAD"):
+        tracking.record_open(delivery, request)
+    response = HttpResponse(PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
+# Click
+
+
+@csrf_exempt
+@require_safe
 def click(request, token):
-    raise Http404
+    """A redirect to link N of that e-mail, for that recipient; 404 for anything else."""
+    delivery, index = find_delivery(tokens.CLICK, token)
+    links = delivery.send.links if delivery is not None else []
+    if index is None or not isinstance(links, list) or not 0 <= index < len(links):
+        return not_found(request)
+    link = links[index]
+    values = messages.merge_values(delivery.send, delivery.pk, delivery.contact)
+    url = tracking.render_link(link, values) if isinstance(link, list) else None
+    if url is None:
+        return not_found(request)
+    tracking.record_click(delivery, index, request)
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "no-store, private"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
