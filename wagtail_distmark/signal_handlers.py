@@ -1,11 +1,14 @@
 """Signal wiring between features: the tree announces, the features below the glue listen."""
 
+import importlib.util
+
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import Collection
 
 from wagtail_distmark.library.collections import inherit_brand_visibility, sync_unit_collection
 from wagtail_distmark.org.models import Membership, OrgUnit, unit_moved
 from wagtail_distmark.rules.scope import clear_scope_cache
+from wagtail_distmark.sending import events
 
 
 def forget_cached_scope(sender, instance, **kwargs):
@@ -41,3 +44,14 @@ def register_signal_handlers():
     post_delete.connect(
         forget_cached_scope, sender=Membership, dispatch_uid="distmark_membership_deleted"
     )
+    connect_provider_events()
+
+
+def connect_provider_events():
+    """Provider events (bounces, complaints …) onto deliveries, when django-anymail (optional)
+    is installed."""
+    if importlib.util.find_spec("anymail") is None:
+        return
+    from anymail.signals import tracking  # optional dependency: imported only when installed
+
+    tracking.connect(events.on_tracking, dispatch_uid="distmark_provider_events")

@@ -1,0 +1,216 @@
+"""Provider events through anymail's ``tracking`` signal (as its webhook views send them):
+deliveries, the suppression list and consent follow, never twice, never for someone else."""
+
+import pytest
+from anymail.signals import AnymailTrackingEvent, tracking
+from django.core import mail
+from django.utils import timezone
+
+from wagtail_distmark.contacts.consent import SUBSCRIBED, UNSUBSCRIBED, current_status
+from wagtail_distmark.contacts.models import Suppression
+from wagtail_distmark.contacts.normalise import email_hash
+from wagtail_distmark.sending import dispatch, engine
+from wagtail_distmark.sending.models import Delivery, DeliveryEvent, Send
+
+pytestmark = pytest.mark.django_db
+
+
+def event(event_type, delivery=None, recipient=None, **fields) -> AnymailTrackingEvent:
+    metadata = {"distmark_delivery": str(delivery.pk)} if delivery is not None else {}
+    if recipient is None and delivery is not None:
+        recipient = delivery.contact.email
+    fields.setdefault("timestamp", timezone.now())
+    return AnymailTrackingEvent(
+        event_type=event_type, recipient=recipient, metadata=metadata, **fields
+    )
+
+
+def emit(tracking_event):
+    """What anymail's webhook view does with a parsed event."""
+    return tracking.send(sender=object, event=tracking_event, esp_name="Test")
+
+
+def sent_send(sending) -> Send:
+    """Store A's campaign sent to Ann and Bo (SMTP path: locmem backend)."""
+    sending.add_contact("a", "bo@example.org", "Bo")
+    send = dispatch.create_send(sending.campaign_a, sending.net.users["manager_a"])
+    assert dispatch.start(send.pk)
+    assert dispatch.drive(send.pk, seconds=5).done
+    return send
+
+
+def delivery_to(send, email) -> Delivery:
+    return Delivery.objects.select_related("contact").get(send=send, contact__email=email)
+
+
+def kinds(delivery) -> list[str]:
+    return list(delivery.events.values_list("kind", flat=True))
+
+
+def test_the_receiver_is_connected():
+    receivers = [str(key) for key, _receiver, _is_async in tracking.receivers]
+    assert any("distmark_provider_events" in key for key in receivers)
+
+
+def test_a_hard_bounce_fails_the_delivery_and_a_later_send_skips_the_address(sending):
+    send = sent_send(sending)
+    ann = delivery_to(send, "ann@example.org")
+    emit(event("bounced", ann, event_id="ev1", mta_response="550 5.1.1 no such user"))
+    ann.refresh_from_db()
+    assert (ann.state, ann.reason) == (Delivery.State.FAILED, Delivery.Reason.HARD_BOUNCE)
+    assert "550" in ann.last_error
+    suppressed = Suppression.objects.get(email_hash=email_hash("ann@example.org"))
+    assert suppressed.reason == Suppression.Reason.HARD_BOUNCE
+    assert kinds(ann) == [DeliveryEvent.Kind.BOUNCE]
+    # The same webhook again changes nothing.
+    emit(event("bounced", ann, event_id="ev1"))
+    assert kinds(ann) == [DeliveryEvent.Kind.BOUNCE]
+    # A later send skips Ann (suppressed), reaches Bo.
+    mail.outbox.clear()
+    again = later_send(send)
+    engine.send_batch(again)
+    assert [message.to for message in mail.outbox] == [["bo@example.org"]]
+    assert not again.deliveries.filter(contact=ann.contact, state=Delivery.State.SENT).exists()
+
+
+def later_send(send) -> Send:
+    """Another send of the same message to the same audience (the first one closed)."""
+    Send.objects.filter(pk=send.pk).update(state=Send.State.CANCELLED)
+    send.refresh_from_db()
+    again = Send.objects.create(
+        campaign=send.campaign, unit=send.unit, audience=send.audience,
+        communication_type=send.communication_type, state=Send.State.PREPARING,
+        message=send.message, links=send.links, started_at=timezone.now(),
+    )  # fmt: skip
+    dispatch.fan_out(again)
+    return again
+
+
+def test_a_complaint_unsubscribes_everywhere_and_suppresses(sending):
+    send = sent_send(sending)
+    ann = delivery_to(send, "ann@example.org")
+    assert current_status(ann.contact, sending.newsletter) == SUBSCRIBED
+    emit(event("complained", ann))
+    emit(event("complained", ann))  # reported twice: recorded once
+    ann.refresh_from_db()
+    assert ann.state == Delivery.State.SENT  # it arrived; the person said stop
+    assert kinds(ann) == [DeliveryEvent.Kind.COMPLAINT]
+    assert current_status(ann.contact, sending.newsletter) == UNSUBSCRIBED
+    suppressed = Suppression.objects.get(email_hash=email_hash("ann@example.org"))
+    assert suppressed.reason == Suppression.Reason.COMPLAINT
+
+
+def test_delivered_reconciles_an_unknown_row_to_sent(sending):
+    send = sent_send(sending)
+    ann = delivery_to(send, "ann@example.org")
+    Delivery.objects.filter(pk=ann.pk).update(
+        state=Delivery.State.UNKNOWN, reason=Delivery.Reason.WORKER_LOST, message_id=""
+    )
+    emit(event("delivered", ann, message_id="esp-123"))
+    ann.refresh_from_db()
+    assert (ann.state, ann.reason, ann.message_id) == (Delivery.State.SENT, "", "esp-123")
+    assert sorted(kinds(ann)) == [DeliveryEvent.Kind.DELIVERED, DeliveryEvent.Kind.RECONCILED]
+    emit(event("delivered", ann, message_id="esp-123"))
+    assert len(kinds(ann)) == 2
+
+
+def test_an_event_found_by_message_id_alone(sending):
+    send = sent_send(sending)
+    ann = delivery_to(send, "ann@example.org")
+    Delivery.objects.filter(pk=ann.pk).update(state=Delivery.State.UNKNOWN, message_id="esp-9")
+    emit(event("queued", recipient="ann@example.org", message_id="esp-9"))
+    ann.refresh_from_db()
+    assert ann.state == Delivery.State.SENT
+    assert kinds(ann) == [DeliveryEvent.Kind.RECONCILED]
+
+
+def test_metadata_naming_a_delivery_for_another_recipient_does_nothing(sending):
+    send = sent_send(sending)
+    ann = delivery_to(send, "ann@example.org")
+    for kind in ("bounced", "complained", "unsubscribed", "delivered"):
+        emit(event(kind, ann, recipient="mallory@example.net"))
+        emit(event(kind, ann, recipient=""))  # no recipient: cannot be checked
+    ann.refresh_from_db()
+    assert ann.state == Delivery.State.SENT
+    assert kinds(ann) == []
+    assert not Suppression.objects.exists()
+    assert current_status(ann.contact, sending.newsletter) == SUBSCRIBED
+
+
+def test_unknown_message_ids_bad_metadata_and_unknown_events_are_ignored(sending):
+    send = sent_send(sending)
+    ann = delivery_to(send, "ann@example.org")
+    emit(event("bounced", recipient="ann@example.org", message_id="nobody-knows-this"))
+    emit(AnymailTrackingEvent(event_type="bounced", recipient="ann@example.org",
+                              metadata={"distmark_delivery": "1 OR 1=1" * 100}))  # fmt: skip
+    emit(AnymailTrackingEvent(event_type="bounced", metadata="not a dict", message_id=None))
+    emit(event("autoresponded", ann))
+    emit(event("unknown", ann))
+    assert not DeliveryEvent.objects.exists()
+    assert not Suppression.objects.exists()
+
+
+def test_unsubscribed_at_the_esp_unsubscribes_from_the_sends_type(sending):
+    send = sent_send(sending)
+    bo = delivery_to(send, "bo@example.org")
+    emit(event("unsubscribed", bo))
+    assert current_status(bo.contact, sending.newsletter) == UNSUBSCRIBED
+    assert not Suppression.objects.exists()  # one type, not everything
+    assert kinds(bo) == [DeliveryEvent.Kind.UNSUBSCRIBE]
+
+
+def test_opens_and_clicks_are_recorded_once_per_esp_event(sending):
+    send = sent_send(sending)
+    ann = delivery_to(send, "ann@example.org")
+    emit(event("opened", ann, event_id="o1", user_agent="Mozilla/5.0"))
+    emit(event("opened", ann, event_id="o1", user_agent="Mozilla/5.0"))
+    emit(event("opened", ann, event_id="o2"))
+    emit(event("clicked", ann, event_id="c1", click_url="https://example.com/offer"))
+    opens = ann.events.filter(kind=DeliveryEvent.Kind.OPEN)
+    assert opens.count() == 2
+    assert opens.first().user_agent == "Mozilla/5.0"
+    click = ann.events.get(kind=DeliveryEvent.Kind.CLICK)
+    assert "https://example.com/offer" in click.detail
+    emit(event("deferred", ann, event_id="d1"))
+    emit(event("deferred", ann, event_id="d1"))
+    assert ann.events.filter(kind=DeliveryEvent.Kind.DEFERRED).count() == 1
+    ann.refresh_from_db()
+    assert ann.state == Delivery.State.SENT
+
+
+def test_rejected_by_the_esp_for_an_earlier_bounce_fails_and_suppresses(sending):
+    send = sent_send(sending)
+    bo = delivery_to(send, "bo@example.org")
+    emit(event("rejected", bo, reject_reason="bounced"))
+    bo.refresh_from_db()
+    assert (bo.state, bo.reason) == (Delivery.State.FAILED, Delivery.Reason.REJECTED)
+    assert Suppression.objects.get().reason == Suppression.Reason.HARD_BOUNCE
+
+
+def test_a_delivered_event_for_a_row_awaiting_a_retry_stops_the_retry(sending):
+    """The ESP answered 503 but had sent it: the row was pending for a retry. Its delivery
+    proves it left: sent, so the retry never sends it twice."""
+    send = sent_send(sending)
+    ann = delivery_to(send, "ann@example.org")
+    Delivery.objects.filter(pk=ann.pk).update(state=Delivery.State.PENDING, message_id="")
+    Send.objects.filter(pk=send.pk).update(state=Send.State.SENDING)
+    emit(event("delivered", ann, message_id="m-1"))
+    mail.outbox.clear()
+    engine.send_batch(send)
+    assert mail.outbox == []
+    ann.refresh_from_db()
+    assert ann.state == Delivery.State.SENT
+
+
+def test_a_failing_receiver_never_raises_into_the_webhook(sending, monkeypatch):
+    send = sent_send(sending)
+    ann = delivery_to(send, "ann@example.org")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("wagtail_distmark.sending.events.suppress", broken)
+    emit(event("bounced", ann))  # no exception
+    ann.refresh_from_db()
+    assert ann.state == Delivery.State.SENT  # rolled back whole
+    assert kinds(ann) == []
