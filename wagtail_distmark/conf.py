@@ -151,7 +151,7 @@ def get_private_root() -> str:
 def get_public_base_url() -> str:
     """The address of the site's public pages that e-mails link to (unsubscribe, view online,
     tracking): ``WAGTAIL_DISTMARK_PUBLIC_BASE_URL``, else the admin's base URL. HTTPS in
-    production: mail clients and RFC 8058 expect it (system check W005)."""
+    production: mail clients and RFC 8058 expect it (system check W007)."""
     url = getattr(settings, "WAGTAIL_DISTMARK_PUBLIC_BASE_URL", "") or get_base_url()
     return url.rstrip("/")
 
@@ -212,7 +212,7 @@ def get_send_rate_limits_per_domain() -> dict[str, str]:
 def get_rate_limit_storage() -> str:
     """Where the rate limits' counters live, as a ``limits`` storage URI: ``"memory://"``
     (one process: the demo) or ``"redis://host:6379/1"`` (shared by every worker on every
-    machine; system check W006 warns when workers run with memory storage)."""
+    machine; system check W008 warns when workers run with memory storage)."""
     return getattr(settings, "WAGTAIL_DISTMARK_RATE_LIMIT_STORAGE", "memory://")
 
 
