@@ -110,7 +110,7 @@ def test_schedule_in_the_future_creates_a_scheduled_send(sending):
 @pytest.mark.parametrize(
     "value",
     ["2001-01-01 10:00", "", "not a date", "2026-13-45 99:99", "x" * 100_000, "2030-01-01\x00",
-     "9999-12-31 23:59:59" * 3],
+     "9999-12-31 23:59:59" * 3, "9999-12-31 23:59", "0001-01-01 00:30", "2030-02-30 10:00"],
 )  # fmt: skip
 def test_schedule_refuses_a_bad_or_past_date_on_the_field(sending, value):
     response = client_as(sending.net, "manager_a").post(

@@ -127,7 +127,8 @@ class SendObjectScreen(SendScreen):
 def rate_per_minute(send: Send, now=None) -> int:
     """Messages the send sent over the last minute."""
     now = now or timezone.now()
-    return Delivery.objects.filter(send=send, sent_at__gt=now - timedelta(minutes=1)).count()
+    recent = Delivery.objects.filter(send=send, state=Delivery.State.SENT)  # its index
+    return recent.filter(sent_at__gt=now - timedelta(minutes=1)).count()
 
 
 def progress_of(send: Send) -> dict:

@@ -144,7 +144,7 @@ class CampaignSendView(SendScreen, FormView):
             live_send_url=url("send_detail", self.live) if self.live else "",
             edit_url=self.back_url(),
             action_url=self.request.path,
-            media=self.get_form().media if "form" not in kwargs else kwargs["form"].media,
+            media=SendForm().media,
             **kwargs,
         )
 

@@ -7,6 +7,8 @@ Posted text is bounded before it is parsed (DESIGN invariant 8): a date longer t
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -15,6 +17,9 @@ from wagtail.admin.widgets import AdminDateTimeInput
 
 #: The longest date and time a user may post (any format Django reads is far shorter).
 MAX_DATE_LENGTH = 40
+
+#: How far ahead a send may be scheduled.
+MAX_AHEAD = timedelta(days=366)
 
 NOW = "now"
 SCHEDULE = "schedule"
@@ -56,10 +61,16 @@ class SendForm(forms.Form):
             if "scheduled_at" not in self.errors:
                 self.add_error("scheduled_at", _("Choose when to send it."))
             return cleaned
-        if timezone.is_naive(at):  # USE_TZ off: take it in the current time zone
-            at = timezone.make_aware(at)
-        if at <= timezone.now():
-            self.add_error("scheduled_at", _("Choose a time in the future."))
+        try:
+            if timezone.is_naive(at):  # USE_TZ off: take it in the current time zone
+                at = timezone.make_aware(at)
+            now = timezone.now()
+            if at <= now:
+                self.add_error("scheduled_at", _("Choose a time in the future."))
+            elif at > now + MAX_AHEAD:
+                self.add_error("scheduled_at", _("Choose a time within a year."))
+        except (OverflowError, ValueError):  # year 1 or 9999 moved to UTC
+            self.add_error("scheduled_at", self.fields["scheduled_at"].error_messages["invalid"])
         cleaned["scheduled_at"] = at
         return cleaned
 
