@@ -35,6 +35,7 @@ bench-quick: venv
 	$(BIN)/python bench/assets.py --db sqlite --sizes 100,300 --runs 2
 	$(BIN)/python bench/load.py --quick
 	$(BIN)/python bench/contacts.py --quick
+	$(BIN)/python bench/send.py --quick
 
 # The documentation site (docs/, mkdocs.yml) into site/; --strict fails on a broken link, a page
 # missing from the navigation or a docstring mkdocstrings cannot read. The `docs` extra is

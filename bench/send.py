@@ -407,6 +407,7 @@ class Worker:
         self.process: subprocess.Popen | None = None
         self.peak_rss = 0
         self.starts = 0
+        self.cpu: dict[int, float] = {}  # CPU seconds by process id (every incarnation)
 
     def start(self) -> None:
         self.starts += 1
@@ -435,9 +436,11 @@ class Worker:
             rss = process.memory_info().rss + sum(
                 child.memory_info().rss for child in process.children(recursive=True)
             )
+            times = process.cpu_times()
         except psutil.Error:
             return
         self.peak_rss = max(self.peak_rss, rss)
+        self.cpu[process.pid] = times.user + times.system
 
     def kill(self) -> None:
         os.kill(self.process.pid, signal.SIGKILL)
@@ -464,6 +467,51 @@ def wait_ready(workers: list[Worker], seconds: float = 60) -> None:
 # --- The send ------------------------------------------------------------------------------
 
 
+class CpuMeter:
+    """CPU seconds spent during the send by the PostgreSQL backends of the bench's database,
+    the receiver and the driver: with the workers', what one message costs whatever else
+    runs on the machine (wall-clock rates depend on the load, CPU time much less)."""
+
+    def __init__(self, db_name: str, receiver_pid: int):
+        import psutil
+
+        self.db_name, self.psutil = db_name, psutil
+        self.processes = {"receiver": psutil.Process(receiver_pid), "driver": psutil.Process()}
+        self.start = {name: self.cpu(process) for name, process in self.processes.items()}
+        self.pg_start: dict[int, float] = {}
+        self.pg_now: dict[int, float] = {}
+        self.sample_pg(baseline=True)
+
+    @staticmethod
+    def cpu(process) -> float:
+        times = process.cpu_times()
+        return times.user + times.system
+
+    def sample_pg(self, baseline: bool = False) -> None:
+        if not self.db_name:
+            return
+        for process in self.psutil.process_iter(["name", "cmdline"]):
+            try:
+                if not (process.info["name"] or "").startswith("postgres"):
+                    continue
+                if f" {self.db_name} " not in " ".join(process.info["cmdline"] or []) + " ":
+                    continue
+                used = self.cpu(process)
+            except self.psutil.Error:
+                continue
+            (self.pg_start if baseline else self.pg_now)[process.pid] = used
+            if baseline:
+                self.pg_now[process.pid] = used
+
+    def spent(self) -> dict[str, float]:
+        spent = {name: self.cpu(process) - self.start[name]
+                 for name, process in self.processes.items()}  # fmt: skip
+        spent["postgres"] = sum(
+            used - self.pg_start.get(pid, 0.0) for pid, used in self.pg_now.items()
+        )
+        return spent
+
+
 @dataclass
 class Result:
     db: str
@@ -482,7 +530,8 @@ class Result:
     driver_peak_mb: float = 0.0
     kill_at: list = field(default_factory=list)  # messages received at each kill
     failures: list = field(default_factory=list)
-    costs: dict = field(default_factory=dict)  # ms per message, by step of a batch
+    costs: dict = field(default_factory=dict)  # (CPU, wall) ms per message, by step
+    cpu_ms: dict = field(default_factory=dict)  # CPU ms per message received, by process
 
     @property
     def rate(self) -> float:
@@ -501,6 +550,12 @@ def run_send(args, world: World, receiver: Receiver, workers: list[Worker]) -> R
     # Kill points spread over the send, by messages received.
     kill_points = [world.expected * (k + 1) // (args.kill + 1) for k in range(args.kill)]
     log(f"Send now: {world.expected:,} recipients, {len(workers)} worker(s)")
+    meter = CpuMeter(args.pg_db if args.db == "postgres" else "", receiver.process.pid)
+    worker_cpu_start = {}
+    for worker in workers:
+        worker.sample()
+        worker_cpu_start.update(worker.cpu)
+    next_pg_sample = time.monotonic()
     profiler = None
     if args.profile:  # the driver's work: the whole send when it runs eagerly
         import cProfile
@@ -523,6 +578,9 @@ def run_send(args, world: World, receiver: Receiver, workers: list[Worker]) -> R
     while workers:
         for worker in workers:
             worker.sample()
+        if time.monotonic() >= next_pg_sample:
+            meter.sample_pg()
+            next_pg_sample = time.monotonic() + 1.0
         count = receiver.count.value
         if kills_left and count >= kill_points[args.kill - kills_left]:
             worker = workers[victim % len(workers)]
@@ -551,8 +609,17 @@ def run_send(args, world: World, receiver: Receiver, workers: list[Worker]) -> R
             result.failures.append(f"the send did not finish within {args.timeout:.0f} s")
             break
         time.sleep(0.1)
+    meter.sample_pg()
+    cpu = meter.spent()
+    cpu["workers"] = sum(
+        used - worker_cpu_start.get(pid, 0.0)
+        for worker in workers
+        for pid, used in worker.cpu.items()
+    )
     report = receiver.report()
     result.receiver = report
+    if report["received"]:
+        result.cpu_ms = {name: 1000 * seconds / report["received"] for name, seconds in cpu.items()}
     result.received = report["received"]
     if receiver.count.value:
         result.seconds = receiver.last_at.value - started
@@ -616,9 +683,12 @@ def measure_costs(send_id: int, port: int, size: int) -> dict[str, float]:
     costs = {}
 
     def timed(name, action):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         value = action()
-        costs[name] = (time.perf_counter() - started) * 1000 / len(ids)
+        costs[name] = (
+            (time.process_time() - cpu) * 1000 / len(ids),
+            (time.perf_counter() - started) * 1000 / len(ids),
+        )
         return value
 
     rows = timed("load rows + contacts", lambda: list(
@@ -642,7 +712,7 @@ def measure_costs(send_id: int, port: int, size: int) -> dict[str, float]:
         timed("save_fates' bulk_update", lambda: Delivery.objects.bulk_update(
             rows, engine.FATE_FIELDS
         ))  # fmt: skip
-    costs["total"] = sum(costs.values())
+    costs["total"] = tuple(sum(values) for values in zip(*costs.values(), strict=True))
     return costs
 
 
@@ -679,10 +749,20 @@ def print_report(result: Result) -> None:
         f"  0 duplicates and 0 not final after ≥ {TARGET_KILLS} kills: "
         f"{verdict(judged and result.kills >= TARGET_KILLS, not duplicates and not not_final)}",
     ]
+    if result.cpu_ms:
+        total = sum(result.cpu_ms.values())
+        lines.append(
+            "  CPU per message received (ms): "
+            + ", ".join(f"{name} {ms:.2f}" for name, ms in result.cpu_ms.items())
+            + f"; all {total:.2f} → on 2 cores of its own ≈ {2000 / total:,.0f} e-mails/s"
+        )
     if result.costs:
-        lines.append("  per message, in the driver, one batch (ms): " + ", ".join(
-            f"{name} {ms:.2f}" for name, ms in result.costs.items()
-        ))  # fmt: skip
+        lines.append(
+            "  per message, one batch in the driver (CPU ms / wall ms; on PostgreSQL "
+            "the database's share is in the wall time only):"
+        )
+        lines += [f"    {name:<38} {cpu:6.2f} / {wall:6.2f}"
+                  for name, (cpu, wall) in result.costs.items()]  # fmt: skip
     lines.append(f"  sanity checks: {'OK' if not result.failures else 'FAILED'}")
     lines += [f"    - {failure}" for failure in result.failures]
     print("\n".join(lines), flush=True)
