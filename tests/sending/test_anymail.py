@@ -2,6 +2,10 @@
 with per-recipient merge data, headers and metadata, and each recipient's fate recorded.
 Runs on anymail's test backend (it records every call in ``mail.outbox``)."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -211,3 +215,33 @@ def test_field_patterns_with_percent_signs(sending, batch_api, settings):
     engine.send_batch(send)
     assert mail.outbox[0].anymail_test_params["subject"].startswith("Hello %recipient.s0%,")
     assert providers.merge_field_format() == "%recipient.%s%"
+
+
+def test_two_rows_of_one_address_never_share_a_batch_call():
+    rows = [SimpleNamespace(contact=SimpleNamespace(email=email)) for email in
+            ("a@example.org", "b@example.org", "A@Example.org")]  # fmt: skip
+    first, again = providers.one_per_address(rows)
+    assert first == rows[:2] and again == rows[2:]
+
+
+NO_ANYMAIL = """
+import sys
+sys.modules["anymail"] = None  # not installed
+import django
+django.setup()
+from wagtail_distmark.sending import engine, events, providers
+from wagtail_distmark.signal_handlers import connect_provider_events
+assert providers.AnymailMessage is None
+print("ok")
+"""
+
+
+def test_the_package_works_without_anymail():
+    root = Path(__file__).resolve().parents[2]
+    path = f"{root}{os.pathsep}{root / 'example_site'}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": path}
+    done = subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", NO_ANYMAIL], cwd=root, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]

@@ -7,12 +7,14 @@ from django.core import mail
 from django.utils import timezone
 
 from wagtail_distmark.contacts.consent import SUBSCRIBED, UNSUBSCRIBED, current_status
-from wagtail_distmark.contacts.models import Suppression
+from wagtail_distmark.contacts.models import Contact, Suppression
 from wagtail_distmark.contacts.normalise import email_hash
 from wagtail_distmark.sending import dispatch, engine
 from wagtail_distmark.sending.models import Delivery, DeliveryEvent, Send
 
 pytestmark = pytest.mark.django_db
+
+BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
 
 
 def event(event_type, delivery=None, recipient=None, **fields) -> AnymailTrackingEvent:
@@ -162,13 +164,16 @@ def test_unsubscribed_at_the_esp_unsubscribes_from_the_sends_type(sending):
 def test_opens_and_clicks_are_recorded_once_per_esp_event(sending):
     send = sent_send(sending)
     ann = delivery_to(send, "ann@example.org")
+    emit(event("opened", ann, event_id="o1", user_agent="Mozilla/5.0"))  # Apple's proxy
     emit(event("opened", ann, event_id="o1", user_agent="Mozilla/5.0"))
-    emit(event("opened", ann, event_id="o1", user_agent="Mozilla/5.0"))
-    emit(event("opened", ann, event_id="o2"))
+    emit(event("opened", ann, event_id="o2", user_agent=BROWSER))
+    emit(event("opened", ann, event_id="o3"))  # the ESP gave no user agent
     emit(event("clicked", ann, event_id="c1", click_url="https://example.com/offer"))
-    opens = ann.events.filter(kind=DeliveryEvent.Kind.OPEN)
-    assert opens.count() == 2
-    assert opens.first().user_agent == "Mozilla/5.0"
+    opens = ann.events.filter(kind=DeliveryEvent.Kind.OPEN).order_by("pk")
+    assert [(e.user_agent, e.is_machine) for e in opens] == [
+        ("Mozilla/5.0", True), (BROWSER, False), ("", False)
+    ]  # fmt: skip
+    assert opens.first().machine_reason == "apple_mpp"
     click = ann.events.get(kind=DeliveryEvent.Kind.CLICK)
     assert "https://example.com/offer" in click.detail
     emit(event("deferred", ann, event_id="d1"))
@@ -176,6 +181,16 @@ def test_opens_and_clicks_are_recorded_once_per_esp_event(sending):
     assert ann.events.filter(kind=DeliveryEvent.Kind.DEFERRED).count() == 1
     ann.refresh_from_db()
     assert ann.state == Delivery.State.SENT
+
+
+def test_events_of_an_erased_contact_are_ignored(sending):
+    send = sent_send(sending)
+    ann = delivery_to(send, "ann@example.org")
+    Delivery.objects.filter(pk=ann.pk).update(message_id="esp-e")
+    Contact.objects.filter(pk=ann.contact_id).update(email=None, erased_at=timezone.now())
+    emit(event("opened", recipient="", message_id="esp-e"))
+    emit(event("bounced", ann, recipient="ann@example.org"))
+    assert kinds(ann) == []
 
 
 def test_rejected_by_the_esp_for_an_earlier_bounce_fails_and_suppresses(sending):

@@ -34,9 +34,10 @@ recipient picks the row).
   type (source *unsubscribe*); a send without a type unsubscribes from everything.
 - ``deferred``: an event only.
 - ``opened``, ``clicked`` (the ESP's own tracking; ours is off by default): an event, marked as
-  a machine's when the user agent is a known machine's (``tracking.machine_user_agent``, when
-  present).
-- Anything else, or no delivery found: ignored (logged at debug level).
+  a machine's when the user agent is one our own tracking takes for a machine's
+  (``tracking.machine_reason``: scanners, Apple's privacy proxy); none reported: a person's.
+  At most ``tracking.MAX_EVENTS_PER_KIND`` of a kind per delivery, as for our own.
+- Anything else, no delivery found, or the contact erased: ignored (logged at debug level).
 
 **Never an error.** A webhook must answer 200 or the ESP retries it forever: an event that
 cannot be read is ignored, and an unexpected failure is logged and swallowed (its database
@@ -51,6 +52,7 @@ no id. Effects (state, suppression, consent) only follow a newly recorded event.
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.utils import timezone
@@ -143,7 +145,10 @@ def find_delivery(event) -> Delivery | None:
         if delivery is None or not recipient or not addressed_to(delivery, recipient):
             return None  # metadata alone never touches a person
         return delivery
-    return by_message_id(str(getattr(event, "message_id", None) or "")[:MAX_ID], recipient)
+    delivery = by_message_id(str(getattr(event, "message_id", None) or "")[:MAX_ID], recipient)
+    if delivery is not None and delivery.contact.erased_at is not None:
+        return None  # an erased person leaves no new trace
+    return delivery
 
 
 def by_id(value) -> Delivery | None:
@@ -206,19 +211,26 @@ def seen(delivery: Delivery, kind: str, event, esp_name: str) -> bool:
     earlier = DeliveryEvent.objects.filter(delivery=delivery, kind=kind)
     if kind in ONCE:
         return earlier.exists()
+    if earlier.count() >= tracking.MAX_EVENTS_PER_KIND:  # a loop cannot fill the table
+        return True
     if getattr(event, "event_id", None):
         return earlier.filter(detail__startswith=event_marker(event, esp_name)).exists()
     timestamp = getattr(event, "timestamp", None)
     return timestamp is not None and earlier.filter(at=timestamp).exists()
 
 
+#: What a provider's report of an open or a click stands for when judged by the tracking
+#: module (a fetch whose user agent is all that is known).
+REPORTED_FETCH = SimpleNamespace(method="GET")
+
+
 def machine_reason(user_agent: str) -> str:
-    """Why an ESP-reported open or click is a machine's ("" for a person's), by the tracking
-    module's judge of user agents when it has one."""
-    judge = getattr(tracking, "machine_user_agent", None)
-    if not user_agent or not callable(judge):
+    """Why an ESP-reported open or click is a machine's ("" for a person's), by the same
+    user agents as our own tracking (``tracking.machine_reason``). No user agent: a person's,
+    since the ESP did not say."""
+    if not user_agent:
         return ""
-    return str(judge(user_agent) or "")
+    return tracking.machine_reason(REPORTED_FETCH, user_agent)
 
 
 # Effects
