@@ -62,16 +62,22 @@ def click_tag(index: int) -> str:
 
 
 class _Parts:
-    """Merge-template parts built in order (``[text, tag, text, …, text]``)."""
+    """Merge-template parts built in order (``[text, tag, text, …, text]``); texts are
+    gathered in pieces and joined once (adding to a string in a loop copies it each time)."""
 
     def __init__(self):
-        self.parts = [""]
+        self.done, self.pieces = [], []
 
     def text(self, text: str) -> None:
-        self.parts[-1] += text
+        self.pieces.append(text)
 
     def tag(self, name: str) -> None:
-        self.parts += [name, ""]
+        self.done += ["".join(self.pieces), name]
+        self.pieces = []
+
+    @property
+    def parts(self) -> list[str]:
+        return [*self.done, "".join(self.pieces)]
 
 
 def prepare_links(parts: list[str]) -> tuple[list[str], list]:
@@ -215,7 +221,7 @@ MACHINE_AGENTS = (
     "mimecast",
     "proofpoint",
     "safelinks",
-    "microsoft office existence discovery",
+    "office existence discovery",  # Office checks a link before opening it
     "forcepoint",
     "symantec",
     "trendmicro",
