@@ -1,9 +1,14 @@
 """Provider events through anymail's ``tracking`` signal (as its webhook views send them):
 deliveries, the suppression list and consent follow, never twice, never for someone else."""
 
+import base64
+import json
+
 import pytest
 from anymail.signals import AnymailTrackingEvent, tracking
+from anymail.webhooks.postmark import PostmarkTrackingWebhookView
 from django.core import mail
+from django.test import RequestFactory
 from django.utils import timezone
 
 from wagtail_distmark.contacts.consent import SUBSCRIBED, UNSUBSCRIBED, current_status
@@ -86,6 +91,60 @@ def later_send(send) -> Send:
     )  # fmt: skip
     dispatch.fan_out(again)
     return again
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"mta_response": "452 4.2.2 Mailbox full"},
+        {"mta_response": "smtp;421 try again later"},
+        {"reject_reason": "other", "description": "virus found"},
+        {"esp_event": {"Type": "SoftBounce"}},  # Postmark's, reported as bounced by anymail
+    ],
+)
+def test_a_soft_bounce_fails_the_delivery_without_suppressing(sending, fields):
+    send = sent_send(sending)
+    ann = delivery_to(send, "ann@example.org")
+    emit(event("bounced", ann, **fields))
+    ann.refresh_from_db()
+    assert (ann.state, ann.reason) == (Delivery.State.FAILED, Delivery.Reason.REJECTED)
+    assert kinds(ann) == [DeliveryEvent.Kind.BOUNCE]
+    assert not Suppression.objects.exists()
+
+
+def test_a_postmark_hard_bounce_webhook_through_anymail(sending, settings):
+    """The whole path: Postmark's JSON → anymail's webhook view → our receiver."""
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "user:secret"}
+    send = sent_send(sending)
+    bo = delivery_to(send, "bo@example.org")
+    payload = {
+        "RecordType": "Bounce", "Type": "HardBounce", "ID": 4323372036854775807,
+        "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483", "Email": "bo@example.org",
+        "BouncedAt": "2026-11-30T10:00:00Z", "Details": "smtp;550 5.1.1 The email account "
+        "that you tried to reach does not exist", "Description": "Hard bounce",
+        "Metadata": {"distmark_delivery": str(bo.pk), "distmark_send": str(send.pk)},
+    }  # fmt: skip
+    view = PostmarkTrackingWebhookView.as_view()
+    factory = RequestFactory()
+    for _twice in range(2):  # a webhook may be delivered twice
+        request = factory.post(
+            "/anymail/postmark/tracking/", data=json.dumps(payload),
+            content_type="application/json",
+            HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"user:secret").decode(),
+        )  # fmt: skip
+        assert view(request).status_code == 200
+    bo.refresh_from_db()
+    assert (bo.state, bo.reason) == (Delivery.State.FAILED, Delivery.Reason.HARD_BOUNCE)
+    assert kinds(bo) == [DeliveryEvent.Kind.BOUNCE]
+    assert Suppression.objects.get().email_hash == email_hash("bo@example.org")
+    # Another recipient's address with Bo's delivery id: refused, still 200.
+    payload.update(Email="ann@example.org", ID=1, Metadata={"distmark_delivery": str(bo.pk)})
+    request = factory.post(
+        "/anymail/postmark/tracking/", data=json.dumps(payload), content_type="application/json",
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"user:secret").decode(),
+    )  # fmt: skip
+    assert view(request).status_code == 200
+    assert Suppression.objects.count() == 1
 
 
 def test_a_complaint_unsubscribes_everywhere_and_suppresses(sending):

@@ -19,10 +19,14 @@ recipient picks the row).
   the ESP's answer was lost), *sending* or *pending* (a retry after an ambiguous error) becomes
   *sent*: a ``reconciled`` event, the message id recorded — so it is never sent twice.
 - ``delivered``: a ``delivered`` event.
-- ``bounced`` (anymail's name for a bounce by the receiving server; a soft bounce is
-  ``deferred``): the delivery becomes *failed* with reason ``hard_bounce`` even if it was
-  *sent* — it did not arrive, and a failed row is never resent either — and the address is
-  suppressed (``Suppression.Reason.HARD_BOUNCE``): no later send reaches it.
+- ``bounced`` (a bounce by the receiving server): the delivery becomes *failed* even if it was
+  *sent* — it did not arrive, and a failed row is never resent either. A hard bounce (the
+  usual case: most ESPs report soft ones as ``deferred``) has reason ``hard_bounce`` and
+  suppresses the address (``Suppression.Reason.HARD_BOUNCE``): no later send reaches it. A
+  bounce is taken for soft — reason ``rejected``, nothing suppressed — when its SMTP reply is
+  temporary (``4xx`` or ``4.x.x``), the ESP calls it soft (Postmark's ``SoftBounce``, which
+  anymail reports as ``bounced``) or its ``reject_reason`` is neither ``bounced`` nor
+  ``invalid`` (a virus, a policy block).
 - ``rejected`` and ``failed`` (the ESP did not send it): *failed* (``rejected``); when the ESP
   says why (``reject_reason`` ``bounced`` or ``invalid``: a hard bounce; ``spam``: a complaint)
   the address is suppressed for that reason.
@@ -52,6 +56,7 @@ no id. Effects (state, suppression, consent) only follow a newly recorded event.
 from __future__ import annotations
 
 import logging
+import re
 from types import SimpleNamespace
 
 from django.db import transaction
@@ -239,9 +244,11 @@ def machine_reason(user_agent: str) -> str:
 def apply(delivery: Delivery, kind: str, event, esp_name: str) -> None:
     if kind in LEFT:
         reconcile(delivery, event, esp_name)
-    if kind == Kind.BOUNCE:
+    if kind == Kind.BOUNCE and is_hard(event):
         fail(delivery, Reason.HARD_BOUNCE, event)
         suppress_contact(delivery, Suppression.Reason.HARD_BOUNCE, event, esp_name)
+    elif kind == Kind.BOUNCE:  # soft, or blocked for another reason: the address may be fine
+        fail(delivery, Reason.REJECTED, event)
     elif kind == Kind.REJECTED:
         fail(delivery, Reason.REJECTED, event)
         why = REJECT_SUPPRESSES.get(str(getattr(event, "reject_reason", None) or ""))
@@ -254,6 +261,29 @@ def apply(delivery: Delivery, kind: str, event, esp_name: str) -> None:
         )  # fmt: skip
     elif kind == Kind.UNSUBSCRIBE:
         unsubscribe(delivery, esp_name)
+
+
+#: An SMTP reply's code at its start (``smtp;550 …``), else its enhanced status (``4.2.2``).
+REPLY_CODE = re.compile(r"^\D{0,12}([2-5])\d\d(?!\d)")
+ENHANCED_STATUS = re.compile(r"(?<![\d.])([245])\.\d{1,3}\.\d{1,3}(?![\d.])")
+#: ESPs' own names of a soft bounce that anymail reports as ``bounced`` (Postmark's ``Type``).
+SOFT_TYPES = {"SoftBounce", "Transient", "DnsError"}
+#: ``reject_reason`` values of a bounce that says the address is bad.
+HARD_REASONS = {None, "", "bounced", "invalid"}
+
+
+def is_hard(event) -> bool:
+    """Whether a ``bounced`` event says the address is bad for good: not a temporary SMTP
+    reply (``452 4.2.2 mailbox full``), not an ESP's soft bounce, not a block for another
+    reason (a virus, a policy)."""
+    if getattr(event, "reject_reason", None) not in HARD_REASONS:
+        return False
+    raw = getattr(event, "esp_event", None)
+    if isinstance(raw, dict) and raw.get("Type") in SOFT_TYPES:
+        return False
+    reply = str(getattr(event, "mta_response", None) or "")[:200]
+    found = REPLY_CODE.search(reply) or ENHANCED_STATUS.search(reply)
+    return found is None or found.group(1) != "4"
 
 
 def reconcile(delivery: Delivery, event, esp_name: str) -> DeliveryEvent | None:
