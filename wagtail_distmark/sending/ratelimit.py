@@ -50,15 +50,37 @@ def limits_for(send) -> list[tuple[RateLimitItem, str]]:
     return [(parsed(text), key) for text, key in texts if text]
 
 
+#: The namespace of every counter in the storage.
+NAMESPACE = "distmark"
+
+
 def acquire(send, wanted: int) -> Grant:
-    """Take up to ``wanted`` messages from every limit of ``send``."""
+    """Take up to ``wanted`` messages from every limit of ``send``: what is left of the
+    tightest (a batch smaller than asked rather than none), else how long to wait."""
     items = limits_for(send)
     if not items:
         return Grant(count=wanted)
-    count = min([wanted] + [item.amount for item, _key in items])
     rate = limiter(conf.get_rate_limit_storage())
-    for item, key in items:
-        if not rate.hit(item, "distmark", key, cost=count):
-            stats = rate.get_window_stats(item, "distmark", key)
-            return Grant(count=0, wait=max(0.05, min(stats.reset_time - time.time(), 60.0)))
-    return Grant(count=count)
+    count = min([wanted] + [left(rate, item, key) for item, key in items])
+    if count > 0 and take(rate, items, count):
+        return Grant(count=count)
+    return Grant(count=0, wait=wait_for(rate, items))
+
+
+def left(rate: SlidingWindowCounterRateLimiter, item: RateLimitItem, key: str) -> int:
+    return min(item.amount, rate.get_window_stats(item, NAMESPACE, key).remaining)
+
+
+def take(rate: SlidingWindowCounterRateLimiter, items, count: int) -> bool:
+    """``count`` from every limit. Each is tested before any is hit, so that one already
+    spent does not eat the others' budget (two workers may still race between test and
+    hit: a budget taken and not used only slows sending, never speeds it)."""
+    fits = all(rate.test(item, NAMESPACE, key, cost=count) for item, key in items)
+    return fits and all(rate.hit(item, NAMESPACE, key, cost=count) for item, key in items)
+
+
+def wait_for(rate: SlidingWindowCounterRateLimiter, items) -> float:
+    """Until the spent limits let one more message go (50 ms to a minute)."""
+    spent = [(item, key) for item, key in items if not rate.test(item, NAMESPACE, key)]
+    resets = [rate.get_window_stats(item, NAMESPACE, key).reset_time for item, key in spent]
+    return max(0.05, min(max(resets, default=0.0) - time.time(), 60.0))
