@@ -189,14 +189,34 @@ def test_a_broken_connection_after_the_request_leaves_rows_unknown(sending, batc
     assert {row.state for row in deliveries(send).values()} == {Delivery.State.UNKNOWN}
 
 
-def test_a_whole_send_through_the_batch_path_ends_done(sending, batch_api):
+def test_a_whole_send_through_the_batch_path_ends_done(sending, batch_api, settings):
+    settings.WAGTAIL_DISTMARK_SEND_BATCH_SIZE = 2
     send = started_send(sending)
     progress = dispatch.drive(send.pk, seconds=5)
     assert progress.done
     send.refresh_from_db()
     assert send.state == Send.State.DONE
-    assert len(mail.outbox) == 1
+    assert [len(message.to) for message in mail.outbox] == [2, 1]  # one call per batch
     assert send.counts()[Delivery.State.SENT] == 3
+
+
+@pytest.mark.parametrize(
+    "backend, anymail",
+    [
+        ("django.core.mail.backends.locmem.EmailBackend", {}),
+        ("anymail.backends.test.EmailBackend", {"IGNORE_UNSUPPORTED_FEATURES": True}),
+    ],
+)
+def test_never_one_message_to_the_whole_batch(sending, batch_api, settings, backend, anymail):
+    """Without anymail's batch sending, one message would carry every address in its To."""
+    settings.WAGTAIL_DISTMARK_EMAIL_BACKEND = backend
+    settings.ANYMAIL = anymail
+    send = started_send(sending)
+    engine.send_batch(send)
+    assert mail.outbox == []
+    rows = deliveries(send).values()
+    assert {row.state for row in rows} == {Delivery.State.PENDING}
+    assert all("WAGTAIL_DISTMARK_SEND_BATCH_API" in row.last_error for row in rows)
 
 
 def test_a_bad_merge_field_setting_retries_and_says_why(sending, batch_api, settings):

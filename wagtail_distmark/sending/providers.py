@@ -36,6 +36,10 @@ itself fails: HTTP 429 or 5xx → every row retried; another 4xx → every row *
 error; the connection could not be opened → retried; the connection broke after the request
 may have reached the ESP (a read timeout, a reset) → every row *unknown*.
 
+Only with an anymail backend that will not ignore what its ESP cannot do: any other backend
+would send the batch as one message with every address in its To header, so the rows are
+retried (and fail after the last attempt) with the reason instead.
+
 Known limits: a literal field pattern in the campaign's own text (``{{`` in the HTML with the
 default pattern) would be read by the ESP as a field; a value a contact typed that contains
 the ESP's pattern is substituted by the ESP only with that same recipient's own values (no
@@ -48,6 +52,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import get_connection
 from django.utils import timezone
 
@@ -58,10 +63,11 @@ from wagtail_distmark.sending import engine, messages, tokens
 from wagtail_distmark.sending.models import Delivery
 
 try:  # django-anymail is optional
+    from anymail.backends.base import AnymailBaseBackend
     from anymail.exceptions import AnymailError, AnymailRecipientsRefused
     from anymail.message import AnymailMessage
 except ImportError:  # pragma: no cover (the batch path is only used with anymail)
-    AnymailError = AnymailRecipientsRefused = AnymailMessage = None
+    AnymailBaseBackend = AnymailError = AnymailRecipientsRefused = AnymailMessage = None
 
 #: The default ESP merge-field pattern (SparkPost, and ESPs with ``{{name}}`` fields).
 DEFAULT_MERGE_FIELD = "{{%s}}"
@@ -179,11 +185,11 @@ def deliver_batch(send, rows: list[Delivery], result) -> None:
     engine.release(again, result)
     try:
         pattern = merge_field_format()
-    except ValueError as error:
+        connection = batch_connection()
+    except (ValueError, ImportError, ImproperlyConfigured) as error:
         for row in rows:  # a setting to fix: retried until it is (then failed, with the text)
-            engine.refuse(row, engine.Outcome(retry=True, text=str(error)), result)
+            engine.refuse(row, engine.Outcome(retry=True, text=str(error)[:1000]), result)
         return
-    connection = get_connection(conf.get_send_email_backend())
     message = build_batch(send, rows, pattern, connection=connection)
     try:
         connection.send_messages([message])
@@ -195,6 +201,26 @@ def deliver_batch(send, rows: list[Delivery], result) -> None:
             engine.refuse(row, outcome, result)
         return
     record_statuses(rows, message, result)
+
+
+def batch_connection():
+    """The campaigns' backend, if it can send a batch privately. One message to every
+    recipient is only safe where anymail turns it into one copy per recipient: any other
+    backend (SMTP, console), or anymail told to ignore what its ESP cannot do, would put every
+    address of the batch in one message's To header."""
+    connection = get_connection(conf.get_send_email_backend())
+    if AnymailBaseBackend is None or not isinstance(connection, AnymailBaseBackend):
+        raise ImproperlyConfigured(
+            "WAGTAIL_DISTMARK_SEND_BATCH_API needs a django-anymail backend as "
+            f"WAGTAIL_DISTMARK_EMAIL_BACKEND, not {type(connection).__module__}"
+        )
+    if connection.ignore_unsupported_features:
+        raise ImproperlyConfigured(
+            "WAGTAIL_DISTMARK_SEND_BATCH_API cannot be used with anymail's "
+            "IGNORE_UNSUPPORTED_FEATURES: an ESP without batch sending would send one message "
+            "to the whole batch"
+        )
+    return connection
 
 
 def classify_call(error: Exception):
