@@ -29,12 +29,14 @@ it): the ESP's message id is recorded instead.
 
 **Each recipient's fate** comes from ``anymail_status.recipients``: ``sent``/``queued`` →
 *sent* with the ESP's message id; ``rejected``/``invalid`` → *failed* (rejected: the ESP's own
-suppression list or a bad address; our suppression list is only changed by bounce and
-complaint events); ``failed`` → retried later; ``unknown`` or no status → *unknown* (the call
+suppression list or a bad address; our suppression list follows the ESP's events, see
+``events.py``); ``failed`` → retried later; ``unknown`` or no status → *unknown* (the call
 was accepted: the message may have left, it is never resent automatically). When the call
 itself fails: HTTP 429 or 5xx → every row retried; another 4xx → every row *failed* with the
 error; the connection could not be opened → retried; the connection broke after the request
-may have reached the ESP (a read timeout, a reset) → every row *unknown*.
+may have reached the ESP (a read timeout, a reset) → every row *unknown*; anything else (an
+ESP backend without batch sending or ``merge_headers`` raises ``AnymailUnsupportedFeature``)
+→ every row *failed* with the error's text.
 
 Only with an anymail backend that will not ignore what its ESP cannot do: any other backend
 would send the batch as one message with every address in its To header, so the rows are
@@ -42,9 +44,10 @@ retried (and fail after the last attempt) with the reason instead.
 
 Known limits: a literal field pattern in the campaign's own text (``{{`` in the HTML with the
 default pattern) would be read by the ESP as a field; a value a contact typed that contains
-the ESP's pattern is substituted by the ESP only with that same recipient's own values (no
-other person's data can leak). Two rows of one batch with the same address (case aside) cannot
-share one batch call: the second is released, unclaimed, for a later batch.
+the ESP's pattern can at most be replaced by that same recipient's own values (the ESP
+substitutes each copy with its recipient's data only: no other person's data can leak).
+Two rows of one batch with the same address (case aside) cannot share one batch call: the
+second is released, unclaimed, for a later batch.
 """
 
 from __future__ import annotations
