@@ -27,7 +27,7 @@ from wagtail_distmark.contacts.models import (
     Source,
     Suppression,
 )
-from wagtail_distmark.sending import dispatch, engine, tokens
+from wagtail_distmark.sending import dispatch, engine, tokens, tracking
 from wagtail_distmark.sending.models import Delivery, DeliveryEvent, Send
 
 pytestmark = pytest.mark.django_db
@@ -311,6 +311,17 @@ def test_a_click_within_seconds_of_the_delivery_is_a_machines(sent):
     fresh().get(links_of("ann@example.org")["clicks"][0], HTTP_USER_AGENT=BROWSER)
     event = DeliveryEvent.objects.get(kind="click")
     assert (event.is_machine, event.machine_reason) == (True, "too_fast")
+
+
+def test_a_scanners_click_still_redirects_and_is_counted_apart(sent):
+    shop = links_of("ann@example.org")["clicks"][0]
+    assert fresh().head(shop, HTTP_USER_AGENT=BROWSER).status_code == 302
+    assert fresh().get(shop, HTTP_USER_AGENT="Barracuda Sentinel (EE)").status_code == 302
+    assert fresh().get(shop, HTTP_USER_AGENT=BROWSER).status_code == 302  # the person
+    reasons = list(DeliveryEvent.objects.order_by("pk").values_list("machine_reason", flat=True))
+    assert reasons == ["head", "user_agent:barracuda", ""]
+    counts = tracking.event_counts(sent.send)
+    assert (counts["clicks"], counts["clicks_machine"], counts["unique_clickers"]) == (1, 2, 1)
 
 
 @pytest.mark.parametrize(
