@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
@@ -94,6 +94,8 @@ def unsubscribe(request, token):
     delivery, _link = find_delivery(tokens.UNSUBSCRIBE, token)
     if delivery is None:
         return not_found(request)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     if request.method == "POST":
         everywhere = posted(request, "scope") == EVERYWHERE
         unsubscribe_delivery(delivery, everywhere=everywhere)
