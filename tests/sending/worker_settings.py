@@ -35,7 +35,7 @@ WAGTAIL_DISTMARK_PUBLIC_BASE_URL = "https://mail.maison-lumiere.example"
 WAGTAIL_DISTMARK_SEND_BATCH_SIZE = 50
 #: Rows still *sending* this long after their claim belong to a dead worker (a batch of 50
 #: to a local receiver takes a fraction of a second).
-WAGTAIL_DISTMARK_SEND_LEASE_SECONDS = 4
+WAGTAIL_DISTMARK_SEND_LEASE_SECONDS = 3
 WAGTAIL_DISTMARK_SEND_TASK_SECONDS = 3
 WAGTAIL_DISTMARK_SEND_PARALLEL_TASKS = 3
 WAGTAIL_DISTMARK_SEND_RETRY_DELAY = 0.1
