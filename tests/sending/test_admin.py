@@ -95,6 +95,14 @@ def test_send_now_creates_the_send_and_goes_to_its_page(
     assert send.deliveries.get().state == Delivery.State.SENT
 
 
+def test_send_now_ignores_whatever_the_time_field_holds(sending):
+    response = client_as(sending.net, "manager_a").post(
+        send_url(sending.campaign_a), {"action": "now", "scheduled_at": "nonsense\x00"}
+    )
+    assert response.status_code == 302
+    assert Send.objects.get().state == Send.State.SCHEDULED  # on-commit start not run here
+
+
 def test_schedule_in_the_future_creates_a_scheduled_send(sending):
     client = client_as(sending.net, "manager_a")
     response = client.post(

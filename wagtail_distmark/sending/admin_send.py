@@ -86,7 +86,7 @@ class CampaignSendView(SendScreen, FormView):
                 "label": _("Local campaigns"),
             },
             {"url": self.back_url(), "label": str(self.campaign)},
-            {"url": "", "label": self.get_page_title()},
+            {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()},
         ]
 
     def get_page_subtitle(self):

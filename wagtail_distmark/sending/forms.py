@@ -54,6 +54,7 @@ class SendForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("action") != SCHEDULE:
+            self._errors.pop("scheduled_at", None)  # "Send now" ignores the time field
             cleaned["scheduled_at"] = None
             return cleaned
         at = cleaned.get("scheduled_at")
