@@ -185,6 +185,17 @@ def test_an_event_found_by_message_id_alone(sending):
     assert kinds(ann) == [DeliveryEvent.Kind.RECONCILED]
 
 
+def test_a_batch_message_id_shared_by_recipients_picks_the_recipients_row(sending):
+    """Mailgun gives one id to a whole batch: the recipient says which row."""
+    send = sent_send(sending)
+    ann, bo = delivery_to(send, "ann@example.org"), delivery_to(send, "bo@example.org")
+    Delivery.objects.filter(send=send).update(message_id="<batch-1@mg.example>")
+    emit(event("delivered", recipient="", message_id="batch-1@mg.example"))  # which one?
+    emit(event("delivered", recipient="BO@example.org", message_id="batch-1@mg.example"))
+    assert kinds(ann) == []
+    assert kinds(bo) == [DeliveryEvent.Kind.DELIVERED]
+
+
 def test_metadata_naming_a_delivery_for_another_recipient_does_nothing(sending):
     send = sent_send(sending)
     ann = delivery_to(send, "ann@example.org")
