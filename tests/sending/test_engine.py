@@ -4,6 +4,7 @@ Each test drives a real send of Store A's approved campaign through the scripted
 (``tests/sending/backends.py``): what it accepted is what a mail server received.
 """
 
+import smtplib
 from collections import Counter
 
 import pytest
@@ -258,8 +259,36 @@ def test_classify_reads_smtp_codes_and_provider_statuses():
     assert engine.classify(SMTPRecipientsRefused({"a@x": (550, b"5.1.1 no")})).suppress
     assert engine.classify(SMTPRecipientsRefused({"a@x": (554, b"5.1.1 bad")})).suppress
     assert not engine.classify(SMTPRecipientsRefused({"a@x": (554, b"5.7.1 no")})).retry
+    assert engine.classify(SMTPRecipientsRefused({"a@x": (550, b"no such user")})).suppress
     assert engine.classify(SMTPServerDisconnected("gone")).ambiguous
     assert engine.classify(ProviderError(429)).retry
     assert engine.classify(ProviderError(503)).retry
     assert not engine.classify(ProviderError(400)).retry
     assert engine.classify(OSError("network unreachable")).retry
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        smtplib.SMTPSenderRefused(550, b"5.7.1 Sender domain not authorised", "shop@brand.example"),
+        smtplib.SMTPSenderRefused(553, b"Sender address rejected", "shop@brand.example"),
+        smtplib.SMTPDataError(550, b"5.7.1 Message rejected as spam"),
+        smtplib.SMTPRecipientsRefused({"a@x": (550, b"5.7.1 Relaying denied")}),
+    ],
+)
+def test_a_refusal_that_is_not_about_the_address_suppresses_nobody(error):
+    outcome = engine.classify(error)
+    assert not outcome.retry and not outcome.suppress
+    assert outcome.reason == Reason.REJECTED
+
+
+def test_a_refused_sender_fails_the_rows_and_suppresses_no_one(sending, monkeypatch):
+    add_people(sending, 2)
+
+    def refuse_sender(address):
+        raise smtplib.SMTPSenderRefused(550, b"5.7.1 Not authorised", "shop@brand.example")
+
+    SCRIPT.on_send = refuse_sender
+    send = drive_to_end(started_send(sending))
+    assert set(states(send).values()) == {(FAILED, Reason.REJECTED)}
+    assert not Suppression.objects.exists()

@@ -156,11 +156,24 @@ def classify(error: Exception) -> Outcome:
         return Outcome(retry=False, text=text)
     if 400 <= code < 500:
         return Outcome(retry=True, text=text)
-    hard = code in (550, 551, 553) or enhanced_status(error).startswith("5.1.")
+    hard = is_hard_bounce(error, code)
     return Outcome(
         retry=False, text=text, reason=Reason.HARD_BOUNCE if hard else Reason.REJECTED,
         suppress=hard,
     )  # fmt: skip
+
+
+def is_hard_bounce(error: Exception, code: int) -> bool:
+    """The recipient's address is bad for good: an enhanced status 5.1.x (bad mailbox or
+    domain), else a bare 550/551/553 refusing the recipient. Never a refused sender (our
+    own From: suppressing every recipient of the batch would be a disaster), nor a policy
+    or content refusal (5.7.x)."""
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        return False
+    enhanced = enhanced_status(error)
+    if enhanced:
+        return enhanced.startswith("5.1.")
+    return isinstance(error, smtplib.SMTPRecipientsRefused) and code in (550, 551, 553)
 
 
 def smtp_code(error: Exception) -> int | None:
