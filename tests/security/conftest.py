@@ -37,6 +37,7 @@ from wagtail_distmark.models import (
     Product,
     ProductAvailability,
 )
+from wagtail_distmark.sending.models import Delivery, DeliveryEvent, Send
 from wagtail_distmark.workflows.models import OrgApprovalTask
 
 #: Store key -> marker prefix. Store A's objects are the users' own.
@@ -141,11 +142,14 @@ class StoreObjects:
     audience: Audience
     import_job: ImportJob
     export_job: ExportJob
+    send: Send
+    delivery: Delivery
 
     def objects(self) -> list:
         return [self.unit, self.manager, self.membership, self.campaign, self.image,
                 self.document, self.availability, self.template, self.contact, self.audience,
-                self.import_job, self.export_job, *self.contact.links.all(),
+                self.import_job, self.export_job, self.send, self.delivery,
+                *self.delivery.events.all(), *self.contact.links.all(),
                 *self.contact.consents.all(), *self.contact.consent_events.all()]  # fmt: skip
 
 
@@ -209,6 +213,24 @@ def contact_jobs(unit, manager, marker: str) -> tuple[ImportJob, ExportJob]:
     return import_job, export_job
 
 
+def make_send(campaign, audience, contact, marker: str) -> tuple[Send, Delivery]:
+    """A running send of the store's campaign, its one delivery unknown (every action of the
+    send's page applies to it), with an open by a machine; texts carry the marker."""
+    send = Send.objects.create(
+        campaign=campaign, unit=campaign.unit, audience=audience,
+        communication_type=audience.communication_type, state=Send.State.SENDING,
+        reason=f"{marker}-reason", total=1,
+    )  # fmt: skip
+    delivery = Delivery.objects.create(
+        send=send, contact=contact, state=Delivery.State.UNKNOWN, last_error=f"{marker}-error"
+    )
+    DeliveryEvent.objects.create(
+        delivery=delivery, kind=DeliveryEvent.Kind.OPEN, is_machine=True,
+        detail=f"{marker}-event",
+    )  # fmt: skip
+    return send, delivery
+
+
 def store_objects(net, key, template, product, image) -> StoreObjects:
     marker, unit = MARKERS[key], net.units[key]
     manager = net.users.get(f"{marker}-user") or net.users["manager_a"]
@@ -218,24 +240,30 @@ def store_objects(net, key, template, product, image) -> StoreObjects:
         slug="newsletter", defaults={"name": "Newsletter"}
     )[0]
     import_job, export_job = contact_jobs(unit, manager, marker)
+    campaign = make_campaign(template, unit, manager, marker)
+    contact = make_contact(unit, marker, newsletter)
+    audience = Audience.objects.create(
+        name=f"{marker}-audience", unit=unit, communication_type=newsletter
+    )
+    send, delivery = make_send(campaign, audience, contact, marker)
     return StoreObjects(
         marker=marker,
         unit=unit,
         manager=manager,
         membership=Membership.objects.filter(unit=unit).first(),
-        campaign=make_campaign(template, unit, manager, marker),
+        campaign=campaign,
         image=make_image(f"{marker}-image", collection, manager),
         document=make_document(f"{marker}-document", collection, manager),
         availability=ProductAvailability.objects.create(
             product=product, unit=unit, local_price=PRICES[key]
         ),
         template=own_template,
-        contact=make_contact(unit, marker, newsletter),
-        audience=Audience.objects.create(
-            name=f"{marker}-audience", unit=unit, communication_type=newsletter
-        ),  # fmt: skip
+        contact=contact,
+        audience=audience,
         import_job=import_job,
         export_job=export_job,
+        send=send,
+        delivery=delivery,
     )
 
 

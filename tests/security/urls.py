@@ -32,6 +32,10 @@ STRING_VALUES = {
     "action_name": "approve",
     "filter_spec": "original",
     "filename": "file.pdf",
+    # The public mail links (unsubscribe, view online, open, click) take a signed token, not
+    # an id: a forged one must be refused (not a 5xx); tests/sending/test_public.py signs
+    # real ones.
+    "token": "forged-token",
 }
 MISSING_ID = 987654
 APP_MODEL_ARGS = {

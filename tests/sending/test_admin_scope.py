@@ -6,6 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.security.conftest import world  # noqa: F401 (fixture)
+from tests.security.test_scope_sweep import probes
 from wagtail_distmark.contacts.links import link
 from wagtail_distmark.sending import dispatch
 from wagtail_distmark.sending.models import Delivery, Send
@@ -104,3 +106,18 @@ def test_shared_contact_page_shows_only_sends_in_the_viewers_scope(sending, send
     assert str(sending.campaign_a) not in seen_by_c.content.decode()
     seen_by_a = client_as(sending.net, "manager_a").get(contact_url)
     assert detail in seen_by_a.content.decode()
+
+
+def test_the_scope_sweep_requests_every_sending_url_with_another_units_send(world):  # noqa: F811
+    """tests/security's sweep fills each sending URL with Store B's send (or campaign), so
+    every role's pass asks them for another unit's objects (the sweep itself passes)."""
+    found, _unfillable = probes(world, ["b"])
+    paths = {probe.path for probe in found}
+    store = world.stores["b"]
+    expected = [reverse(f"wagtail_distmark:{name}", args=[store.send.pk]) for name in SEND_URLS]
+    expected += [
+        reverse("wagtail_distmark:campaign_send", args=[store.campaign.pk]),
+        reverse("wagtail_distmark:sends"),
+        reverse("wagtail_distmark:sends_results"),
+    ]
+    assert not [path for path in expected if path not in paths]
