@@ -523,6 +523,7 @@ class Result:
     state: str = ""
     seconds: float = 0.0  # "Send now" to the last message received
     first_s: float | None = None
+    prepared_s: float | None = None  # "Send now" to every delivery row created (polled)
     received: int = 0
     counts: dict = field(default_factory=dict)
     receiver: dict = field(default_factory=dict)
@@ -596,6 +597,8 @@ def run_send(args, world: World, receiver: Receiver, workers: list[Worker]) -> R
             next_watch = now + args.watch_every
         state = Send.objects.filter(pk=send.pk).values_list("state", flat=True).get()
         close_old_connections()
+        if result.prepared_s is None and state not in ("scheduled", "preparing"):
+            result.prepared_s = time.time() - started  # the fan-out is over
         if state in Send.FINAL_STATES:
             # Done: wait until the receiver has had every message the last batch sent.
             if done_at is None:
@@ -741,6 +744,8 @@ def print_report(result: Result) -> None:
         f"{verdict(judged, result.rate >= TARGET_RATE)}",
         f"  first e-mail after:       {first}   target < {TARGET_FIRST_S:.0f} s: "
         f"{verdict(judged, result.first_s is not None and result.first_s < TARGET_FIRST_S)}",
+        f"  fan-out (every row created, polled every 0.1 s): "
+        f"{'-' if result.prepared_s is None else f'{result.prepared_s:.2f} s'}",
         f"  peak RSS per worker (MB): {result.peaks_mb or '-'}   driver now: "
         f"{result.driver_peak_mb} MB",
         f"  kills: {result.kills} (at {result.kill_at} received); duplicates: "
