@@ -292,3 +292,14 @@ def test_a_refused_sender_fails_the_rows_and_suppresses_no_one(sending, monkeypa
     send = drive_to_end(started_send(sending))
     assert set(states(send).values()) == {(FAILED, Reason.REJECTED)}
     assert not Suppression.objects.exists()
+
+
+def test_resend_unknown_does_nothing_in_a_cancelled_send(sending, settings):
+    send = crash_midway(sending, settings)
+    assert dispatch.cancel(send)
+    settings.WAGTAIL_DISTMARK_SEND_LEASE_SECONDS = 0
+    engine.tidy_ended()
+    assert send.counts()[UNKNOWN] == 2
+    assert dispatch.resend_unknown(send) == 0
+    send.refresh_from_db()
+    assert send.state == Send.State.CANCELLED and send.counts()[UNKNOWN] == 2

@@ -247,16 +247,24 @@ def cancel(send: Send, user=None) -> bool:
     return True
 
 
+#: The states in which unknown rows may be resent (not a cancelled or failed send: its
+#: rows would wait, pending, in a send nothing drives any more).
+RESENDABLE = (State.DONE, State.SENDING, State.PAUSED)
+
+
 def resend_unknown(send: Send, user=None) -> int:
     """An operator's decision to send the *unknown* rows again (they may get it twice).
-    Returns how many were put back to pending."""
-    count = Delivery.objects.filter(send=send, state=Delivery.State.UNKNOWN).update(
-        state=Delivery.State.PENDING, next_attempt_at=timezone.now(), reason="", claim=""
-    )
-    if count:
-        Send.objects.filter(pk=send.pk, state=State.DONE).update(
-            state=State.SENDING, finished_at=None
+    Returns how many were put back to pending (none if the send was cancelled or failed)."""
+    with transaction.atomic():
+        if not Send.objects.select_for_update().filter(pk=send.pk, state__in=RESENDABLE).exists():
+            return 0
+        count = Delivery.objects.filter(send=send, state=Delivery.State.UNKNOWN).update(
+            state=Delivery.State.PENDING, next_attempt_at=timezone.now(), reason="", claim=""
         )
+        if count:
+            Send.objects.filter(pk=send.pk, state=State.DONE).update(
+                state=State.SENDING, finished_at=None
+            )
     return count
 
 
