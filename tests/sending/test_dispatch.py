@@ -284,3 +284,38 @@ def test_two_workers_claim_disjoint_rows(sending):
     assert len(claimed) == len(set(claimed)) == 41
     assert all(found), "both workers claimed rows"
     assert set(Delivery.objects.filter(send=send).values_list("attempts", flat=True)) == {1}
+
+
+def drive_in_thread(send_id: int, barrier: threading.Barrier, errors: list) -> None:
+    try:
+        barrier.wait()
+        dispatch.drive(send_id, seconds=30)
+    except Exception as error:  # noqa: BLE001 (reported by the test)
+        errors.append(error)
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_driving_one_send_send_each_message_once(sending, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent connections: PostgreSQL")
+    settings.WAGTAIL_DISTMARK_SEND_BATCH_SIZE = 3
+    people = add_people(sending, 30)
+    for person in people[::7]:
+        SCRIPT.plan(person.email, "451")  # retried, maybe by the other worker
+    send = started_send(sending)
+    barrier, errors = threading.Barrier(2), []
+    threads = [
+        threading.Thread(target=drive_in_thread, args=(send.pk, barrier, errors)) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    send.refresh_from_db()
+    assert send.state == Send.State.DONE
+    assert sorted(SCRIPT.addresses()) == sorted({p.email for p in people} | {"ann@example.org"})
+    counts = send.counts()
+    assert counts[Delivery.State.SENT] == 31 and counts[PENDING] == 0
