@@ -370,3 +370,14 @@ def test_contact_page_lists_deliveries_and_events_of_sends_in_scope(sending):
     assert page_url(send) in text
     assert "A machine" in text
     assert "Clicked" in text
+
+
+@pytest.mark.parametrize("state", [Send.State.CANCELLED, Send.State.FAILED])
+def test_resend_unknown_of_a_cancelled_or_failed_send_is_refused(sending, state):
+    send = make_send(sending, state=state, unknown=[sending.people["a1"]])
+    client = client_as(sending.net, "manager_a")
+    assert page_url(send, "send_resend_unknown") not in client.get(page_url(send)).content.decode()
+    response = client.post(page_url(send, "send_resend_unknown"), follow=True)
+    assert response.status_code == 200
+    assert "nothing is resent" in response.content.decode()
+    assert send.deliveries.get().state == Delivery.State.UNKNOWN

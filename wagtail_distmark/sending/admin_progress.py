@@ -52,6 +52,8 @@ State = Send.State
 PAUSABLE = (State.SENDING,)
 RESUMABLE = (State.PAUSED,)
 CANCELLABLE = (State.SCHEDULED, State.PREPARING, State.SENDING, State.PAUSED)
+#: A done send goes back to sending to resend them; a paused one sends them once resumed.
+RESENDABLE = (State.SENDING, State.PAUSED, State.DONE)
 
 CHANGE_REFUSAL = gettext_lazy(
     "Only a manager of its unit (or above) may pause, resume or cancel this send."
@@ -206,7 +208,11 @@ def problem_page(send: Send, user, page_number):
 def actions_for(send: Send, user) -> dict:
     """Which action buttons the page shows."""
     allowed = user.has_perm(CHANGE_SEND, send)
-    unknown = allowed and Delivery.objects.filter(send=send, state=Delivery.State.UNKNOWN).exists()
+    unknown = (
+        allowed
+        and send.state in RESENDABLE
+        and Delivery.objects.filter(send=send, state=Delivery.State.UNKNOWN).exists()
+    )
     return {
         "can_change": allowed,
         "can_pause": allowed and send.state in PAUSABLE,
@@ -353,16 +359,10 @@ class CancelView(SendActionView):
 class ResendUnknownView(SendActionView):
     """Send the *unknown* rows again, after a warning: they may have received it already."""
 
-    states = tuple(State.values)
+    states = RESENDABLE
     confirm = True
     page_title = gettext_lazy("Resend to the unknown deliveries")
-    not_now = ""
-
-    def post(self, request, *args, **kwargs):
-        if self.send.state == State.CANCELLED:
-            messages.error(request, _("This send was cancelled: nothing is resent."))
-            return redirect(url("send_detail", self.send))
-        return super().post(request, *args, **kwargs)
+    not_now = gettext_lazy("This send was cancelled or failed: nothing is resent.")
 
     def act(self, send):
         count = dispatch.resend_unknown(send, self.request.user)
