@@ -185,6 +185,9 @@ def test_two_stores_each_reach_their_own_contacts_once_signed_by_the_store(
     for never in ("alex@example.org", "bea@example.org", "bob@example.org",
                   "gone@people.example", "silent@people.example"):  # fmt: skip
         assert receiver.by_recipient()[never] == 0
+    for key, send in zip(PROFILES, sends, strict=True):  # each store's send, its own list
+        sent = send.deliveries.filter(state=Delivery.State.SENT)
+        assert set(sent.values_list("contact__email", flat=True)) == set(expected[key])
     skipped = Delivery.objects.filter(send__in=sends).exclude(state=Delivery.State.SENT)
     assert not skipped.exclude(state=Delivery.State.SKIPPED).exists()  # nothing else pending
     message_ids = set()
