@@ -28,7 +28,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail_distmark.contacts import filtering
 from wagtail_distmark.rules.policies import forbidden
 from wagtail_distmark.sending import dispatch, tasks, tracking
-from wagtail_distmark.sending.models import Delivery, DeliveryEvent, Send
+from wagtail_distmark.sending.models import Delivery, Send
 
 logger = logging.getLogger(__name__)
 
@@ -161,32 +161,6 @@ def count_rows(progress: dict) -> list[tuple[str, str, int]]:
     return [(value, label, progress["counts"][value]) for value, label in Delivery.State.choices]
 
 
-def event_summary(send: Send) -> dict:
-    """Opens and clicks, people's apart from machines' (``tracking.event_counts``'s keys:
-    opens, opens_machine, clicks, clicks_machine, unique_openers, unique_clickers)."""
-    counted = getattr(tracking, "event_counts", None)
-    if counted is not None:
-        return counted(send)
-    # Before tracking.event_counts existed: the same figures, counted here.
-    kinds = (DeliveryEvent.Kind.OPEN, DeliveryEvent.Kind.CLICK)
-    rows = DeliveryEvent.objects.filter(delivery__send=send, kind__in=kinds)
-    summary = dict.fromkeys(EVENT_KEYS, 0)
-    openers, clickers = set(), set()
-    for kind, is_machine, delivery in rows.values_list("kind", "is_machine", "delivery"):
-        name = "opens" if kind == DeliveryEvent.Kind.OPEN else "clicks"
-        summary[f"{name}_machine" if is_machine else name] += 1
-        if not is_machine:
-            openers.add(delivery)
-            if name == "clicks":
-                clickers.add(delivery)
-    summary.update(unique_openers=len(openers), unique_clickers=len(clickers))
-    return summary
-
-
-EVENT_KEYS = ("opens", "opens_machine", "clicks", "clicks_machine", "unique_openers",
-              "unique_clickers")  # fmt: skip
-
-
 def contact_labels(deliveries, user) -> dict[int, str]:
     """How the page names each delivery's contact: by the fields the user sees, and only a
     contact still in the user's scope (else by its number)."""
@@ -238,7 +212,7 @@ class SendDetailView(SendObjectScreen, TemplateView):
             count_rows=count_rows(shown),
             problems=rows,
             page_obj=page,
-            events=event_summary(send),
+            events=tracking.event_counts(send),
             progress_url=url("send_progress", send),
             poll_ms=POLL_MS,
             **actions_for(send, user),
