@@ -95,7 +95,7 @@ class Workers:
         self.processes[hostname] = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
         return hostname
 
-    def wait_ready(self, hostnames, seconds: float = 60) -> None:
+    def wait_ready(self, hostnames, seconds: float = 90) -> None:
         """Until every named worker answers a ping (they take a few seconds to boot)."""
         deadline = time.monotonic() + seconds
         waiting = set(hostnames)
