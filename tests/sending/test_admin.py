@@ -381,3 +381,18 @@ def test_resend_unknown_of_a_cancelled_or_failed_send_is_refused(sending, state)
     assert response.status_code == 200
     assert "nothing is resent" in response.content.decode()
     assert send.deliveries.get().state == Delivery.State.UNKNOWN
+
+
+def test_a_campaign_with_a_send_is_kept_when_deleted_and_one_without_goes(sending):
+    campaign = sending.campaign_a
+    make_send(sending, state=Send.State.DONE)
+    delete_url = reverse(
+        "wagtailsnippets_wagtail_distmark_localcampaign:delete", args=[campaign.pk]
+    )
+    for username in ("manager_a", "hq"):
+        response = client_as(sending.net, username).post(delete_url)
+        assert response.status_code == 403, username
+    assert type(campaign).objects.filter(pk=campaign.pk).exists()
+    Send.objects.all().delete()
+    assert client_as(sending.net, "manager_a").post(delete_url).status_code == 302
+    assert not type(campaign).objects.filter(pk=campaign.pk).exists()

@@ -24,6 +24,13 @@ def is_unsent(user, campaign) -> bool:
 
 
 @rules.predicate
+def has_no_send(user, campaign) -> bool:
+    """A campaign that was scheduled or sent keeps its sends (their deliveries are the record
+    of who got what): it is never deleted (``Send.campaign`` protects it)."""
+    return campaign is None or not campaign.sends.exists()
+
+
+@rules.predicate
 def may_use_template(user, template) -> bool:
     """The template is live, valid and available to one of the user's units.
 
@@ -38,7 +45,7 @@ def may_use_template(user, template) -> bool:
 can_view_campaign = is_distmark_superuser | has_role_on_its_unit
 can_add_campaign = is_distmark_superuser | has_role_on_its_unit
 can_change_campaign = (is_distmark_superuser | has_role_on_its_unit) & is_unsent
-can_delete_campaign = is_distmark_superuser | manages_its_unit
+can_delete_campaign = (is_distmark_superuser | manages_its_unit) & has_no_send
 can_unpublish_campaign = (is_distmark_superuser | is_hq_admin_of_its_unit) & is_unsent
 can_copy_campaign = can_add_campaign  # the copy is a new campaign of the same unit
 #: Brand templates and banned words: HQ's.
