@@ -595,10 +595,10 @@ def run_send(args, world: World, receiver: Receiver, workers: list[Worker]) -> R
         if now >= next_watch:  # as beat would
             tasks.watch_sends()
             next_watch = now + args.watch_every
-        state = Send.objects.filter(pk=send.pk).values_list("state", flat=True).get()
+        state, prepared = Send.objects.filter(pk=send.pk).values_list("state", "prepared").get()
         close_old_connections()
-        if result.prepared_s is None and state not in ("scheduled", "preparing"):
-            result.prepared_s = time.time() - started  # the fan-out is over
+        if result.prepared_s is None and prepared:
+            result.prepared_s = time.time() - started  # every delivery row exists
         if state in Send.FINAL_STATES:
             # Done: wait until the receiver has had every message the last batch sent.
             if done_at is None:
