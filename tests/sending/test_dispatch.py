@@ -319,3 +319,46 @@ def test_two_workers_driving_one_send_send_each_message_once(sending, settings):
     assert sorted(SCRIPT.addresses()) == sorted({p.email for p in people} | {"ann@example.org"})
     counts = send.counts()
     assert counts[Delivery.State.SENT] == 31 and counts[PENDING] == 0
+
+
+# The first e-mails leave while the fan-out goes on
+
+
+def test_batches_start_after_the_first_chunk_and_the_send_ends_only_once_every_row_exists(
+    sending, monkeypatch
+):
+    add_people(sending, 4)
+    monkeypatch.setattr(dispatch, "FANOUT_CHUNK", 2)
+    send = dispatch.create_send(sending.campaign_a)
+    seen = []
+
+    def on_ready():
+        row = Send.objects.get(pk=send.pk)
+        seen.append((row.state, row.prepared, row.total))
+        # A batch chain running now sends what exists and does not finish the send.
+        assert dispatch.drive(send.pk, seconds=1).wait > 0
+
+    assert dispatch.start(send.pk, on_ready, early=True)
+    assert seen == [(Send.State.SENDING, False, 2)]  # after the first chunk of two
+    send.refresh_from_db()
+    assert (send.prepared, send.total) == (True, 5)
+    assert len(SCRIPT.accepted) == 2  # the first chunk's, sent during the fan-out
+    drive_to_end(send)
+    assert sorted(SCRIPT.addresses()) == sorted(
+        Delivery.objects.filter(send=send).values_list("contact__email", flat=True)
+    )
+    assert Send.objects.get(pk=send.pk).state == Send.State.DONE
+
+
+def test_a_campaign_that_cannot_be_compiled_fails_its_send_with_the_reason(sending, monkeypatch):
+    def broken(campaign):
+        raise FileNotFoundError("original_images/hero.jpg")
+
+    monkeypatch.setattr(dispatch, "compile_for_send", broken)
+    send = dispatch.create_send(sending.campaign_a)
+    assert dispatch.start(send.pk)
+    send.refresh_from_db()
+    assert send.state == Send.State.FAILED and "hero.jpg" in send.reason
+    sending.campaign_a.refresh_from_db()
+    assert sending.campaign_a.sent_at is None  # not frozen: it may be sent again
+    assert SCRIPT.accepted == [] and not Delivery.objects.filter(send=send).exists()

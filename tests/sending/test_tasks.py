@@ -76,7 +76,7 @@ def test_the_watchdog_requeues_a_stalled_send_once(sending, eager_celery, settin
 def test_the_watchdog_finishes_a_preparation_whose_worker_died(sending, eager_celery, monkeypatch):
     send = dispatch.create_send(sending.campaign_a)
 
-    def died(_send):
+    def died(*_args):
         raise SystemExit("SIGKILL")
 
     monkeypatch.setattr(dispatch, "fan_out", died)
@@ -87,7 +87,7 @@ def test_the_watchdog_finishes_a_preparation_whose_worker_died(sending, eager_ce
     assert send.state == State.PREPARING and send.message  # frozen and compiled
     assert not tasks.start_send(send.pk)  # the redelivered task does not start it again
     assert tasks.watch_sends() == 0  # its worker may still be at it
-    Send.objects.filter(pk=send.pk).update(heartbeat_at=long_ago())
+    Send.objects.filter(pk=send.pk).update(fanout_at=long_ago())
     assert tasks.watch_sends() == 1
     send.refresh_from_db()
     assert send.state == State.DONE  # not failed by the gate ("already sent")

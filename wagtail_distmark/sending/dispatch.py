@@ -7,6 +7,7 @@ Plain functions, each safe to run twice and on any worker: the Celery tasks
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from wagtail_distmark.sending.messages import compile_for_send
 from wagtail_distmark.sending.models import Delivery, Send
 
 State = Send.State
+logger = logging.getLogger(__name__)
 #: Contacts read (and delivery rows inserted) per step of the fan-out.
 FANOUT_CHUNK = 2000
 #: The longest a driving loop sleeps in place (a rate limit, a retry soon due) rather than
@@ -62,31 +64,35 @@ def create_send(campaign, user=None, at=None) -> Send:
     return send
 
 
-def start(send_id: int) -> bool:
+def start(send_id: int, on_ready=None, early: bool = True) -> bool:
     """Start a scheduled send that is due: check the gate again, freeze the campaign,
     compile its message and create its deliveries. Runs at most once per send (the state
     moves from *scheduled* to *preparing* in one conditional update). Returns whether it
-    started it."""
+    started it. ``on_ready`` is called once batches may start (see :func:`fan_out`)."""
     now = timezone.now()
     moved = Send.objects.filter(pk=send_id, state=State.SCHEDULED, scheduled_at__lte=now).update(
-        state=State.PREPARING, started_at=now, heartbeat_at=now
+        state=State.PREPARING, started_at=now, heartbeat_at=now, fanout_at=now
     )
     if moved:
-        prepare(send_id)
+        prepare(send_id, on_ready, early)
     return bool(moved)
 
 
-def prepare(send_id: int) -> None:
+#: The states of a send whose fan-out may go on (batches run beside it once it is sending).
+FANNING_OUT = (State.PREPARING, State.SENDING, State.PAUSED)
+
+
+def prepare(send_id: int, on_ready=None, early: bool = True) -> None:
     """Freeze and compile the send (once), then create its rows. Safe to run again on a
-    send a dead worker left *preparing* (see :func:`take_over`)."""
+    send whose worker died while preparing it (see :func:`take_over`)."""
     send = Send.objects.select_related("campaign__template", "campaign__unit", "unit").get(
         pk=send_id
     )
-    if send.state != State.PREPARING:
+    if send.prepared or send.state not in FANNING_OUT:
         return
     if not send.message and not freeze(send):
         return
-    fan_out(send)
+    fan_out(send, on_ready, early)
 
 
 def freeze(send: Send) -> bool:
@@ -99,52 +105,81 @@ def freeze(send: Send) -> bool:
             send, _("The campaign may no longer be sent: %(reason)s") % {"reason": readiness.reason}
         )
         return False
-    with transaction.atomic():
-        campaign.freeze_for_sending(send.started_at)
-        send.message, send.links = compile_for_send(campaign)
-        send.save(update_fields=["message", "links"])
+    try:
+        with transaction.atomic():
+            campaign.freeze_for_sending(send.started_at)
+            send.message, send.links = compile_for_send(campaign)
+            send.save(update_fields=["message", "links"])
+    except Exception as error:  # noqa: BLE001 (rolled back: the campaign may be sent again)
+        # A campaign that cannot be compiled (an image file gone, …) would fail the same way
+        # at every take-over: the send fails with the reason instead of waiting for ever.
+        logger.exception("Send %s: the campaign could not be prepared", send.pk)
+        fail(send, _("The campaign could not be prepared: %(error)s") % {"error": error})
+        return False
     return True
 
 
 def take_over(send_id: int, stale_before) -> bool:
-    """A send left *preparing* since ``stale_before`` (its worker died): claim it for this
-    worker, once (a conditional update of its heartbeat). Returns whether it did."""
+    """A send whose fan-out made no progress since ``stale_before`` (its worker died): claim
+    it for this worker, once (a conditional update). Returns whether it did."""
     return bool(
-        Send.objects.filter(pk=send_id, state=State.PREPARING)
-        .filter(Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True))
-        .update(heartbeat_at=timezone.now())
+        Send.objects.filter(pk=send_id, state__in=FANNING_OUT, prepared=False)
+        .filter(Q(fanout_at__lt=stale_before) | Q(fanout_at__isnull=True))
+        .update(fanout_at=timezone.now())
     )  # fmt: skip
 
 
-def fan_out(send: Send) -> int:
+def fan_out(send: Send, on_ready=None, early: bool = True) -> int:
     """Create the send's delivery rows, a chunk at a time, from the last contact reached
     (idempotent: a second run, or one resumed after a crash, inserts nothing twice); stops
-    if the send was cancelled meanwhile. Returns the number of rows."""
+    if the send ended meanwhile. Returns the number of rows.
+
+    With ``early``, the send turns *sending* and ``on_ready`` is called after the first
+    chunk, so the first e-mails leave while the rest of the rows are created (a send is done
+    only once ``prepared``); otherwise (Celery eager: batches would run inside this call)
+    once every row exists."""
     contacts = recipients_for_campaign(send.campaign).order_by("pk").values_list("pk", flat=True)
     while chunk := list(contacts.filter(pk__gt=send.prepared_up_to)[:FANOUT_CHUNK]):
         if not add_rows(send, chunk):
             return send.total
-    Send.objects.filter(pk=send.pk, state=State.PREPARING).update(
-        state=State.SENDING, prepared=True, heartbeat_at=timezone.now()
-    )
+        if early and on_ready is not None and mark_sending(send):
+            on_ready()
+            on_ready = None
+    Send.objects.filter(pk=send.pk, state=State.PREPARING).update(state=State.SENDING)
+    Send.objects.filter(pk=send.pk).update(prepared=True, heartbeat_at=timezone.now())
+    if on_ready is not None:
+        on_ready()
     send.refresh_from_db()
     return send.total
 
 
+def mark_sending(send: Send) -> bool:
+    return bool(
+        Send.objects.filter(pk=send.pk, state=State.PREPARING).update(
+            state=State.SENDING, heartbeat_at=timezone.now()
+        )
+    )
+
+
 def add_rows(send: Send, contact_ids: list[int]) -> bool:
-    """One chunk of the fan-out, unless the send is no longer preparing (the send's row is
-    updated first: on PostgreSQL a concurrent cancel waits for this chunk, or this chunk
-    for the cancel). Returns whether it added them."""
+    """One chunk of the fan-out, unless the send ended (the send's row is updated first: on
+    PostgreSQL a concurrent cancel waits for this chunk, or this chunk for the cancel).
+    Returns whether it added them."""
     with transaction.atomic():
-        if not Send.objects.filter(pk=send.pk, state=State.PREPARING).update(
-            prepared_up_to=contact_ids[-1], heartbeat_at=timezone.now()
+        if not Send.objects.filter(pk=send.pk, state__in=FANNING_OUT).update(
+            prepared_up_to=contact_ids[-1], fanout_at=timezone.now()
         ):
             return False
         Delivery.objects.bulk_create(
             [Delivery(send=send, contact_id=pk) for pk in contact_ids], ignore_conflicts=True
         )
+        # Rows up to prepared_up_to are committed with it: the total is theirs (counted on
+        # this chunk's range only: a resumed chunk may have been half inserted).
+        added = Delivery.objects.filter(
+            send=send, contact_id__gt=send.prepared_up_to, contact_id__lte=contact_ids[-1]
+        ).count()
         send.prepared_up_to = contact_ids[-1]
-        send.total = Delivery.objects.filter(send=send).count()
+        send.total += added
         Send.objects.filter(pk=send.pk).update(total=send.total)
     return True
 
@@ -212,6 +247,8 @@ def step(send: Send) -> Progress:
 def settle(send: Send) -> Progress:
     """No due row was left to claim: wait for the next retry, or finish the send."""
     engine.reap(send)
+    if not send.prepared:  # the fan-out is still creating rows
+        return Progress(wait=0.2)
     due = engine.next_due(send)
     if due is not None:
         return Progress(wait=max(0.05, (due - timezone.now()).total_seconds()))

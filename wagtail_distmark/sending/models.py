@@ -77,7 +77,11 @@ class Send(models.Model):
     #: resumes after it).
     total = models.PositiveIntegerField(_("recipients"), default=0)
     prepared_up_to = models.BigIntegerField(default=0)
+    #: Every row is created (batches start after the first chunk: a send is *sending*
+    #: while its fan-out goes on, and is only done once this is true).
     prepared = models.BooleanField(default=False)
+    #: The last chunk of the fan-out (a fan-out whose worker died is taken over by beat).
+    fanout_at = models.DateTimeField(null=True, blank=True)
     #: What is sent, compiled once for the campaign's unit: merge-template parts of the
     #: subject, HTML and text (``{"subject": [...], "html": [...], "text": [...]}``), the
     #: From and Reply-To headers, and the links of the e-mail (click redirects go only there).

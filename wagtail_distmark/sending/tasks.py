@@ -30,17 +30,15 @@ def is_eager() -> bool:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def start_send(send_id: int) -> bool:
-    started = dispatch.start(send_id)
-    if started:
-        queue_batches(send_id)
-    return started
+    """Start the send: the batch chains are queued after the fan-out's first chunk, so the
+    first e-mails leave while the other rows are being created."""
+    return dispatch.start(send_id, lambda: queue_batches(send_id), early=not is_eager())
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def prepare_send(send_id: int) -> None:
-    """Finish preparing a send whose worker died while it was *preparing*."""
-    dispatch.prepare(send_id)
-    queue_batches(send_id)
+    """Finish the fan-out of a send whose worker died while creating its rows."""
+    dispatch.prepare(send_id, lambda: queue_batches(send_id), early=not is_eager())
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -83,8 +81,8 @@ def start_due(now) -> int:
 
 
 def take_over_preparing(stale_before) -> int:
-    stale = Send.objects.filter(state=Send.State.PREPARING).filter(
-        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True)
+    stale = Send.objects.filter(state__in=dispatch.FANNING_OUT, prepared=False).filter(
+        Q(fanout_at__lt=stale_before) | Q(fanout_at__isnull=True)
     )
     taken = [
         pk for pk in stale.values_list("pk", flat=True) if dispatch.take_over(pk, stale_before)
