@@ -253,6 +253,12 @@ def test_progress_endpoint_answers_json(sending):
     assert (data["done"], data["total"], data["percent"]) == (1, 2, 50)
     assert data["rate"] == 1
     assert data["minutes_left"] == 1
+    assert data["preparing"] is True  # its fan-out never ran: the total may still grow
+    Send.objects.filter(pk=send.pk).update(prepared=True)
+    assert (
+        client_as(sending.net, "editor_a").get(page_url(send, "send_progress")).json()["preparing"]
+        is False
+    )
 
 
 # --- actions -------------------------------------------------------------------------------

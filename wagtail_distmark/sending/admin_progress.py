@@ -146,6 +146,8 @@ def progress_of(send: Send) -> dict:
         "state": send.state,
         "state_label": str(send.get_state_display()),
         "final": send.is_final,
+        #: Rows are still being created (batches may already go): the total still grows.
+        "preparing": not send.prepared and not send.is_final,
         "counts": counts,
         "total": total,
         "done": done,

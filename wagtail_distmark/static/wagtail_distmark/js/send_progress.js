@@ -42,6 +42,8 @@
         setText(reason, data.reason || '');
         reason.hidden = !data.reason;
       }
+      var preparing = root.querySelector('[data-send-preparing]');
+      if (preparing) { preparing.hidden = !data.preparing; }
       setText(rate, fill(formats.rate, { rate: data.rate.toLocaleString() }));
       setText(left, data.minutes_left === null ? '—'
         : fill(formats.left, { minutes: data.minutes_left.toLocaleString() }));
