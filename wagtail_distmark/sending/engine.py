@@ -34,7 +34,7 @@ from wagtail_distmark.contacts.consent import not_suppressed_q, subscribed_q, su
 from wagtail_distmark.contacts.models import Contact, Suppression
 from wagtail_distmark.contacts.normalise import email_hash
 from wagtail_distmark.sending import providers
-from wagtail_distmark.sending.messages import build_message
+from wagtail_distmark.sending.messages import build_message, message_id, message_id_sql
 from wagtail_distmark.sending.models import Delivery, Send
 
 PENDING, SENDING, SENT = Delivery.State.PENDING, Delivery.State.SENDING, Delivery.State.SENT
@@ -222,7 +222,7 @@ def send_batch(send: Send, size: int | None = None) -> BatchResult:
     result.skipped = len(refused)
     to_send = [row for row in rows if row.contact_id not in refused]
     deliver(send, to_send, result)
-    save_fates(rows)
+    save_fates(rows, send)
     if result.retried or result.released:
         skip_if_over(send)
     return result
@@ -311,19 +311,39 @@ FATE_FIELDS = ["state", "reason", "attempts", "next_attempt_at", "message_id", "
                "sent_at", "updated_at"]  # fmt: skip
 
 
-def save_fates(rows: list[Delivery]) -> None:
-    """Record every row's fate in one statement. Only rows still *sending* under this
-    batch's claim are written: a row that was reaped meanwhile stays *unknown*."""
+def save_fates(rows: list[Delivery], send: Send | None = None) -> None:
+    """Record every row's fate. Only rows still *sending* under this batch's claim are
+    written: a row that was reaped meanwhile stays *unknown*.
+
+    The rows sent with our own Message-ID (the common case) are written by one ``UPDATE``
+    whose message id is computed by the database; the others (refused, retried, skipped, or
+    with a provider's id) by one ``bulk_update``: Django's ``CASE`` per row and field cost
+    2 ms of CPU per row (bench/send.py)."""
+    if not rows:
+        return
     now = timezone.now()
-    for row in rows:
+    ours = Delivery.objects.filter(state=SENDING, claim=rows[0].claim)
+    plain = {row.pk for row in rows if send is not None and is_plainly_sent(send, row)}
+    others = [row for row in rows if row.pk not in plain]
+    for row in others:
         row.updated_at = now
     with transaction.atomic():
-        still_ours = set(
-            Delivery.objects.filter(
-                pk__in=[row.pk for row in rows], state=SENDING, claim=rows[0].claim
-            ).values_list("pk", flat=True)
-        )
-        Delivery.objects.bulk_update([row for row in rows if row.pk in still_ours], FATE_FIELDS)
+        if plain:
+            ours.filter(pk__in=plain).update(
+                state=SENT, reason="", last_error="", sent_at=now, updated_at=now,
+                message_id=message_id_sql(send),
+            )  # fmt: skip
+        if others:
+            still_ours = set(
+                ours.filter(pk__in=[row.pk for row in others]).values_list("pk", flat=True)
+            )
+            Delivery.objects.bulk_update(
+                [row for row in others if row.pk in still_ours], FATE_FIELDS
+            )
+
+
+def is_plainly_sent(send: Send, row: Delivery) -> bool:
+    return row.state == SENT and not row.reason and row.message_id == message_id(send, row.pk)
 
 
 # 4. Rows whose worker died, and the end of a send
