@@ -2,8 +2,8 @@
  * A send's page: ask its progress endpoint every two seconds while the send is not over, and
  * update the bar, the counts, the rate and the time left in place (no reload). The live text
  * (role="status", aria-live="polite") changes only when the figures move, so a screen reader
- * is not told the same thing every poll. Once the send is over, the action buttons go (they
- * no longer apply) and polling stops. Without JS the page keeps its refresh link.
+ * is not told the same thing every poll. Once the send is over, the action buttons and the refresh
+ * line go (they no longer apply) and polling stops. Without JS the page keeps its refresh link.
  */
 (function () {
   'use strict';
@@ -65,8 +65,11 @@
     }
 
     function finished() {
-      var actions = root.querySelector('[data-send-actions]');
-      if (actions) { actions.hidden = true; }
+      // The actions no longer apply, and the page no longer updates itself: both go.
+      ['[data-send-actions]', '[data-send-refresh]'].forEach(function (selector) {
+        var element = root.querySelector(selector);
+        if (element) { element.hidden = true; }
+      });
     }
 
     function poll() {
