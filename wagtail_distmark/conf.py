@@ -172,6 +172,12 @@ def get_send_task_seconds() -> float:
     return float(getattr(settings, "WAGTAIL_DISTMARK_SEND_TASK_SECONDS", 20))
 
 
+def get_send_timeout() -> float:
+    """Seconds the e-mail backend may wait on the server for any one step (connecting,
+    each message): a batch then ends well inside its lease."""
+    return float(getattr(settings, "WAGTAIL_DISTMARK_SEND_TIMEOUT", 30))
+
+
 def get_send_max_attempts() -> int:
     """Attempts of a delivery that fails transiently (SMTP 4xx, a dropped connection, a
     provider's 429 or 5xx) before it is marked failed."""

@@ -43,6 +43,9 @@ ERRORS = {
     "data": lambda to: smtplib.SMTPDataError(552, b"5.3.4 Message too big"),
     "data4xx": lambda to: smtplib.SMTPDataError(452, b"4.3.1 Insufficient storage"),
     "disconnect": lambda to: smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
+    "sender": lambda to: smtplib.SMTPSenderRefused(
+        550, b"5.7.1 Sender not allowed", "news@maison-lumiere.example"
+    ),
 }
 
 

@@ -114,15 +114,30 @@ def test_unknown_rows_survive_the_watchdog_and_only_resend_unknown_sends_them(
     assert_all_final(send)
 
 
-def test_a_batch_whose_rows_were_reaped_does_not_overwrite_them(sending, settings):
+def test_a_slow_batch_whose_rows_were_reaped_still_records_what_it_knows(sending, settings):
+    """The reaper guessed (unknown, worker lost); the batch knows (sent, with its id): the
+    row must not stay unknown, where "resend unknown" would send it twice."""
     send = started_send(sending)
     ids = engine.claim(send, 10)
     settings.WAGTAIL_DISTMARK_SEND_LEASE_SECONDS = 0
     assert engine.reap(send) == 1
     rows = list(Delivery.objects.filter(pk__in=ids))
-    rows[0].state = SENT
+    rows[0].state, rows[0].message_id = SENT, "<provider-id>"
     engine.save_fates(rows)
-    assert Delivery.objects.get(pk=ids[0]).state == UNKNOWN
+    row = Delivery.objects.get(pk=ids[0])
+    assert (row.state, row.message_id) == (SENT, "<provider-id>")
+
+
+def test_a_slow_batch_never_overwrites_rows_an_operator_chose_to_resend(sending, settings):
+    send = started_send(sending)
+    ids = engine.claim(send, 10)
+    settings.WAGTAIL_DISTMARK_SEND_LEASE_SECONDS = 0
+    engine.reap(send)
+    rows = list(Delivery.objects.filter(pk__in=ids))
+    assert dispatch.resend_unknown(send) == 1  # pending again, the claim cleared
+    rows[0].state = FAILED
+    engine.save_fates(rows)
+    assert Delivery.objects.get(pk=ids[0]).state == Delivery.State.PENDING
 
 
 def test_a_claim_never_takes_a_sent_failed_skipped_or_unknown_row(sending):
@@ -282,7 +297,7 @@ def test_a_refusal_that_is_not_about_the_address_suppresses_nobody(error):
     assert outcome.reason == Reason.REJECTED
 
 
-def test_a_refused_sender_fails_the_rows_and_suppresses_no_one(sending, monkeypatch):
+def test_a_refused_sender_fails_no_row_and_suppresses_no_one(sending, monkeypatch):
     add_people(sending, 2)
 
     def refuse_sender(address):
@@ -290,7 +305,8 @@ def test_a_refused_sender_fails_the_rows_and_suppresses_no_one(sending, monkeypa
 
     SCRIPT.on_send = refuse_sender
     send = drive_to_end(started_send(sending))
-    assert set(states(send).values()) == {(FAILED, Reason.REJECTED)}
+    assert set(states(send).values()) == {(Delivery.State.PENDING, "")}  # they wait
+    assert Send.objects.get(pk=send.pk).state == Send.State.PAUSED
     assert not Suppression.objects.exists()
 
 
@@ -303,3 +319,76 @@ def test_resend_unknown_does_nothing_in_a_cancelled_send(sending, settings):
     assert dispatch.resend_unknown(send) == 0
     send.refresh_from_db()
     assert send.state == Send.State.CANCELLED and send.counts()[UNKNOWN] == 2
+
+
+# Refusals that are not about one recipient, and the unexpected
+
+
+def test_a_refused_sender_pauses_the_send_with_the_reason_and_fails_nobody(sending):
+    people = add_people(sending, 3)
+    SCRIPT.plan(people[0].email, "sender")
+    send = started_send(sending)
+    dispatch.drive(send.pk, seconds=5)
+    send.refresh_from_db()
+    assert send.state == Send.State.PAUSED and "Sender not allowed" in send.reason
+    assert not send.deliveries.filter(state=FAILED).exists()
+    assert SCRIPT.addresses() == ["ann@example.org"]  # before the refusal
+    assert send.deliveries.filter(state=Delivery.State.PENDING).count() == 3
+    assert not Suppression.objects.exists()
+    dispatch.resume(send)  # the operator fixed the sender's domain
+    drive_to_end(send)
+    assert sorted(SCRIPT.addresses()) == sorted(
+        ["ann@example.org", *[person.email for person in people]]
+    )
+
+
+def test_a_message_that_cannot_be_built_fails_alone(sending, monkeypatch):
+    people = add_people(sending, 2)
+    original = engine.build_message
+
+    def broken(send, row, contact, connection=None):
+        if contact.email == people[0].email:
+            raise KeyError("html")
+        return original(send, row, contact, connection=connection)
+
+    monkeypatch.setattr(engine, "build_message", broken)
+    send = started_send(sending)
+    drive_to_end(send)
+    row = send.deliveries.get(contact=people[0])
+    assert (row.state, row.reason) == (FAILED, Delivery.Reason.ERROR)
+    assert sorted(SCRIPT.addresses()) == sorted(["ann@example.org", people[1].email])
+    assert_all_final(send)
+
+
+def test_an_unexpected_error_leaves_no_row_sending(sending, monkeypatch):
+    add_people(sending, 2)
+    send = started_send(sending)
+    monkeypatch.setattr(engine, "recheck", lambda send, ids: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        engine.send_batch(send, 10)
+    assert not send.deliveries.filter(state=Delivery.State.SENDING).exists()
+    assert send.deliveries.filter(state=Delivery.State.PENDING).count() == 3
+    monkeypatch.undo()
+    drive_to_end(send)
+    assert len(SCRIPT.accepted) == 3
+
+
+def test_a_backend_that_sends_nothing_without_an_error_is_retried(sending, monkeypatch):
+    calls = []
+
+    def declined(self, messages):
+        calls.append(messages)
+        return 0 if len(calls) == 1 else len(messages)
+
+    monkeypatch.setattr("tests.sending.backends.ScriptedBackend.send_messages", declined)
+    send = started_send(sending)
+    drive_to_end(send)
+    row = send.deliveries.get()
+    assert (row.state, row.attempts) == (SENT, 2)
+
+
+def test_a_paused_send_claims_nothing(sending):
+    send = started_send(sending)
+    dispatch.pause(send)
+    assert engine.claim(send, 10) == []
+    assert SCRIPT.accepted == []

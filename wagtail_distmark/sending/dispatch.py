@@ -233,15 +233,20 @@ def drive(send_id: int, seconds: float | None = None) -> Progress:
 
 
 def step(send: Send) -> Progress:
-    """One batch (or a wait): the rate limits first, then :func:`engine.send_batch`."""
-    grant = ratelimit.acquire(send, conf.get_send_batch_size())
+    """One batch (or a wait): claim due rows, take as many from the rate limits, give back
+    the rest, send (:func:`engine.send_batch`). Nothing is taken from the shared limits
+    while nothing is due (a send waiting for its retries does not starve the others)."""
+    ids = engine.claim(send, conf.get_send_batch_size())
+    if not ids:
+        return settle(send)
+    grant = ratelimit.acquire(send, len(ids))
+    if grant.count < len(ids):
+        engine.unclaim(ids[grant.count :])
     if not grant.count:
         return Progress(wait=grant.wait)
-    result = engine.send_batch(send, grant.count)
+    engine.send_batch(send, ids=ids[: grant.count])
     Send.objects.filter(pk=send.pk).update(heartbeat_at=timezone.now())
-    if result.claimed:
-        return Progress()
-    return settle(send)
+    return Progress()
 
 
 def settle(send: Send) -> Progress:

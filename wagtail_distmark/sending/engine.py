@@ -17,6 +17,7 @@ The order is the guarantee (docs/explanation/sending.md):
 from __future__ import annotations
 
 import contextlib
+import logging
 import random
 import smtplib
 import uuid
@@ -26,7 +27,7 @@ from datetime import timedelta
 from django.core.mail import get_connection
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Exists, F, Min, OuterRef
+from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from wagtail_distmark import conf
@@ -37,11 +38,14 @@ from wagtail_distmark.sending import providers
 from wagtail_distmark.sending.messages import build_message, message_id, message_id_sql
 from wagtail_distmark.sending.models import Delivery, Send
 
+logger = logging.getLogger(__name__)
 PENDING, SENDING, SENT = Delivery.State.PENDING, Delivery.State.SENDING, Delivery.State.SENT
 FAILED, SKIPPED, UNKNOWN = Delivery.State.FAILED, Delivery.State.SKIPPED, Delivery.State.UNKNOWN
 Reason = Delivery.Reason
 #: The longest error text kept on a row.
 MAX_ERROR = 1000
+#: The error of a message the backend declined without raising (it returned 0 sent).
+NOT_ACCEPTED = "The e-mail backend did not accept the message (it sent 0)."
 
 
 @dataclass
@@ -56,6 +60,8 @@ class BatchResult:
     unknown: int = 0
     released: int = 0
     errors: list[str] = field(default_factory=list)
+    #: Why the send must pause (a refusal that is not about one recipient), if it must.
+    systemic: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,9 @@ class Outcome:
     reason: str = Reason.REJECTED
     suppress: bool = False  # the address is bad for good (a hard bounce)
     ambiguous: bool = False  # the message may have left: unknown, never resent
+    #: Not about this recipient: our sender refused, a login or policy refusal, a bad API
+    #: key. Every row would fail the same way: the send is paused with the reason.
+    systemic: bool = False
 
 
 # 1. Claiming
@@ -77,13 +86,17 @@ def claim(send: Send, size: int) -> list[int]:
     when this returns. Returns their ids."""
     now = timezone.now()
     token = uuid.uuid4().hex
-    due = Delivery.objects.filter(send=send, state=PENDING, next_attempt_at__lte=now).order_by(
-        "next_attempt_at", "pk"
-    )
+    due = Delivery.objects.filter(
+        send=send, send__state=Send.State.SENDING, state=PENDING, next_attempt_at__lte=now
+    ).order_by("next_attempt_at", "pk")  # a send paused or cancelled meanwhile: nothing
     claimed = {"state": SENDING, "claim": token, "claimed_at": now, "attempts": F("attempts") + 1}
     with transaction.atomic():
         if db_connection.features.has_select_for_update_skip_locked:
-            ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:size])
+            ids = list(
+                due.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)[
+                    :size
+                ]
+            )
             Delivery.objects.filter(pk__in=ids).update(**claimed)
         else:  # SQLite: one UPDATE statement is atomic, and writers take turns
             Delivery.objects.filter(pk__in=due.values("pk")[:size], state=PENDING).update(**claimed)
@@ -98,9 +111,10 @@ def recheck(send: Send, contact_ids: list[int]) -> dict[int, str]:
     """The contacts of ``contact_ids`` who may no longer be sent to, with the reason."""
     contacts = Contact.objects.filter(pk__in=contact_ids)
     path = send.unit.path
-    eligible = contacts.under(path).filter(not_suppressed_q())
-    if send.communication_type is not None:
-        eligible = eligible.filter(subscribed_q(send.communication_type, path))
+    eligible = contacts.under(path).filter(not_suppressed_q()).exclude(email="")
+    if send.communication_type is None:  # its type is gone: nobody's consent can be judged
+        return dict.fromkeys(contact_ids, Reason.NOT_SUBSCRIBED)
+    eligible = eligible.filter(subscribed_q(send.communication_type, path))
     ok = set(eligible.values_list("pk", flat=True))
     refused = [pk for pk in contact_ids if pk not in ok]
     if not refused:
@@ -137,7 +151,7 @@ def why_not(send: Send, contact_ids: list[int]) -> dict[int, str]:
 
 def classify(error: Exception) -> Outcome:
     """Transient or permanent, from an SMTP reply code or a provider's HTTP status."""
-    text = f"{type(error).__name__}: {error}"[:MAX_ERROR]
+    text = describe(error)
     code = smtp_code(error)
     if code is None:
         code = getattr(error, "status_code", None)
@@ -146,6 +160,8 @@ def classify(error: Exception) -> Outcome:
             code = getattr(response, "status_code", None)
         if isinstance(code, int) and (code == 429 or code >= 500):
             return Outcome(retry=True, text=text)
+        if code in (401, 403):  # the provider refuses our key or account: every row would
+            return Outcome(retry=False, text=text, systemic=True)
         if isinstance(code, int):
             return Outcome(retry=False, text=text)
         if isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError):
@@ -156,11 +172,21 @@ def classify(error: Exception) -> Outcome:
         return Outcome(retry=False, text=text)
     if 400 <= code < 500:
         return Outcome(retry=True, text=text)
+    if is_systemic(error):
+        return Outcome(retry=False, text=text, systemic=True)
     hard = is_hard_bounce(error, code)
     return Outcome(
         retry=False, text=text, reason=Reason.HARD_BOUNCE if hard else Reason.REJECTED,
         suppress=hard,
     )  # fmt: skip
+
+
+def is_systemic(error: Exception) -> bool:
+    """A permanent refusal of the sender or the session, not of the recipient: our From:
+    refused (``MAIL FROM``), authentication required or refused (530/535, 5.7.0/5.7.8)."""
+    if isinstance(error, smtplib.SMTPSenderRefused | smtplib.SMTPAuthenticationError):
+        return True
+    return smtp_code(error) in (530, 535) or enhanced_status(error) in ("5.7.0", "5.7.8")
 
 
 def is_hard_bounce(error: Exception, code: int) -> bool:
@@ -174,6 +200,10 @@ def is_hard_bounce(error: Exception, code: int) -> bool:
     if enhanced:
         return enhanced.startswith("5.1.")
     return isinstance(error, smtplib.SMTPRecipientsRefused) and code in (550, 551, 553)
+
+
+def describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:MAX_ERROR]
 
 
 def smtp_code(error: Exception) -> int | None:
@@ -206,26 +236,48 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=delay)
 
 
-def send_batch(send: Send, size: int | None = None) -> BatchResult:
-    """Claim, check and send one batch of ``send``; record every row's fate."""
+def send_batch(send: Send, size: int | None = None, ids: list[int] | None = None) -> BatchResult:
+    """Claim (or take the claimed ``ids``), check and send one batch of ``send``; record every
+    row's fate. If something unexpected breaks the batch, the rows it decided are recorded
+    and the ones it never tried go back to pending before the error propagates (none is left
+    *sending*, to become *unknown*)."""
     result = BatchResult()
-    ids = claim(send, size or conf.get_send_batch_size())
+    if ids is None:
+        ids = claim(send, size or conf.get_send_batch_size())
     result.claimed = len(ids)
     if not ids:
         return result
     rows = list(Delivery.objects.filter(pk__in=ids).select_related("contact").order_by("pk"))
+    try:
+        check_and_deliver(send, rows, result)
+    except Exception:
+        release([row for row in rows if row.state == SENDING], result)
+        save_fates(rows, send)
+        raise
+    save_fates(rows, send)
+    if result.retried or result.released:
+        skip_if_over(send)
+    if result.systemic:
+        pause_for(send, result.systemic)
+    return result
+
+
+def check_and_deliver(send: Send, rows: list[Delivery], result: BatchResult) -> None:
     refused = recheck(send, [row.contact_id for row in rows])
     now = timezone.now()
     for row in rows:
         if row.contact_id in refused:
             row.state, row.reason, row.updated_at = SKIPPED, refused[row.contact_id], now
     result.skipped = len(refused)
-    to_send = [row for row in rows if row.contact_id not in refused]
-    deliver(send, to_send, result)
-    save_fates(rows, send)
-    if result.retried or result.released:
-        skip_if_over(send)
-    return result
+    deliver(send, [row for row in rows if row.contact_id not in refused], result)
+
+
+def pause_for(send: Send, reason: str) -> None:
+    """Pause ``send`` with ``reason`` (a refusal that would fail every row): an operator
+    fixes the cause (the sender's domain, the provider's key) and resumes it."""
+    Send.objects.filter(pk=send.pk, state=Send.State.SENDING).update(
+        state=Send.State.PAUSED, reason=str(reason)[:500]
+    )
 
 
 def deliver(send: Send, rows: list[Delivery], result: BatchResult) -> None:
@@ -235,23 +287,38 @@ def deliver(send: Send, rows: list[Delivery], result: BatchResult) -> None:
     if conf.get_send_batch_api():  # one provider call for the batch (django-anymail)
         providers.deliver_batch(send, rows, result)
         return
-    backend = get_connection(conf.get_send_email_backend())
+    # A timeout on every call keeps a batch well inside its lease (Django's SMTP backend
+    # has none by default: a silent server would hold the rows past it).
+    backend = get_connection(conf.get_send_email_backend(), timeout=conf.get_send_timeout())
     try:
         backend.open()
     except Exception as error:  # noqa: BLE001 (no message left: every row waits and retries)
-        postpone(rows, classify(error).text, result)
+        outcome = classify(error)
+        if outcome.systemic:  # e.g. the login refused: pause rather than retry for ever
+            for row in rows:
+                refuse(row, outcome, result)
+        else:
+            postpone(rows, outcome.text, result)
         return
     try:
         for position, row in enumerate(rows):
-            message = build_message(send, row, row.contact, connection=backend)
             try:
-                backend.send_messages([message])
+                message = build_message(send, row, row.contact, connection=backend)
+            except Exception as error:  # noqa: BLE001 (a bug in one message: that row fails)
+                logger.exception("Send %s: delivery %s could not be built", send.pk, row.pk)
+                refuse(row, Outcome(retry=False, text=describe(error), reason=Reason.ERROR), result)
+                continue
+            try:
+                accepted = backend.send_messages([message])
             except Exception as error:  # noqa: BLE001 (any backend: classified below)
                 outcome = classify(error)
                 refuse(row, outcome, result)
-                if outcome.ambiguous:  # the connection is gone: release what was not tried
+                if outcome.ambiguous or outcome.systemic:  # release what was not tried
                     release(rows[position + 1 :], result)
                     return
+                continue
+            if accepted == 0:  # a backend that declined it without an error
+                refuse(row, Outcome(retry=True, text=NOT_ACCEPTED), result)
                 continue
             accept(row, message, result)
     finally:
@@ -279,8 +346,13 @@ def accept(row: Delivery, message, result: BatchResult) -> None:
 
 
 def refuse(row: Delivery, outcome: Outcome, result: BatchResult) -> None:
+    """Set the row's fate after a refusal (not saved)."""
     row.last_error = outcome.text
-    if outcome.ambiguous:
+    if outcome.systemic:  # not this recipient's fault: the row waits, the send pauses
+        row.state, row.attempts = PENDING, max(0, row.attempts - 1)
+        result.systemic = outcome.text
+        result.released += 1
+    elif outcome.ambiguous:
         row.state, row.reason = UNKNOWN, outcome.reason
         result.unknown += 1
     elif outcome.retry and row.attempts < conf.get_send_max_attempts():
@@ -322,7 +394,11 @@ def save_fates(rows: list[Delivery], send: Send | None = None) -> None:
     if not rows:
         return
     now = timezone.now()
-    ours = Delivery.objects.filter(state=SENDING, claim=rows[0].claim)
+    # The batch's own knowledge beats the reaper's guess: a row reaped *unknown* while this
+    # batch was slow is still ours (same claim; an operator's resend clears the claim).
+    ours = Delivery.objects.filter(claim=rows[0].claim).filter(
+        Q(state=SENDING) | Q(state=UNKNOWN, reason=Reason.WORKER_LOST)
+    )
     plain = {row.pk for row in rows if send is not None and is_plainly_sent(send, row)}
     others = [row for row in rows if row.pk not in plain]
     for row in others:
@@ -344,6 +420,14 @@ def save_fates(rows: list[Delivery], send: Send | None = None) -> None:
 
 def is_plainly_sent(send: Send, row: Delivery) -> bool:
     return row.state == SENT and not row.reason and row.message_id == message_id(send, row.pk)
+
+
+def unclaim(ids: list[int]) -> int:
+    """Give back claimed rows that were never tried (the rate limit allowed fewer): pending
+    again, the attempt not counted."""
+    return Delivery.objects.filter(pk__in=ids, state=SENDING).update(
+        state=PENDING, claim="", attempts=F("attempts") - 1
+    )
 
 
 # 4. Rows whose worker died, and the end of a send
@@ -400,11 +484,16 @@ def mark_done(send: Send) -> bool:
     """The send is *done* if no row of it is pending or sending, judged in the same
     statement (a check, then an update, would let another worker's retry slip between)."""
     busy = Delivery.objects.filter(send=OuterRef("pk"), state__in=[PENDING, SENDING])
-    return bool(
-        Send.objects.filter(pk=send.pk, state=Send.State.SENDING)
-        .filter(~Exists(busy))
-        .update(state=Send.State.DONE, finished_at=timezone.now())
-    )
+    with transaction.atomic():
+        # The send's row locked first: an operator's resend (which locks it too) either
+        # comes before this statement, which then sees its rows, or waits for it.
+        if not Send.objects.select_for_update().filter(pk=send.pk).exists():
+            return False
+        return bool(
+            Send.objects.filter(pk=send.pk, state=Send.State.SENDING)
+            .filter(~Exists(busy))
+            .update(state=Send.State.DONE, finished_at=timezone.now())
+        )
 
 
 def next_due(send: Send):

@@ -147,6 +147,7 @@ class Delivery(models.Model):
         COMPLAINT = "complaint", _("Spam complaint")
         TOO_MANY_ATTEMPTS = "attempts", _("Still failing after every retry")
         WORKER_LOST = "worker_lost", _("The worker stopped while sending")
+        ERROR = "error", _("The message could not be built")
 
     send = models.ForeignKey(
         Send, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("send")

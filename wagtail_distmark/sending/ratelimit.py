@@ -9,6 +9,7 @@ claimed.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +19,10 @@ from limits.storage import storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from wagtail_distmark import conf
+
+logger = logging.getLogger(__name__)
+#: Seconds a send waits when the rate limits' storage cannot be reached.
+STORAGE_DOWN_WAIT = 5.0
 
 
 @dataclass(frozen=True)
@@ -60,11 +65,18 @@ def acquire(send, wanted: int) -> Grant:
     items = limits_for(send)
     if not items:
         return Grant(count=wanted)
-    rate = limiter(conf.get_rate_limit_storage())
-    count = min([wanted] + [left(rate, item, key) for item, key in items])
-    if count > 0 and take(rate, items, count):
-        return Grant(count=count)
-    return Grant(count=0, wait=wait_for(rate, items))
+    try:
+        rate = limiter(conf.get_rate_limit_storage())
+        count = min([wanted] + [left(rate, item, key) for item, key in items])
+        if count > 0 and take(rate, items, count):
+            return Grant(count=count)
+        return Grant(count=0, wait=wait_for(rate, items))
+    except Exception:  # noqa: BLE001 (the counters' storage, e.g. Redis, is unreachable)
+        # Nothing is sent unmetered: the send waits and tries again (said in the log, and
+        # the rows stay pending: nothing is lost).
+        logger.warning("Send %s waits: the rate limits' storage is unreachable", send.pk,
+                       exc_info=True)  # fmt: skip
+        return Grant(count=0, wait=STORAGE_DOWN_WAIT)
 
 
 def left(rate: SlidingWindowCounterRateLimiter, item: RateLimitItem, key: str) -> int:
