@@ -362,3 +362,23 @@ def test_a_campaign_that_cannot_be_compiled_fails_its_send_with_the_reason(sendi
     sending.campaign_a.refresh_from_db()
     assert sending.campaign_a.sent_at is None  # not frozen: it may be sent again
     assert SCRIPT.accepted == [] and not Delivery.objects.filter(send=send).exists()
+
+
+def test_a_send_cancelled_while_it_is_being_prepared_never_freezes_the_campaign(
+    sending, monkeypatch
+):
+    send = dispatch.create_send(sending.campaign_a)
+    original = type(sending.campaign_a).sending_readiness
+
+    def cancelled_meanwhile(campaign):
+        dispatch.cancel(Send.objects.get(pk=send.pk))  # an operator, in another request
+        return original(campaign)
+
+    monkeypatch.setattr(type(sending.campaign_a), "sending_readiness", cancelled_meanwhile)
+    assert dispatch.start(send.pk)
+    monkeypatch.undo()
+    sending.campaign_a.refresh_from_db()
+    assert sending.campaign_a.sent_at is None  # it may be sent again
+    assert Send.objects.get(pk=send.pk).state == Send.State.CANCELLED
+    assert SCRIPT.accepted == [] and not Delivery.objects.filter(send=send).exists()
+    assert dispatch.create_send(sending.campaign_a).state == Send.State.SCHEDULED

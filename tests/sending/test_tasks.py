@@ -158,3 +158,22 @@ def test_engine_tidies_unknown_rows_of_an_ended_send(sending, settings):
     settings.WAGTAIL_DISTMARK_SEND_LEASE_SECONDS = 0
     assert engine.tidy_ended() == 1
     assert Delivery.objects.get(send=send).state == Delivery.State.UNKNOWN
+
+
+def test_a_send_far_ahead_waits_for_beat_not_for_a_broker_eta(
+    sending, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A Celery ETA hours ahead is delivered again by Redis after its visibility timeout;
+    the watchdog (beat) starts such a send instead."""
+    monkeypatch.setattr(tasks, "is_eager", lambda: False)
+    queued = []
+    monkeypatch.setattr(tasks.start_send, "apply_async", lambda *a, **kw: queued.append(kw))
+    soon = dispatch.create_send(sending.campaign_a, at=timezone.now() + timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.schedule_start(soon)
+    assert len(queued) == 1 and queued[0]["eta"] == soon.scheduled_at
+    dispatch.cancel(soon)
+    later = dispatch.create_send(sending.campaign_a, at=timezone.now() + timedelta(days=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.schedule_start(later)
+    assert len(queued) == 1  # nothing more queued: watch_sends starts it when due

@@ -20,7 +20,7 @@ def header_safe_unit(unit):
     """The unit with line breaks taken out of what goes into headers (a profile saved
     before they were refused must not add a header, nor crash the send)."""
     unit = copy.copy(unit)
-    for field in ("name", "sender_name", "sender_email", "reply_to"):
+    for field in ("name", "sender_name", "sender_email", "reply_to", "email"):
         setattr(unit, field, one_line(getattr(unit, field, "") or ""))
     return unit
 

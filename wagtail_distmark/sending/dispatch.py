@@ -107,9 +107,14 @@ def freeze(send: Send) -> bool:
         return False
     try:
         with transaction.atomic():
+            # The send's row locked: a cancel either came first (nothing is frozen, the
+            # campaign may be scheduled again) or waits until this is committed.
+            if not Send.objects.select_for_update().filter(pk=send.pk, state=State.PREPARING):
+                return False
             campaign.freeze_for_sending(send.started_at)
             send.message, send.links = compile_for_send(campaign)
-            send.save(update_fields=["message", "links"])
+            send.fanout_at = timezone.now()  # compiling may take a while: not stalled
+            send.save(update_fields=["message", "links", "fanout_at"])
     except Exception as error:  # noqa: BLE001 (rolled back: the campaign may be sent again)
         # A campaign that cannot be compiled (an image file gone, …) would fail the same way
         # at every take-over: the send fails with the reason instead of waiting for ever.

@@ -22,6 +22,9 @@ from wagtail_distmark.sending.models import Send
 #: A send with no batch sent for this long (seconds) has lost its chains: ``watch_sends``
 #: queues new ones.
 STALLED_AFTER = 60
+#: The furthest ahead a send is queued with a Celery ETA (under Redis' default visibility
+#: timeout of an hour).
+ETA_HORIZON = timedelta(minutes=50)
 
 
 def is_eager() -> bool:
@@ -119,5 +122,7 @@ def schedule_start(send: Send) -> None:
     commits (``watch_sends`` is the safety net if the timed task is lost)."""
     if send.scheduled_at <= timezone.now():
         transaction.on_commit(lambda: start_send.delay(send.pk))
-    elif not is_eager():
+    elif not is_eager() and send.scheduled_at - timezone.now() <= ETA_HORIZON:
         transaction.on_commit(lambda: start_send.apply_async((send.pk,), eta=send.scheduled_at))
+    # Later than that, beat's watch_sends starts it on time (to its period): a message held
+    # for hours with an ETA is delivered again by Redis after its visibility timeout.
