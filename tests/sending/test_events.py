@@ -11,9 +11,16 @@ from django.core import mail
 from django.test import RequestFactory
 from django.utils import timezone
 
-from wagtail_distmark.contacts.consent import SUBSCRIBED, UNSUBSCRIBED, current_status
-from wagtail_distmark.contacts.models import Contact, Suppression
+from tests.factories import add_unit
+from wagtail_distmark.contacts.consent import (
+    SUBSCRIBED,
+    UNSUBSCRIBED,
+    current_status,
+    set_consent,
+)
+from wagtail_distmark.contacts.models import CommunicationType, Contact, Source, Suppression
 from wagtail_distmark.contacts.normalise import email_hash
+from wagtail_distmark.models import Audience
 from wagtail_distmark.sending import dispatch, engine
 from wagtail_distmark.sending.models import Delivery, DeliveryEvent, Send
 
@@ -229,6 +236,28 @@ def test_unsubscribed_at_the_esp_unsubscribes_from_the_sends_type(sending):
     assert current_status(bo.contact, sending.newsletter) == UNSUBSCRIBED
     assert not Suppression.objects.exists()  # one type, not everything
     assert kinds(bo) == [DeliveryEvent.Kind.UNSUBSCRIBE]
+
+
+def test_unsubscribed_at_the_esp_of_a_per_unit_type_stops_the_units_below_too(sending):
+    """Like our own link: the send's unit and every unit below it where Ann subscribed (a
+    later send of Store A reaches them all); another store's consent stays."""
+    offers = CommunicationType.objects.create(
+        name="Store offers", slug="store-offers", scope=CommunicationType.Scope.UNIT
+    )
+    units = sending.net.units
+    kiosk = add_unit(units["a"], "Store A kiosk", "C-AK", "unit")
+    ann = sending.people["a1"]
+    for unit in (units["a"], kiosk, units["b"]):
+        set_consent(ann, offers, SUBSCRIBED, source=Source.ADMIN, unit=unit, evidence="t")
+    Audience.objects.filter(pk=sending.audience_a.pk).update(communication_type=offers)
+    send = dispatch.create_send(sending.campaign_a, sending.net.users["manager_a"])
+    assert dispatch.start(send.pk) and dispatch.drive(send.pk, seconds=10).done
+    emit(event("unsubscribed", delivery_to(send, "ann@example.org")))
+    assert current_status(ann, offers, units["a"]) == UNSUBSCRIBED
+    assert current_status(ann, offers, kiosk) == UNSUBSCRIBED
+    assert current_status(ann, offers, units["b"]) == SUBSCRIBED  # not below Store A
+    assert current_status(ann, sending.newsletter) == SUBSCRIBED  # another type
+    assert not Suppression.objects.exists()
 
 
 def test_opens_and_clicks_are_recorded_once_per_esp_event(sending):

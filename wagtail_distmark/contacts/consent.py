@@ -173,3 +173,25 @@ def not_suppressed_q() -> Q:
     return Q(erased_at__isnull=True, email__isnull=False) & ~Q(
         Exists(Suppression.objects.filter(email_hash=OuterRef("email_hash")))
     )
+
+
+@transaction.atomic
+def unsubscribe_from(contact: Contact, communication_type: CommunicationType, unit, *,
+                     source: str, evidence: str, user=None) -> int:  # fmt: skip
+    """Unsubscribe the contact from what a send of ``communication_type`` by ``unit`` (an
+    ``OrgUnit``) was about: a brand-wide type's one consent; a per-unit type's consent at
+    ``unit`` and at every unit below it where the person is subscribed (a send of a unit
+    reaches them all). The unsubscribe link and the ESP's unsubscribe both call this.
+    Returns the number of consents changed."""
+    units = [unit.pk]
+    if communication_type.is_per_unit:
+        below = Consent.objects.filter(
+            contact=contact, communication_type=communication_type, status=SUBSCRIBED,
+            unit__path__startswith=unit.path,
+        ).exclude(unit_id=unit.pk)  # fmt: skip
+        units += list(below.values_list("unit_id", flat=True))
+    changed = 0
+    for each in units:
+        changed += set_consent(contact, communication_type, UNSUBSCRIBED, source=source,
+                               unit=each, user=user, evidence=evidence)  # fmt: skip
+    return changed

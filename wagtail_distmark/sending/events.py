@@ -35,7 +35,9 @@ recipient picks the row).
   the ESP named in the evidence): a spam report is the strongest "stop"; the delivery stays
   *sent* (it arrived) with a ``complaint`` event.
 - ``unsubscribed`` (an ESP-hosted unsubscribe): unsubscribed from the send's communication
-  type (source *unsubscribe*); a send without a type unsubscribes from everything.
+  type like our own link (``consent.unsubscribe_from``: a per-unit type at the send's unit and
+  every unit below it; source *unsubscribe*); a send without a type unsubscribes from
+  everything.
 - ``deferred``: an event only.
 - ``opened``, ``clicked`` (the ESP's own tracking; ours is off by default): an event, marked as
   a machine's when the user agent is one our own tracking takes for a machine's
@@ -62,12 +64,7 @@ from types import SimpleNamespace
 from django.db import transaction
 from django.utils import timezone
 
-from wagtail_distmark.contacts.consent import (
-    UNSUBSCRIBED,
-    set_consent,
-    suppress,
-    unsubscribe_everywhere,
-)
+from wagtail_distmark.contacts.consent import suppress, unsubscribe_everywhere, unsubscribe_from
 from wagtail_distmark.contacts.models import Source, Suppression
 from wagtail_distmark.sending import tracking
 from wagtail_distmark.sending.models import Delivery, DeliveryEvent
@@ -322,7 +319,5 @@ def unsubscribe(delivery: Delivery, esp_name: str) -> None:
     if send.communication_type is None:
         unsubscribe_everywhere(delivery.contact, source=Source.UNSUBSCRIBE, evidence=evidence)
         return
-    set_consent(
-        delivery.contact, send.communication_type, UNSUBSCRIBED, source=Source.UNSUBSCRIBE,
-        unit=send.unit_id, evidence=evidence,
-    )  # fmt: skip
+    unsubscribe_from(delivery.contact, send.communication_type, send.unit,
+                     source=Source.UNSUBSCRIBE, evidence=evidence)  # fmt: skip

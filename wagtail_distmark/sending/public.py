@@ -27,8 +27,8 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from wagtail_distmark.contacts.consent import UNSUBSCRIBED, set_consent, unsubscribe_everywhere
-from wagtail_distmark.contacts.models import Consent, Source
+from wagtail_distmark.contacts.consent import unsubscribe_everywhere, unsubscribe_from
+from wagtail_distmark.contacts.models import Source
 from wagtail_distmark.sending import messages, tokens, tracking
 from wagtail_distmark.sending.models import Delivery, DeliveryEvent
 
@@ -136,25 +136,11 @@ def unsubscribe_delivery(delivery: Delivery, *, everywhere: bool) -> None:
         unsubscribe_everywhere(contact, source=Source.UNSUBSCRIBE, evidence=evidence)
         detail = EVERYWHERE
     else:
-        unsubscribe_type(contact, send, evidence)
+        unsubscribe_from(contact, send.communication_type, send.unit,
+                         source=Source.UNSUBSCRIBE, evidence=evidence)  # fmt: skip
         detail = "type"
     if not delivery.events.filter(kind=kind, detail=detail).exists():
         DeliveryEvent.objects.create(delivery=delivery, kind=kind, detail=detail)
-
-
-def unsubscribe_type(contact, send, evidence: str) -> None:
-    """Unsubscribe from the send's type: brand-wide, or for a per-unit type at the send's
-    unit and every unit below it that the person subscribed at (the send reaches them all)."""
-    communication_type = send.communication_type
-    units = [send.unit.pk]
-    if communication_type.is_per_unit:
-        units += Consent.objects.filter(
-            contact=contact, communication_type=communication_type,
-            unit__path__startswith=send.unit.path,
-        ).exclude(unit=send.unit).values_list("unit_id", flat=True)  # fmt: skip
-    for unit in units:
-        set_consent(contact, communication_type, UNSUBSCRIBED, source=Source.UNSUBSCRIBE,
-                    unit=unit, evidence=evidence)  # fmt: skip
 
 
 # View online
