@@ -25,7 +25,11 @@ from wagtail.snippets.action_menu import ActionMenuItem
 from wagtail_distmark.campaigns.models import LocalCampaign
 from wagtail_distmark.contacts import campaign_audience
 from wagtail_distmark.contacts.audience_forms import AudienceForm
-from wagtail_distmark.contacts.audiences import count_for_user, sample_for
+from wagtail_distmark.contacts.audiences import (
+    count_for_user,
+    sample_for,
+    scheduled_campaigns_using,
+)
 from wagtail_distmark.contacts.hooks import MENU_HOOK
 from wagtail_distmark.contacts.models import Audience, Contact
 from wagtail_distmark.contacts.setup_admin import KeptInUseDeleteView
@@ -81,8 +85,23 @@ class AudienceEditView(EditView):
 
     @cached_property
     def read_only(self) -> bool:
-        """A unit opening HQ's segment: it may read and narrow it, not change it."""
-        return not self.user_has_permission_for_instance("change", self.object)
+        """A unit opening HQ's segment: it may read and narrow it, not change it; and any
+        audience a scheduled or sent campaign uses (:attr:`in_use`)."""
+        return self.in_use or not self.user_has_permission_for_instance("change", self.object)
+
+    @cached_property
+    def in_use(self) -> bool:
+        return scheduled_campaigns_using(self.object).exists()
+
+    def is_valid(self, form):
+        """Wagtail's extension point for a check beyond the form's own."""
+        if self.in_use:  # disabled fields keep their values; say why nothing changed
+            form.is_valid()
+            form.add_error(None, IN_USE_MESSAGE)
+            self.produced_error_code = "validation_error"
+            self.produced_error_message = self.get_error_message()
+            return False
+        return super().is_valid(form)
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
@@ -94,9 +113,16 @@ class AudienceEditView(EditView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["read_only"] = self.read_only
+        context["in_use_message"] = IN_USE_MESSAGE if self.in_use else ""
         context["recipient_count"] = count_for_user(self.object, user)
         context["sample"] = sample_table(sample_for(self.object, user, SAMPLE_SIZE), user)
         return context
+
+
+IN_USE_MESSAGE = _(
+    "A scheduled or sent campaign uses this audience: it stays as it is, so that the send "
+    "reaches who was confirmed. Create another audience to reach other people."
+)
 
 
 class AudienceDeleteView(KeptInUseDeleteView):

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import ExtractMonth
 from django.utils.translation import gettext_lazy as _
 
+from wagtail_distmark.campaigns.models import LocalCampaign
 from wagtail_distmark.contacts.consent import not_suppressed_q, subscribed_q
 from wagtail_distmark.contacts.models import Audience, Contact, ContactTag
 
@@ -122,3 +123,27 @@ def count_for_user(audience: Audience, user) -> int:
 def builds_on(audience: Audience, base: Audience) -> bool:
     """The audience is ``base`` or narrows it (``base`` is in its chain of bases)."""
     return base.pk in {member.pk for member in chain(audience)}
+
+
+def narrowing_ids(audience: Audience) -> set[int]:
+    """The audience and every audience built on it (down the chains of bases)."""
+    ids, frontier = {audience.pk}, {audience.pk}
+    for _depth in range(MAX_BASE_DEPTH):
+        frontier = set(Audience.objects.filter(base__in=frontier).values_list("pk", flat=True))
+        frontier -= ids
+        if not frontier:
+            break
+        ids |= frontier
+    return ids
+
+
+def scheduled_campaigns_using(audience: Audience):
+    """The campaigns scheduled or sent whose recipients this audience decides (chosen, an
+    audience built on it chosen, or it is their template's segment used as given). Its
+    definition stays as it is while they exist: what a manager confirmed when scheduling is
+    who the send reaches."""
+    ids = narrowing_ids(audience)
+    uses = Q(audience_choice__audience__in=ids)
+    if audience.template_id:
+        uses |= Q(template_id=audience.template_id, audience_choice__isnull=True)
+    return LocalCampaign.objects.filter(uses, scheduled_at__isnull=False).distinct()
