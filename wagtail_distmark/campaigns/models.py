@@ -32,7 +32,7 @@ from wagtail_distmark.campaigns.zones import (
 )
 from wagtail_distmark.campaigns.zones import effective_body as effective_zones
 from wagtail_distmark.ids import parse_id
-from wagtail_distmark.markup.merge_tags import validate_merge_tags
+from wagtail_distmark.markup.merge_tags import validate_header_tags, validate_merge_tags
 from wagtail_distmark.org.models import OrgUnit, path_and_ancestors
 from wagtail_distmark.org.scoping import UnitScopedQuerySet
 from wagtail_distmark.text import fold, is_blank, visible_length
@@ -176,7 +176,7 @@ class BrandTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
         errors = {}
         for field in ("subject", "preheader"):
             try:
-                validate_merge_tags(getattr(self, field))
+                validate_header_tags(getattr(self, field))
             except ValidationError as error:
                 errors[field] = error.messages
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
@@ -316,7 +316,9 @@ class LocalCampaign(
         if field != "preheader" and value and is_blank(value):
             return [_("This field is required.")]
         try:
-            if field != "name":  # the name is never sent: no merge tags in it
+            if field in ("subject", "preheader"):
+                validate_header_tags(value)
+            elif field != "name":  # the name is never sent: no merge tags in it
                 validate_merge_tags(value)
         except ValidationError as error:
             return error.messages

@@ -222,3 +222,22 @@ class MergeTemplate:
         for i in range(1, len(parts), 2):
             out[i] = escape(values.get(parts[i], ""))
         return "".join(out)
+
+
+#: Tags whose value is the recipient's own signed link: for the body only. In a subject or a
+#: preheader they would travel in notifications, logs and forwards, where anyone could
+#: unsubscribe the person or read their e-mail.
+PRIVATE_LINK_TAGS = ("unsubscribe_url", "view_online_url")
+
+
+def validate_header_tags(text: str) -> None:
+    """:func:`validate_merge_tags`, and no private link tag (a subject, a preheader)."""
+    validate_merge_tags(text)
+    found = sorted({tag for tag in split_tags(text or "")[1::2] if tag in PRIVATE_LINK_TAGS})
+    if found:
+        raise ValidationError(
+            _("%(tags)s may only be used in the e-mail's body, never in its subject or "
+              "preheader (it is the recipient's own link).")
+            % {"tags": ", ".join(f"{{{{ {tag} }}}}" for tag in found)},
+            code="private_link_tag",
+        )  # fmt: skip
