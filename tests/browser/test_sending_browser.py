@@ -182,11 +182,6 @@ def test_manager_sends_the_lyon_newsletter(page, shots, held_starts, uncaught):
     assert not page.failed_static
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Wagtail's {% formattedfield %} ties only the help text to the input "
-    "(aria-describedby); the error needs the widget's attrs in sending/forms.py",
-)
 def test_a_past_date_error_is_described_by_the_field(page):
     campaign = lyon_newsletter()
     login(page, "manager")

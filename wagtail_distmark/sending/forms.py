@@ -47,7 +47,11 @@ class SendForm(forms.Form):
     scheduled_at = BoundedDateTimeField(
         label=_("Send at"),
         required=False,
-        widget=AdminDateTimeInput,
+        # The error box (campaign_send.html) and the help text describe the field, so a
+        # screen reader reads why a time was refused (Wagtail ties the help text only).
+        widget=AdminDateTimeInput(
+            attrs={"aria-describedby": "id_scheduled_at-helptext id_scheduled_at-errors"}
+        ),
         help_text=_("A date and time in the future, in your time zone, for “Schedule”."),
     )
 

@@ -1,20 +1,13 @@
 """axe-core on the sending screens, in a real browser, as Lyon's manager and editor meet
 them: the list of sends, a send's page (live), its confirmations, the campaign's "Send"
 screen refused on the field, and a contact's deliveries. Marked ``browser``: run with
-``pytest -m browser tests/sending/test_admin_a11y.py``.
+``pytest -m browser tests/browser/test_sending_a11y.py``.
 """
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (  # noqa: F401 (fixtures)
-    artifacts_dir,
-    browser,
-    demo_network,
-    login,
-    page,
-    shot,
-)
+from tests.browser.conftest import login
 from tests.browser.test_screens_a11y import Survey
 from wagtail_distmark.models import Contact, LocalCampaign, OrgUnit
 from wagtail_distmark.sending.models import Delivery, DeliveryEvent, Send
