@@ -118,3 +118,28 @@ def test_send_status_of_a_failed_send_gives_the_reason(sending, send_now):
 def test_send_status_unknown_id_exits_non_zero(sending):
     with pytest.raises(CommandError, match="No send with id 424242"):
         run("send_status", "424242")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_with_the_console_backend_the_messages_go_to_stderr_and_stdout_holds_the_id(
+    sending, eager_celery, settings, capsys
+):
+    """The demo: Celery eager, mail printed by the console backend (newcomer: a script's
+    ``id=$(manage.py send_campaign 3)`` captured 505 e-mails). Transactional, as the command
+    runs: the send starts when its row is committed, inside the command."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    capsys.readouterr()
+    call_command("send_campaign", str(sending.campaign_a.pk))
+    printed = capsys.readouterr()
+    assert printed.out.strip() == str(Send.objects.get().pk)
+    assert "ann@example.org" in printed.err and "List-Unsubscribe" in printed.err
+
+
+def test_watch_sends_starts_a_scheduled_send_that_is_due(sending, eager_celery):
+    at = timezone.now() + timedelta(days=1)
+    out = run("send_campaign", str(sending.campaign_a.pk), "--at", at.isoformat())
+    assert "0 send(s)" in run("watch_sends")  # not due yet
+    Send.objects.filter(pk=int(out)).update(scheduled_at=timezone.now())
+    assert "1 send(s)" in run("watch_sends")
+    assert Send.objects.get().state == Send.State.DONE
+    assert [message.to for message in mail.outbox] == [["ann@example.org"]]
