@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from wagtail_distmark.contacts.models import ContactFieldPolicy
 from wagtail_distmark.sending import dispatch
 from wagtail_distmark.sending.models import Delivery, DeliveryEvent, Send
 
@@ -217,6 +218,42 @@ def test_problems_table_names_contacts_by_visible_fields_and_shows_the_error(sen
     assert "ann@example.org" in text
     assert "550 mailbox unavailable" in text
     assert "Rejected by the mail server" in text
+
+
+SMTP_REFUSAL = (
+    "{'ann@example.org': (550, b'5.1.1 <ann@example.org>: Recipient address rejected: "
+    "User unknown in virtual mailbox table')}"
+)
+
+
+def failed_send_to_ann(sending) -> Send:
+    send = make_send(sending)
+    Delivery.objects.create(
+        send=send, contact=sending.people["a1"], state=Delivery.State.FAILED,
+        reason=Delivery.Reason.HARD_BOUNCE, last_error=SMTP_REFUSAL,
+    )  # fmt: skip
+    return send
+
+
+def test_manager_who_sees_addresses_sees_the_whole_smtp_error(sending):
+    send = failed_send_to_ann(sending)
+    text = client_as(sending.net, "manager_a").get(page_url(send)).content.decode()
+    assert "Recipient address rejected" in text
+    assert "ann@example.org" in text
+
+
+def test_editor_who_may_not_see_addresses_sees_only_the_codes_of_the_error(sending):
+    ContactFieldPolicy.objects.create(role="unit_editor", fields=["first_name", "last_name"])
+    send = failed_send_to_ann(sending)
+    response = client_as(sending.net, "editor_a").get(page_url(send))
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "ann@example.org" not in text
+    assert "Recipient address rejected" not in text
+    assert "550 5.1.1" in text  # what went wrong, without whom
+    assert str(Delivery.Reason(Delivery.Reason.HARD_BOUNCE).label) in text
+    progress = client_as(sending.net, "editor_a").get(page_url(send, "send_progress"))
+    assert "ann@example.org" not in progress.content.decode()
 
 
 def test_problems_table_is_paginated_by_50(sending):

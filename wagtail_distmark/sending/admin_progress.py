@@ -10,6 +10,7 @@ is ``wagtail_distmark.change_send`` (a 403 page otherwise, and no button).
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from wagtail_distmark.contacts import filtering
+from wagtail_distmark.rules.contacts import visible_fields
 from wagtail_distmark.rules.policies import forbidden
 from wagtail_distmark.sending import dispatch, tasks, tracking
 from wagtail_distmark.sending.models import Delivery, Send
@@ -172,12 +174,38 @@ def contact_labels(deliveries, user) -> dict[int, str]:
     return {pk: labels.get(pk) or _("Contact #%(pk)s") % {"pk": pk} for pk in ids}
 
 
+#: The first SMTP reply code of an error (``550``) and its enhanced status (``5.1.1``).
+SMTP_CODE = re.compile(r"(?<!\d)[245]\d\d(?!\d)")
+ENHANCED_STATUS = re.compile(r"(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])")
+#: How much of an error is searched for its codes.
+MAX_ERROR_SCAN = 1000
+
+
+def error_codes(error: str) -> str:
+    """What an error says without naming anyone: its SMTP code and enhanced status
+    (``550 5.1.1``), or ``""`` (an SMTP refusal quotes the recipient's address)."""
+    text = (error or "")[:MAX_ERROR_SCAN]
+    code, status = SMTP_CODE.search(text), ENHANCED_STATUS.search(text)
+    return " ".join(found.group() for found in (code, status) if found)
+
+
+def shown_error(delivery: Delivery, sees_email: bool) -> str:
+    """A delivery's last error as the user may see it: whole for who sees contacts'
+    addresses, else its codes only."""
+    return delivery.last_error if sees_email else error_codes(delivery.last_error)
+
+
 def problem_page(send: Send, user, page_number):
-    """The page of failed, skipped and unknown deliveries, with their contacts' labels."""
+    """The page of failed, skipped and unknown deliveries: (delivery, contact's label, the
+    error the user may see)."""
     problems = Delivery.objects.filter(send=send, state__in=PROBLEM_STATES).order_by("pk")
     page = Paginator(problems, PROBLEMS_PER_PAGE).get_page(page_number)
     labels = contact_labels(page.object_list, user)
-    rows = [(delivery, labels[delivery.contact_id]) for delivery in page.object_list]
+    sees_email = "email" in visible_fields(user)
+    rows = [
+        (delivery, labels[delivery.contact_id], shown_error(delivery, sees_email))
+        for delivery in page.object_list
+    ]
     return page, rows
 
 
