@@ -384,6 +384,27 @@ def test_view_online_shows_the_persons_own_email(sent):
     assert links_of("ava@example.org")["unsubscribe"] in ava
 
 
+def test_every_public_response_carries_the_private_headers_and_view_online_is_sandboxed(sent):
+    links = links_of("ann@example.org")
+    view = fresh().get(links["view"])
+    assert view["Content-Security-Policy"] == (
+        "sandbox; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'"
+    )
+    responses = {
+        "view": view,
+        "unsubscribe": fresh().get(links["unsubscribe"]),
+        "pixel": fresh().get(links["pixel"], HTTP_USER_AGENT=BROWSER),
+        "click": fresh().get(links["clicks"][0], HTTP_USER_AGENT=BROWSER),
+        "not found": fresh().get("/mail/v/forged/"),
+    }
+    for name, response in responses.items():
+        assert response["X-Robots-Tag"] == "noindex, nofollow", name
+        assert response["Referrer-Policy"] == "no-referrer", name
+        assert "no-store" in response["Cache-Control"], name
+    # Only the e-mail itself is sandboxed (the confirmation page keeps its own form).
+    assert "Content-Security-Policy" not in responses["unsubscribe"]
+
+
 def test_view_online_of_an_erased_person_is_no_longer_available(sent):
     Delivery.objects.get(contact=sent.ann).contact.__class__.objects.filter(pk=sent.ann.pk).update(
         erased_at=timezone.now()

@@ -44,6 +44,12 @@ PRIVATE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store, private",
 }
+#: The e-mail shown online is HTML we did not write alone (a campaign's blocks, a contact's
+#: values): sandboxed (no script, no form, no same-origin access), nothing loaded but images
+#: and its inline styles.
+VIEW_ONLINE_CSP = (
+    "sandbox; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'"
+)
 TEMPLATES = "wagtail_distmark/sending/public/"
 #: What the page's second button posts.
 EVERYWHERE = "everywhere"
@@ -63,9 +69,13 @@ def find_delivery(purpose: str, token: str) -> tuple[Delivery | None, int | None
     return delivery, link
 
 
-def private(response: HttpResponse) -> HttpResponse:
+def private(response: HttpResponse, csp: str = "") -> HttpResponse:
+    """``response`` with :data:`PRIVATE_HEADERS` (and a Content-Security-Policy if given):
+    every public response goes through here."""
     for header, value in PRIVATE_HEADERS.items():
         response[header] = value
+    if csp:
+        response["Content-Security-Policy"] = csp
     return response
 
 
@@ -158,7 +168,8 @@ def view_online(request, token):
     send = delivery.send
     values = messages.merge_values(send, delivery.pk, delivery.contact)
     body = messages.prepare(send).html.render(values)
-    return private(HttpResponse(body, content_type="text/html; charset=utf-8"))
+    response = HttpResponse(body, content_type="text/html; charset=utf-8")
+    return private(response, csp=VIEW_ONLINE_CSP)
 
 
 # Open pixel
@@ -171,10 +182,7 @@ def open_pixel(request, token):
     delivery, _link = find_delivery(tokens.OPEN, token)
     if delivery is not None and request.method in ("GET", "HEAD"):
         tracking.record_open(delivery, request)
-    response = HttpResponse(PIXEL, content_type="image/gif")
-    response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return private(HttpResponse(PIXEL, content_type="image/gif"))
 
 
 # Click
@@ -194,7 +202,4 @@ def click(request, token):
     if url is None:
         return not_found(request)
     tracking.record_click(delivery, index, request)
-    response = HttpResponseRedirect(url)
-    response["Cache-Control"] = "no-store, private"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return private(HttpResponseRedirect(url))
