@@ -3,6 +3,7 @@
 import time
 from datetime import timedelta
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import RequestFactory
@@ -52,9 +53,37 @@ def test_a_link_is_rendered_for_the_contact_at_click_time():
     _parts, links = rewrite(HTML)
     values = {"contact.email": "ann+tag@example.org", "unit.website": "https://a.example/"}
     assert (
-        tracking.render_link(links[0], values) == "https://shop.example/?a=1&e=ann+tag@example.org"
+        tracking.render_link(links[0], values)
+        == "https://shop.example/?a=1&e=ann%2Btag%40example.org"
+    )  # a value after the link's start is percent-encoded
+    assert tracking.render_link(links[2], values) == "https://a.example/"  # a whole link: as is
+
+
+@pytest.mark.parametrize(
+    ("link", "value"),
+    [
+        (["https://shop.example", "contact.first_name", ""], "@evil.example/"),
+        (["https://shop.example", "contact.first_name", "/p"], ".evil.example"),
+        (["https://shop.example", "contact.first_name", ""], ":443@evil.example"),
+        (["https://shop.example/", "contact.first_name", ""], "/evil.example/"),
+        (["https://shop.example/?q=", "contact.first_name", ""], "#@evil.example"),
+        (["http", "contact.first_name", ""], "s://evil.example/"),
+    ],
+)
+def test_a_contacts_value_cannot_move_the_redirect_to_another_host(link, value):
+    url = tracking.render_link(link, {"contact.first_name": value})
+    assert url is None or urlsplit(url).hostname == "shop.example", url
+
+
+def test_a_value_inside_a_link_is_encoded_and_the_link_keeps_its_host():
+    link = ["https://shop.example/hello/", "contact.first_name", "?x=1"]
+    url = tracking.render_link(link, {"contact.first_name": "@evil.example/"})
+    assert url == "https://shop.example/hello/%40evil.example%2F?x=1"
+    assert urlsplit(url).hostname == "shop.example"
+    # Its twin: a name that is just a name goes through unchanged.
+    assert tracking.render_link(link, {"contact.first_name": "Ann"}) == (
+        "https://shop.example/hello/Ann?x=1"
     )
-    assert tracking.render_link(links[2], values) == "https://a.example/"
 
 
 @pytest.mark.parametrize(

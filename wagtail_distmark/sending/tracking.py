@@ -26,7 +26,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -194,20 +194,45 @@ PIXEL_BEFORE, _sep, PIXEL_AFTER = PIXEL.partition(f"{{{{ {OPEN_TAG} }}}}")
 
 
 def render_link(link: list[str], values: dict[str, str]) -> str | None:
-    """The URL of a stored link for one recipient (values raw), or ``None`` unless it is an
-    http(s) URL with a host and no control character (the redirect's only targets)."""
-    url = "".join(
-        piece if not number % 2 else str(values.get(piece, "")) for number, piece in enumerate(link)
-    ).strip()
+    """The URL of a stored link for one recipient, or ``None`` unless it is an http(s) URL
+    with a host and no control character (the redirect's only targets).
+
+    A value that stands at the very start of the link (a whole-link tag, ``{{ unit.website }}``)
+    is used as it is; any other value is percent-encoded (``quote(value, safe="")``), so a
+    contact's or unit's value cannot add a ``@``, ``/``, ``?`` or ``#`` that moves the link to
+    another host. A link that starts with a literal ``http(s)://host`` redirects only to that
+    scheme and host (a value cannot lengthen the host either: ``.evil.example``)."""
+    pieces = []
+    for number, piece in enumerate(link):
+        if not number % 2:
+            pieces.append(piece)
+            continue
+        value = str(values.get(piece, ""))
+        at_start = number == 1 and not link[0].strip()
+        pieces.append(value if at_start else quote(value, safe=""))
+    url = "".join(pieces).strip()
     if len(url) > 8000 or any(ord(char) < 32 or ord(char) == 127 for char in url):
         return None
     try:
         split = urlsplit(url)
+        fixed = literal_origin(link[0] if link else "")
     except ValueError:
         return None
     if split.scheme.lower() not in ("http", "https") or not split.hostname:
         return None
+    if fixed is not None and fixed != (split.scheme.lower(), split.hostname.lower()):
+        return None
     return url
+
+
+def literal_origin(prefix: str) -> tuple[str, str] | None:
+    """The (scheme, host) a link's literal start names (``https://shop.example/…``), or
+    ``None`` if it does not start with one (a link that starts with a merge tag)."""
+    prefix = prefix.strip()[:2000]
+    split = urlsplit(prefix)
+    if split.scheme.lower() not in ("http", "https") or not split.hostname:
+        return None
+    return split.scheme.lower(), split.hostname.lower()
 
 
 # Machines
