@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
+from django.db.models.fields.json import KeyTransform
 from django.test import Client
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ from wagtail_distmark.contacts.models import (
     Source,
     Suppression,
 )
-from wagtail_distmark.sending import dispatch, engine, tokens, tracking
+from wagtail_distmark.sending import dispatch, engine, public, tokens, tracking
 from wagtail_distmark.sending.models import Delivery, DeliveryEvent, Send
 
 pytestmark = pytest.mark.django_db
@@ -463,3 +464,17 @@ def test_a_crafted_unsubscribe_body_never_500(sent, body):
     response = fresh().post(path, body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200
     assert status(sent, sent.ann) == UNSUBSCRIBED
+
+
+def test_a_click_reads_only_its_link_and_still_fills_the_recipients_own_links(sent):
+    """A click loads link N and the unit's values, not the send's compiled message nor its
+    every link; a link that holds the recipient's unsubscribe URL still gets it."""
+    ann = delivery_of("ann@example.org")
+    rows = public.CLICK_ROWS.annotate(link=KeyTransform("0", "send__links"))
+    delivery = rows.get(pk=ann.pk)
+    assert delivery.link == sent.send.links[0]
+    assert "send" not in delivery._state.fields_cache  # the send row itself is never loaded
+    values = public.link_values(delivery, ["https://shop.example/?u=", "unsubscribe_url", ""])
+    url = tracking.render_link(["https://shop.example/?u=", "unsubscribe_url", ""], values)
+    assert url.startswith("https://shop.example/?u=http") and "%2Fmail%2Fu%2F" in url
+    assert values["contact.email"] == "ann@example.org"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.fields.json import KeyTransform
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
@@ -29,6 +30,7 @@ from django.views.decorators.http import require_safe
 
 from wagtail_distmark.contacts.consent import unsubscribe_everywhere, unsubscribe_from
 from wagtail_distmark.contacts.models import Source
+from wagtail_distmark.markup.merge_tags import contact_values
 from wagtail_distmark.sending import messages, tokens, tracking
 from wagtail_distmark.sending.models import Delivery, DeliveryEvent
 
@@ -55,18 +57,19 @@ TEMPLATES = "wagtail_distmark/sending/public/"
 EVERYWHERE = "everywhere"
 
 
-def find_delivery(purpose: str, token: str) -> tuple[Delivery | None, int | None]:
-    """The delivery of a token (and its link number), or ``(None, None)``."""
+def find_delivery(purpose: str, token: str, rows=None) -> tuple[Delivery | None, int | None]:
+    """The delivery of a token (and its link number), or ``(None, None)``; ``rows``: what
+    to load of it (by default its send without the compiled message, its unit, type and
+    contact)."""
     try:
         delivery_id, link = tokens.read(purpose, token)
     except tokens.BadToken:
         return None, None
-    delivery = (
-        Delivery.objects.select_related("send__unit", "send__communication_type", "contact")
-        .filter(pk=delivery_id)
-        .first()
-    )
-    return delivery, link
+    if rows is None:
+        rows = Delivery.objects.select_related(
+            "send__unit", "send__communication_type", "contact"
+        ).defer("send__message", "send__links")
+    return rows.filter(pk=delivery_id).first(), link
 
 
 def private(response: HttpResponse, csp: str = "") -> HttpResponse:
@@ -160,7 +163,8 @@ def unsubscribe_delivery(delivery: Delivery, *, everywhere: bool) -> None:
 @require_safe
 def view_online(request, token):
     """The e-mail as its recipient received it (that recipient's values and links)."""
-    delivery, _link = find_delivery(tokens.VIEW, token)
+    rows = Delivery.objects.select_related("send__unit", "contact")
+    delivery, _link = find_delivery(tokens.VIEW, token, rows)
     if delivery is None:
         return not_found(request)
     if delivery.contact.erased_at is not None or not delivery.send.message:
@@ -174,31 +178,65 @@ def view_online(request, token):
 
 # Open pixel
 
+#: What recording an open reads of a delivery: its contact's erasure, nothing of its send.
+OPEN_ROWS = Delivery.objects.select_related("contact").only(
+    "id", "sent_at", "contact", "contact__erased_at"
+)
+
 
 @csrf_exempt
 def open_pixel(request, token):
     """A transparent GIF, whatever the token and method; a GET or a HEAD with a valid token
     records an open."""
-    delivery, _link = find_delivery(tokens.OPEN, token)
-    if delivery is not None and request.method in ("GET", "HEAD"):
+    delivery = None
+    if request.method in ("GET", "HEAD"):
+        delivery, _link = find_delivery(tokens.OPEN, token, OPEN_ROWS)
+    if delivery is not None:
         tracking.record_open(delivery, request)
     return private(HttpResponse(PIXEL, content_type="image/gif"))
 
 
 # Click
 
+#: What a click reads: the contact (its values) and, of the send, the unit's values frozen
+#: in its message (not the compiled message itself) and the one link clicked.
+CLICK_ROWS = (
+    Delivery.objects.select_related("contact")
+    .only("id", "sent_at", "contact")
+    .annotate(unit_values=KeyTransform("values", "send__message"))
+)
+#: The recipient's own links a link may hold (each one HMAC, made only if used).
+PERSONAL_TAGS = frozenset(("unsubscribe_url", "view_online_url", tracking.OPEN_TAG))
+
+
+def link_values(delivery: Delivery, link: list) -> dict[str, str]:
+    """The values one link of the e-mail needs: the unit's (as frozen in the send), the
+    contact's, and the recipient's own links only if the link holds one (never the e-mail's
+    every click link)."""
+    unit_values = delivery.unit_values if isinstance(delivery.unit_values, dict) else {}
+    values = {**unit_values, **contact_values(delivery.contact)}
+    if PERSONAL_TAGS.intersection(link[1::2]):
+        values.update(messages.personal_links(delivery.pk, 0))
+    return values
+
 
 @csrf_exempt
 @require_safe
 def click(request, token):
     """A redirect to link N of that e-mail, for that recipient; 404 for anything else."""
-    delivery, index = find_delivery(tokens.CLICK, token)
-    links = delivery.send.links if delivery is not None else []
-    if index is None or not isinstance(links, list) or not 0 <= index < len(links):
+    try:
+        _delivery_id, index = tokens.read(tokens.CLICK, token)
+    except tokens.BadToken:
         return not_found(request)
-    link = links[index]
-    values = messages.merge_values(delivery.send, delivery.pk, delivery.contact)
-    url = tracking.render_link(link, values) if isinstance(link, list) else None
+    if index is None or not 0 <= index < tracking.MAX_LINKS:
+        return not_found(request)
+    # Only link N of the send's links is read (a JSON path), not all of them.
+    rows = CLICK_ROWS.annotate(link=KeyTransform(str(index), "send__links"))
+    delivery, _index = find_delivery(tokens.CLICK, token, rows)
+    link = delivery.link if delivery is not None else None
+    if not isinstance(link, list) or not link:
+        return not_found(request)
+    url = tracking.render_link(link, link_values(delivery, link))
     if url is None:
         return not_found(request)
     tracking.record_click(delivery, index, request)
