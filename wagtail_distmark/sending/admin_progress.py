@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -230,7 +230,7 @@ class SendDetailView(SendObjectScreen, TemplateView):
     """The send's page (``sends/<id>/``), polled by ``send_progress.js`` while not final."""
 
     template_name = "wagtail_distmark/sending/admin/send_detail.html"
-    page_title = gettext_lazy("Send")
+    page_title = pgettext_lazy("noun", "Send")  # one send ("Verzending")
 
     def get_context_data(self, **kwargs):
         send, user = self.send, self.request.user

@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import FormView
 from wagtail.snippets.action_menu import ActionMenuItem
 
@@ -63,7 +63,7 @@ class CampaignSendView(SendScreen, FormView):
 
     template_name = "wagtail_distmark/sending/admin/campaign_send.html"
     form_class = SendForm
-    page_title = gettext_lazy("Send")
+    page_title = pgettext_lazy("verb", "Send")  # the action ("Verzenden"), not a send
     refusal = SEND_REFUSAL
 
     def guard(self, request, kwargs):
@@ -153,7 +153,7 @@ class SendMenuItem(ActionMenuItem):
     """The campaign editor's "Send" item, for who may send the campaign."""
 
     name = "action-distmark-send"
-    label = gettext_lazy("Send")
+    label = pgettext_lazy("verb", "Send")
     icon_name = "mail"
     order = 95
 
