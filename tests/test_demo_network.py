@@ -1,4 +1,5 @@
 import csv
+import html
 import io
 from pathlib import Path
 
@@ -580,6 +581,9 @@ def test_sending_the_demo_lyon_newsletter_reaches_lyons_subscribers_exactly(
     assert "margaux.fontaine@example.org" not in received
     assert not Delivery.objects.exclude(state__in=[Delivery.State.SENT, Delivery.State.SKIPPED])
     lyon = OrgUnit.objects.get(code="ML-001")
+    first_names = dict(Contact.objects.values_list("email", "first_name"))
     for message in mailoutbox:
         assert (lyon.sender_name or lyon.name) in message.from_email
         assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        greeting = f"Hello {html.escape(first_names[message.to[0]])}, a word from your store."
+        assert greeting in message.alternatives[0][0]  # merged per recipient

@@ -148,7 +148,7 @@ def templates_data(images):
                 zone(
                     "local",
                     "rich_text",
-                    "<p>A word from your store.</p>",
+                    "<p>Hello {{ contact.first_name }}, a word from your store.</p>",
                     "constrained",
                     max_chars=400,
                 ),
