@@ -10,6 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from wagtail_distmark.contacts.models import ContactFieldPolicy
 from wagtail_distmark.sending import dispatch
@@ -468,3 +470,20 @@ def test_send_the_noun_and_send_the_verb_are_translated_apart(dutch_send_words):
     assert str(SendDetailView.page_title) == "Verzending"  # a send's page
     assert str(CampaignSendView.page_title) == "Verzenden"  # the action
     assert str(SendMenuItem.label) == "Verzenden"
+
+
+def test_the_progress_endpoint_answers_get_only(sending):
+    send = make_send(sending, sent=[sending.people["a1"]])
+    client = client_as(sending.net, "manager_a")
+    assert client.get(page_url(send, "send_progress")).status_code == 200
+    for method in ("post", "put", "delete"):
+        assert getattr(client, method)(page_url(send, "send_progress")).status_code == 405
+
+
+def test_the_listing_shows_the_date_a_scheduled_send_is_due(sending):
+    at = timezone.now() + timedelta(days=1)
+    send = dispatch.create_send(sending.campaign_a, at=at)
+    page = client_as(sending.net, "manager_a").get(reverse("wagtail_distmark:sends"))
+    text = page.content.decode()
+    assert date_format(localtime(send.scheduled_at), "DATETIME_FORMAT") in text
+    assert "Just now" not in text

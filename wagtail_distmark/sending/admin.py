@@ -11,9 +11,11 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Count
 from django.urls import path
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic.base import BaseListingView
 
 from wagtail_distmark.compat import NumberColumn
@@ -36,6 +38,10 @@ def count_column(state: str, label) -> Column:
     return NumberColumn(f"count_{state}", label=label, accessor=lambda send: send.counted[state])
 
 
+def scheduled_for(send) -> str:
+    return date_format(localtime(send.scheduled_at), "DATETIME_FORMAT")
+
+
 class SendIndexView(SendScreen, BaseListingView):
     """``sends/``: the sends of the user's scope, newest first, filtered by state."""
 
@@ -51,7 +57,8 @@ class SendIndexView(SendScreen, BaseListingView):
         TitleColumn("campaign", label=_("Campaign"), get_url=lambda s: url("send_detail", s)),
         Column("unit", label=_("Unit")),
         Column("state", label=_("State"), accessor="get_state_display"),
-        DateColumn("scheduled_at", label=_("Scheduled for")),
+        # The date itself: Wagtail's DateColumn says "Just now" of a time still to come.
+        Column("scheduled_at", label=_("Scheduled for"), accessor=scheduled_for),
         NumberColumn("total", label=_("Recipients")),
         count_column(Delivery.State.SENT, _("Sent")),
         count_column(Delivery.State.FAILED, _("Failed")),

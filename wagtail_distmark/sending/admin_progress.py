@@ -22,7 +22,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -250,8 +251,10 @@ class SendDetailView(SendObjectScreen, TemplateView):
         )
 
 
+@require_safe
 def progress(request, pk):
-    """The send's progress as JSON, for the page's poller (scoped like the page)."""
+    """The send's progress as JSON, for the page's poller (scoped like the page; GET and
+    HEAD only)."""
     send = visible_send(request, pk)
     if not request.user.has_perm(VIEW_SEND, send):
         return JsonResponse({"error": str(VIEW_REFUSAL)}, status=403)
@@ -376,16 +379,20 @@ class ResendUnknownView(SendActionView):
         queue_batches(send)
         messages.success(
             self.request,
-            _("%(count)s deliveries are sent again.") % {"count": count},
-        )
+            ngettext("%(count)s delivery is sent again.", "%(count)s deliveries are sent again.",
+                     count) % {"count": count},
+        )  # fmt: skip
 
     def get_context_data(self, **kwargs):
         unknown = Delivery.objects.filter(send=self.send, state=Delivery.State.UNKNOWN).count()
         return super().get_context_data(
-            question=_(
+            question=ngettext(
+                "%(count)s delivery is unknown: a worker stopped while sending it. This person "
+                "may have received the e-mail already: resending may send it to them twice.",
                 "%(count)s deliveries are unknown: a worker stopped while sending them. Some of "
                 "these people may have received the e-mail already: resending may send it to "
-                "them twice."
+                "them twice.",
+                unknown,
             )
             % {"count": unknown},
             confirm_label=_("Resend to the unknown deliveries"),

@@ -123,6 +123,11 @@ class CampaignSendView(SendScreen, FormView):
             when = date_format(localtime(send.scheduled_at), "DATETIME_FORMAT")
             message = _("“%(campaign)s” is scheduled for %(when)s.")
             messages.success(self.request, message % {"campaign": self.campaign, "when": when})
+        elif Send.objects.filter(pk=send.pk, state=Send.State.DONE).exists():
+            # Celery eager (the demo): the send ran in this request.
+            messages.success(
+                self.request, _("“%(campaign)s” was sent.") % {"campaign": self.campaign}
+            )
         else:
             messages.success(
                 self.request, _("“%(campaign)s” is being sent.") % {"campaign": self.campaign}

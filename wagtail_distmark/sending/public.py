@@ -20,7 +20,7 @@ another purpose is a 404 page (the pixel: still a GIF, nothing recorded), never 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models.fields.json import KeyTransform
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
@@ -111,9 +111,22 @@ def unsubscribe(request, token):
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     if request.method == "POST":
         everywhere = posted(request, "scope") == EVERYWHERE
-        unsubscribe_delivery(delivery, everywhere=everywhere)
+        try:
+            unsubscribe_delivery(delivery, everywhere=everywhere)
+        except OperationalError:  # the database busy (SQLite's lock): nothing was written
+            return busy(request, delivery)
         return unsubscribe_page(request, delivery, done=True, everywhere=everywhere)
     return unsubscribe_page(request, delivery, done=False, everywhere=False)
+
+
+def busy(request, delivery) -> HttpResponse:
+    """503 with ``Retry-After``: a mail client retries a one-click POST; a person sees the
+    page again and presses the button once more (the attacker's 20 concurrent POSTs on
+    SQLite met its lock)."""
+    response = unsubscribe_page(request, delivery, done=False, everywhere=False)
+    response.status_code = 503
+    response["Retry-After"] = "5"
+    return response
 
 
 def posted(request, name: str) -> str:
@@ -143,7 +156,9 @@ def unsubscribe_delivery(delivery: Delivery, *, everywhere: bool) -> None:
     contact, send = delivery.contact, delivery.send
     if contact.erased_at is not None:  # erased: never sent to again, nothing left to change
         return
-    evidence = f"Unsubscribe link of send #{send.pk} (delivery #{delivery.pk})"
+    # Neutral: the consent history is read by every unit the person is on, who must not
+    # learn which unit wrote to them (the send's own page records the event).
+    evidence = "Unsubscribe link in an e-mail"
     kind = DeliveryEvent.Kind.UNSUBSCRIBE
     if everywhere or send.communication_type is None:
         unsubscribe_everywhere(contact, source=Source.UNSUBSCRIBE, evidence=evidence)
