@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -93,20 +94,12 @@ class AudienceEditView(EditView):
     def in_use(self) -> bool:
         return scheduled_campaigns_using(self.object).exists()
 
-    def is_valid(self, form):
-        """Wagtail's extension point for a check beyond the form's own."""
-        if self.in_use:  # disabled fields keep their values; say why nothing changed
-            form.is_valid()
-            form.add_error(None, IN_USE_MESSAGE)
-            self.produced_error_code = "validation_error"
-            self.produced_error_message = self.get_error_message()
-            return False
-        return super().is_valid(form)
-
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
         for field in form.fields.values() if self.read_only else ():
             field.disabled = True
+        if self.in_use:  # the fields keep their values; a POST says why nothing changed
+            form.clean = refuse_in_use
         return form
 
     def get_context_data(self, **kwargs):
@@ -123,6 +116,10 @@ IN_USE_MESSAGE = _(
     "A scheduled or sent campaign uses this audience: it stays as it is, so that the send "
     "reaches who was confirmed. Create another audience to reach other people."
 )
+
+
+def refuse_in_use():
+    raise ValidationError(IN_USE_MESSAGE, code="in_use")
 
 
 class AudienceDeleteView(KeptInUseDeleteView):
