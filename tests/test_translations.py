@@ -133,6 +133,9 @@ def test_compiled_catalogue_matches_its_source(language):
         if "msgid_plural" in entry:
             got = compiled.ngettext(entry["msgid"], entry["msgid_plural"], 2)
             assert got == entry["msgstr"]["msgstr[1]"], entry["msgid"]
+        elif "msgctxt" in entry:  # "Send" the noun and "Send" the verb
+            got = compiled.pgettext(entry["msgctxt"], entry["msgid"])
+            assert got == entry["msgstr"]["msgstr"], (entry["msgctxt"], entry["msgid"])
         else:
             assert compiled.gettext(entry["msgid"]) == entry["msgstr"]["msgstr"], entry["msgid"]
 
