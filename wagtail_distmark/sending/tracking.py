@@ -4,7 +4,7 @@ and the record of opens and clicks, machines' apart from people's.
 :func:`prepare_links` runs once per send on the compiled HTML's merge-template parts;
 the public views (``sending/public.py``) call :func:`record_open` / :func:`record_click`.
 
-Machines (docs: "Opens and clicks by machines"): an open or a click is kept, marked
+Machines (docs/reference/sending.md, "The public URLs"): an open or a click is kept, marked
 ``is_machine`` with a ``machine_reason``, and counted apart from people's when
 
 * it is a ``HEAD`` request (link checkers ask whether a link works; a person's browser GETs);
