@@ -21,9 +21,7 @@ def test_a_subject_may_use_the_contacts_and_units_tags():
 
 
 @pytest.mark.django_db
-def test_a_campaign_subject_with_the_unsubscribe_link_is_an_error_on_the_field(
-    net, brand_template
-):
+def test_a_campaign_subject_with_the_unsubscribe_link_is_an_error_on_the_field(net, brand_template):
     from wagtail_distmark.models import LocalCampaign
 
     brand_template.subject_editable = True
