@@ -17,13 +17,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
-from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -251,11 +250,12 @@ class SendDetailView(SendObjectScreen, TemplateView):
         )
 
 
-@require_safe
 def progress(request, pk):
     """The send's progress as JSON, for the page's poller (scoped like the page; GET and
-    HEAD only)."""
+    HEAD only, once the send is known to be the user's: others get the page's 404)."""
     send = visible_send(request, pk)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     if not request.user.has_perm(VIEW_SEND, send):
         return JsonResponse({"error": str(VIEW_REFUSAL)}, status=403)
     return JsonResponse(progress_of(send))
