@@ -224,7 +224,7 @@ def test_cancel_and_resend_confirmations(page, shots, held_starts):
     page.reload()
     page.get_by_role("link", name="Resend unknown…").click()
     page.wait_for_url(f"**{base}resend-unknown/")
-    expect(page.get_by_role("alert")).to_contain_text("1 deliveries are unknown")
+    expect(page.get_by_role("alert")).to_contain_text("1 delivery is unknown")
     shots("resend-unknown-confirm")
 
     # Cancelling from the keyboard: the send is cancelled, the page says so.

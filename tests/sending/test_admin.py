@@ -83,7 +83,7 @@ def test_editor_does_not_see_the_send_item_in_the_editor_and_manager_does(sendin
 
 
 def test_send_now_creates_the_send_and_goes_to_its_page(
-    sending, django_capture_on_commit_callbacks
+    sending, eager_celery, django_capture_on_commit_callbacks
 ):
     client = client_as(sending.net, "manager_a")
     with django_capture_on_commit_callbacks(execute=True):
