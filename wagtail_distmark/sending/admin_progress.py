@@ -54,8 +54,9 @@ State = Send.State
 PAUSABLE = (State.SENDING,)
 RESUMABLE = (State.PAUSED,)
 CANCELLABLE = (State.SCHEDULED, State.PREPARING, State.SENDING, State.PAUSED)
-#: A done send goes back to sending to resend them; a paused one sends them once resumed.
-RESENDABLE = (State.SENDING, State.PAUSED, State.DONE)
+#: A done send goes back to sending to resend them; a paused one sends them once resumed
+#: (the states ``dispatch.resend_unknown`` itself accepts).
+RESENDABLE = dispatch.RESENDABLE
 
 CHANGE_REFUSAL = gettext_lazy(
     "Only a manager of its unit (or above) may pause, resume or cancel this send."
